@@ -1,0 +1,114 @@
+"""Sites, users, their site memberships and one-time credentials."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ecrf.db import UTCDateTime, utcnow
+from ecrf.extensions import db
+
+ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
+
+
+class Site(db.Model):
+    """A trial site; subjects and users belong to sites."""
+
+    __tablename__ = "site"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: short code used in subject numbers, e.g. "01"
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: IANA zone in which the site's staff read times (stored times are UTC)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def audit_keys(self) -> dict:
+        return {"entity_key": self.code, "site_code": self.code}
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in. Never deleted: a username is never reused (21 CFR 11.100)."""
+
+    __tablename__ = "user_account"
+    __audited__ = True
+    __audit_redact__ = frozenset({"password_hash"})
+    #: columns that change on every login and are audited as login events instead
+    __audit_ignore__ = frozenset({"last_login_at", "failed_logins"})
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    #: argon2id hash; None until the user sets a password through a reset link
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[UserSite]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in or stay logged in
+        return self.is_active_account
+
+    @property
+    def sites(self) -> list[Site]:
+        return [m.site for m in self.memberships]
+
+    @property
+    def site_ids(self) -> set[int]:
+        return {m.site_id for m in self.memberships}
+
+    def audit_keys(self) -> dict:
+        return {"entity_key": self.username}
+
+
+class UserSite(db.Model):
+    """Membership of a user in a site (what subjects the user may see)."""
+
+    __tablename__ = "user_site"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("user_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    site: Mapped[Site] = relationship(lazy="joined")
+
+    def audit_keys(self) -> dict:
+        return {"entity_key": f"{self.user.username}@{self.site.code}", "site_code": self.site.code}
+
+
+class PasswordResetToken(db.Model):
+    """A one-time link an admin issues so a user can set their own password."""
+
+    __tablename__ = "password_reset_token"
+    __audited__ = True
+    __audit_redact__ = frozenset({"token_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: SHA-256 of the token; the token itself is shown once and never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def audit_keys(self) -> dict:
+        return {"entity_key": self.user.username}

@@ -1,0 +1,130 @@
+"""The one writer of trial data: events, forms and item values.
+
+Web views and the JSON API both call :func:`save_form`; it validates, checks
+the trial's rules, writes only what changed and flushes, so the audit listener
+records every changed value in the same transaction. The caller commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecrf.audit.context import reason as audit_reason
+from ecrf.capture import guards
+from ecrf.capture.errors import Conflict, Invalid, Locked, NotFound
+from ecrf.capture.models import FormData, ItemData, StudyEventData
+from ecrf.capture.reasons import reason_text
+from ecrf.db import utcnow
+from ecrf.forms import derive
+from ecrf.forms.types import Form, StudyEvent
+from ecrf.forms.validation import Context, clean_all
+from ecrf.study import load as load_study
+from ecrf.subjects.models import Subject
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a form lives: subject, event (with repeat) and form (with repeat)."""
+
+    subject: Subject
+    event: StudyEvent
+    form: Form
+    event_repeat: int = 1
+    form_repeat: int = 1
+
+
+def resolve(subject: Subject, event_oid: str, form_oid: str, event_repeat: int = 1, form_repeat: int = 1) -> Target:
+    """Look up the definitions; unknown OIDs, or a form not collected at that event, are NotFound."""
+    study = load_study()
+    event, form = study.event(event_oid), study.form(form_oid)
+    if event is None or form is None or not study.event_has_form(event_oid, form_oid):
+        raise NotFound(f"No form {form_oid} at event {event_oid}.")
+    if event_repeat < 1 or form_repeat < 1 or (event_repeat > 1 and not event.repeating) or (
+        form_repeat > 1 and not form.repeating
+    ):
+        raise NotFound("No such repeat of this event or form.")
+    return Target(subject, event, form, event_repeat, form_repeat)
+
+
+def find_event(session: Session, t: Target) -> StudyEventData | None:
+    return session.scalar(select(StudyEventData).filter_by(
+        subject_id=t.subject.id, event_oid=t.event.oid, repeat_key=t.event_repeat))
+
+
+def find_form(session: Session, t: Target) -> FormData | None:
+    return session.scalar(
+        select(FormData).join(FormData.event).where(
+            StudyEventData.subject_id == t.subject.id, StudyEventData.event_oid == t.event.oid,
+            StudyEventData.repeat_key == t.event_repeat, FormData.form_oid == t.form.oid,
+            FormData.repeat_key == t.form_repeat,
+        )
+    )
+
+
+def _event_for(session: Session, t: Target, ctx: Context) -> StudyEventData:
+    event = find_event(session, t)
+    if event is None:
+        event = StudyEventData(subject=t.subject, event_oid=t.event.oid, repeat_key=t.event_repeat)
+        session.add(event)
+    if event.status == "scheduled":
+        event.status = "in_progress"
+        event.actual_date = event.actual_date or ctx.today
+    return event
+
+
+def save_form(session: Session, t: Target, raw: dict, *, version: int | None, user_id: int | None,
+              ctx: Context, reason_code: str | None = None, reason_note: str | None = None) -> FormData:
+    """Validate ``raw`` (item OID -> submitted value) and store what changed.
+
+    :param version: the form version the user saw (None or 0 for a form never saved)
+    :raises Invalid: per-item messages, or a missing reason for change; nothing is stored
+    :raises Conflict: the form changed since ``version``
+    :raises Locked: the form is locked
+    :raises Refused: a trial rule (consent, order of steps) forbids the entry
+    :return: the saved form, flushed, with its new version
+    """
+    values, errors = clean_all(t.form.items, raw, ctx)
+    if errors:
+        raise Invalid(errors)
+    guards.check(session, t, values)
+    values.update(derive.calculate(t.form, values, session=session, target=t))
+
+    existing = find_form(session, t)
+    if existing is not None:
+        if existing.locked_at is not None:
+            raise Locked("This form is locked; a data manager must unlock it before it can be changed.")
+        if version != existing.version:
+            raise Conflict(existing.version)
+    elif version not in (None, 0):
+        raise Conflict(0)
+
+    stored = existing.values if existing else {}
+    changed = {oid: v for oid, v in values.items() if stored.get(oid) != v}
+    reason = None
+    if existing is not None and existing.completed_at is not None and changed:
+        reason, problem = reason_text(reason_code, reason_note)
+        if problem:
+            raise Invalid({"reason": problem})
+    if existing is not None and not changed:
+        return existing
+
+    form = existing or FormData(event=_event_for(session, t, ctx), form_oid=t.form.oid, repeat_key=t.form_repeat)
+    if existing is None:
+        session.add(form)
+    rows = {i.item_oid: i for i in form.items}
+    for oid, value in changed.items():
+        if oid in rows:
+            rows[oid].value = value
+        elif value is not None:
+            session.add(ItemData(form=form, item_oid=oid, value=value))
+    merged = stored | changed
+    complete = all(merged.get(i.oid) is not None for i in t.form.items if i.required)
+    form.status = "complete" if complete else "incomplete"
+    if complete and form.completed_at is None:
+        form.completed_at = utcnow()
+    form.updated_at, form.updated_by_id = utcnow(), user_id
+    with audit_reason(session, reason):
+        session.flush()
+    return form

@@ -1,0 +1,187 @@
+"""The ``ecrf`` command: thin over the services; every command works against ECRF_DATABASE_URL."""
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import sys
+
+import click
+
+from ecrf import create_app
+
+
+def _app(url: str | None = None):
+    return create_app({"SQLALCHEMY_DATABASE_URI": url} if url else None)
+
+
+def _cli_actor():
+    from ecrf.audit.context import Actor, set_actor
+    from ecrf.extensions import db
+
+    set_actor(db.session, Actor(None, f"cli:{getpass.getuser()}", "system"))
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """Electronic case report forms for the CART19-SLE trial."""
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic migrations to head)."""
+    from ecrf.extensions import db
+    from ecrf.migrate import upgrade
+
+    app = _app()
+    with app.app_context():
+        upgrade(db.engine)
+        click.echo(f"database at revision head: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command("create-site")
+@click.argument("code")
+@click.argument("name")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of the site")
+def create_site(code: str, name: str, timezone: str) -> None:
+    """Create a site."""
+    from ecrf.auth.services import AccountError, create_site as make
+    from ecrf.extensions import db
+
+    with _app().app_context():
+        _cli_actor()
+        try:
+            site = make(db.session, code, name, timezone)
+        except AccountError as exc:
+            _fail(str(exc))
+        db.session.commit()
+        click.echo(f"site {site.code} created")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(
+    ["admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor"]))
+@click.option("--site", "sites", multiple=True, help="site code (repeat for several sites)")
+@click.option("--full-name", default=None, help="printed with the user's signatures")
+def create_user(username: str, role: str, sites: tuple[str, ...], full_name: str | None) -> None:
+    """Create a user; the password is read from a prompt, or from stdin when it is not a terminal."""
+    from ecrf.auth.services import AccountError, create_user as make
+    from ecrf.extensions import db
+
+    with _app().app_context():
+        _cli_actor()
+        try:
+            user = make(db.session, username, full_name or username, role, list(sites), _read_password())
+        except AccountError as exc:
+            _fail(str(exc))
+        db.session.commit()
+        click.echo(f"user {user.username} ({user.role}) created")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Add a demo site, one user per role and synthetic subjects at different stages."""
+    from ecrf.demo import seed
+
+    with _app().app_context():
+        password = os.environ.get("ECRF_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+        _print_logins(seed(password), password)
+
+
+def _print_logins(usernames: list[str], password: str) -> None:
+    click.echo("Demo logins (username / password):")
+    for name in usernames:
+        click.echo(f"  {name:<14} {password}")
+
+
+@main.command("demo")
+@click.option("--port", default=5000, show_default=True)
+def demo(port: int) -> None:
+    """A fresh SQLite demo database, migrated and seeded, served on 127.0.0.1."""
+    from pathlib import Path
+
+    from ecrf.demo import seed
+    from ecrf.extensions import db
+    from ecrf.migrate import upgrade
+
+    probe = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    path = Path(probe.instance_path) / "demo.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    password = os.environ.get("ECRF_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    with app.app_context():
+        upgrade(db.engine)
+        users = seed(password)
+    click.echo(f"Demo database: {path}")
+    _print_logins(users, password)
+    click.echo(f"Open http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve with gunicorn (production-style, several worker processes)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return create_app()
+
+    Server().run()
+
+
+@main.group("audit")
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 0 with the count and head hash if intact, 1 naming the first bad record."""
+    import time
+
+    from ecrf.audit.chain import verify
+    from ecrf.extensions import db
+
+    with _app().app_context():
+        started = time.perf_counter()
+        with db.engine.connect() as connection:
+            result = verify(connection)
+        elapsed = time.perf_counter() - started
+    if result.ok:
+        click.echo(f"audit trail intact: {result.count} records, head hash {result.head_hash} ({elapsed:.1f} s)")
+        return
+    click.echo(f"audit trail BROKEN at sequence number {result.first_bad_seq}: {result.problem} "
+               f"({result.count} records verified before it)", err=True)
+    sys.exit(1)
+
+
+@main.command("check-definition")
+def check_definition() -> None:
+    """Load and check the study definition; print what it declares."""
+    from ecrf.study import load
+
+    study = load()
+    click.echo(f"{len(study.events)} study events, {len(study.forms)} forms, {len(study.items)} items, "
+               f"{len(study.codelists)} code lists: OK")

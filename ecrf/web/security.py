@@ -1,0 +1,91 @@
+"""Per-request security: the permission check, idle timeout, audit actor, secure headers."""
+from __future__ import annotations
+
+import time
+
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from ecrf.audit.context import SYSTEM, Actor, set_actor
+from ecrf.audit.trail import record
+from ecrf.auth.models import User
+from ecrf.auth.permissions import PUBLIC, allowed
+from ecrf.extensions import db, login_manager
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _end_session(reason: str, message: str) -> None:
+    record(db.session, reason, "session", entity_id=current_user.id, entity_key=current_user.username)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(message, "warning")
+
+
+def _check_session():
+    """Log out idle sessions, deactivated users and sessions older than a password change."""
+    if not current_user.is_authenticated:
+        return None
+    now = time.time()
+    idle = session.get("last_seen", now)
+    stamp = current_user.password_changed_at.isoformat() if current_user.password_changed_at else ""
+    if not current_user.is_active_account:
+        _end_session("logout_inactive", "Your account was deactivated.")
+    elif now - idle > 60 * current_app.config["SESSION_IDLE_MINUTES"]:
+        _end_session("session_timeout", "Your session expired after inactivity; please log in again.")
+    elif session.get("stamp", stamp) != stamp:
+        _end_session("logout_password_changed", "Your password was changed; please log in again.")
+    else:
+        session["last_seen"] = now
+        return None
+    if request.blueprint == "api":
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def _authorise():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC or request.blueprint == "api":
+        return None  # unknown URLs 404; the API authenticates tokens itself
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not allowed(endpoint, current_user.role):
+        abort(403)
+    return None
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def _before():
+        session.permanent = True
+        if (response := _check_session()) is not None:
+            return response
+        set_actor(db.session, Actor.of(current_user) if current_user.is_authenticated else SYSTEM)
+        return _authorise()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    from datetime import timedelta
+
+    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])

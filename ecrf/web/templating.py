@@ -1,0 +1,29 @@
+"""Jinja helpers: times shown in the site's zone with the zone named."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from ecrf.capture.reasons import REASONS
+
+
+def local_time(value: datetime | None, tz: str | ZoneInfo = "UTC") -> str:
+    """An aware UTC time as the site reads it, e.g. '2026-11-25 14:03 CST'."""
+    if value is None:
+        return ""
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    local = value.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def dict_without(args, *keys) -> dict:
+    """Query arguments minus ``keys`` (for pagination links)."""
+    return {k: v for k, v in args.items() if k not in keys}
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(local_time, "localtime")
+    app.add_template_filter(dict_without, "dict_without")
+    app.jinja_env.globals["REASONS"] = REASONS

@@ -1,0 +1,196 @@
+"""Fixtures: a migrated database per test (SQLite file copy, or a PostgreSQL database cloned from a
+migrated template when ECRF_TEST_DATABASE_URL is set), the app, and a logged-in browser."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PASSWORD = "correct horse battery staple"
+PG_URL = os.environ.get("ECRF_TEST_DATABASE_URL")
+ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
+
+
+class Databases:
+    """Hands out fresh migrated databases, cheaply, and removes them at the end."""
+
+    def __init__(self, tmp: Path):
+        from ecrf.migrate import upgrade
+
+        self.tmp, self.made = tmp, []
+        self.prefix = f"ecrf_t{uuid.uuid4().hex[:8]}"
+        if PG_URL:
+            self.server = make_url(PG_URL)
+            self.admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
+            self.template = f"{self.prefix}_tpl"
+            with self.admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{self.template}"'))
+            engine = create_engine(self.server.set(database=self.template))
+            upgrade(engine)
+            engine.dispose()
+        else:
+            self.template = tmp / "template.sqlite"
+            engine = create_engine(f"sqlite:///{self.template}")
+            upgrade(engine)
+            engine.dispose()
+
+    def empty_url(self) -> str:
+        """A URL for a database with nothing in it (for migration tests)."""
+        name = f"{self.prefix}_{len(self.made)}"
+        self.made.append(name)
+        if PG_URL:
+            with self.admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+            return self.server.set(database=name).render_as_string(hide_password=False)
+        return f"sqlite:///{self.tmp / (name + '.sqlite')}"
+
+    def fresh_url(self) -> str:
+        name = f"{self.prefix}_{len(self.made)}"
+        self.made.append(name)
+        if PG_URL:
+            with self.admin.connect() as c:
+                c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+            return self.server.set(database=name).render_as_string(hide_password=False)
+        path = self.tmp / f"{name}.sqlite"
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        if PG_URL:
+            name = make_url(url).database
+            with self.admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        if PG_URL:
+            with self.admin.connect() as c:
+                for name in [*self.made, self.template]:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.close()
+
+
+def make_app(url: str, instance: Path, **extra):
+    from ecrf import create_app
+
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_PATH": str(instance),
+        # argon2id still, with small parameters so the suite stays fast; production uses RFC 9106 defaults
+        "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        "SERVER_NAME": "localhost",
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture
+def db_url(databases):
+    url = databases.fresh_url()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(db_url, tmp_path):
+    app = make_app(db_url, tmp_path / "instance")
+    yield app
+    from ecrf.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    """The app's session inside an app context, acting as the CLI would."""
+    from ecrf.audit.context import Actor, set_actor
+    from ecrf.extensions import db
+
+    with app.app_context():
+        set_actor(db.session, Actor(None, "test", "system"))
+        yield db.session
+        db.session.rollback()
+
+
+@pytest.fixture
+def world(app):
+    """Two sites and one user per role at site 01 (plus a coordinator of site 02); returns ids."""
+    from ecrf.audit.context import Actor, set_actor
+    from ecrf.auth.services import create_site, create_user
+    from ecrf.extensions import db
+
+    with app.app_context():
+        set_actor(db.session, Actor(None, "test-setup", "system"))
+        create_site(db.session, "01", "Site one", "Asia/Shanghai")
+        create_site(db.session, "02", "Site two", "Europe/Berlin")
+        for role in ROLES:
+            create_user(db.session, role, f"{role.title()} Person", role, [] if role == "admin" else ["01"], PASSWORD)
+        create_user(db.session, "coordinator2", "Other Coordinator", "coordinator", ["02"], PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    return {"sites": ("01", "02")}
+
+
+class Browser:
+    """A test client that logs in and sends the CSRF token with every POST, as a browser does."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def _token_from(self, html: str) -> str | None:
+        m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+            r'name="csrf_token" value="([^"]+)"', html)
+        return m.group(1) if m else None
+
+    def login(self, username: str, password: str = PASSWORD):
+        page = self.client.get("/login")
+        token = self._token_from(page.get_data(as_text=True))
+        response = self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        self.token = None
+        return response
+
+    def csrf(self) -> str:
+        if self.token is None:
+            self.token = self._token_from(self.client.get("/account/password").get_data(as_text=True))
+        return self.token
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf())
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def as_role(app, world):
+    """``as_role("coordinator")`` -> a Browser logged in with that role."""
+    def login(username: str) -> Browser:
+        b = Browser(app.test_client())
+        response = b.login(username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return b
+    return login

@@ -1,0 +1,46 @@
+"""Small builders shared by tests."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+VS_URL = "/subjects/{key}/events/SE.SCREENING/forms/F.VS"
+
+
+def vs_values(**override) -> dict:
+    values = {
+        "I.VS.DTC": "2026-11-20T09:15", "I.VS.TEMP": "36.8", "I.VS.SYSBP": "118", "I.VS.DIABP": "76",
+        "I.VS.HR": "72", "I.VS.RESP": "16", "I.VS.SPO2": "98",
+    }
+    values.update(override)
+    return values
+
+
+def ctx():
+    from ecrf.forms.validation import Context
+
+    return Context(tz=ZoneInfo("Asia/Shanghai"), now=datetime.now(timezone.utc))
+
+
+def new_subject(session, site_code: str = "01"):
+    """A subject at ``site_code``, committed."""
+    from sqlalchemy import select
+
+    from ecrf.auth.models import Site
+    from ecrf.subjects.services import create_subject
+
+    subject = create_subject(session, session.scalar(select(Site).where(Site.code == site_code)))
+    session.commit()
+    return subject
+
+
+def save(session, subject, form_oid: str, values: dict, event_oid: str = "SE.SCREENING", version=None, **kw):
+    from ecrf.capture import services
+
+    target = services.resolve(subject, event_oid, form_oid)
+    if version is None:
+        existing = services.find_form(session, target)
+        version = existing.version if existing else 0
+    form = services.save_form(session, target, values, version=version, user_id=None, ctx=ctx(), **kw)
+    session.commit()
+    return form

@@ -1,0 +1,81 @@
+"""Every route is in the permission matrix, and each role gets exactly what the matrix grants."""
+from __future__ import annotations
+
+import pytest
+
+from ecrf.auth.permissions import MATRIX, PUBLIC
+from helpers import new_subject
+
+ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
+
+
+def _endpoints(app):
+    return {rule.endpoint for rule in app.url_map.iter_rules() if not rule.endpoint.startswith("api.")}
+
+
+def test_every_endpoint_is_declared_in_the_matrix(app):
+    undeclared = _endpoints(app) - set(MATRIX) - PUBLIC
+    assert undeclared == set()
+    assert set(MATRIX) - _endpoints(app) == set(), "matrix names endpoints that do not exist"
+
+
+@pytest.fixture
+def urls(app, world):
+    """One concrete URL (and method) per endpoint, for a subject of site 01."""
+    from ecrf.extensions import db
+
+    with app.app_context():
+        key = new_subject(db.session).key
+    form = f"/subjects/{key}/events/SE.SCREENING/forms/F.VS"
+    return {
+        "auth.logout": ("POST", "/logout"),
+        "auth.change_password": ("GET", "/account/password"),
+        "web.about": ("GET", "/about"),
+        "web.index": ("GET", "/"),
+        "admin.users": ("GET", "/admin/users"),
+        "admin.new_user": ("GET", "/admin/users/new"),
+        "admin.edit_user": ("GET", "/admin/users/1"),
+        "admin.reset_link": ("POST", "/admin/users/2/reset"),
+        "admin.set_active": ("POST", "/admin/users/3/active/1"),
+        "admin.sites": ("GET", "/admin/sites"),
+        "subjects.index": ("GET", "/subjects"),
+        "subjects.new": ("POST", "/subjects/new"),
+        "subjects.casebook": ("GET", f"/subjects/{key}"),
+        "capture.form": ("GET", form),
+        "capture.save": ("POST", form),
+        "audit.subject": ("GET", f"/subjects/{key}/audit"),
+        "audit.form": ("GET", f"{form}/audit"),
+        "audit.item": ("GET", f"{form}/items/I.VS.SPO2/audit"),
+        "audit.subject_csv": ("GET", f"/subjects/{key}/audit.csv"),
+        "audit.system": ("GET", "/admin/audit"),
+    }
+
+
+def test_the_url_table_covers_every_matrix_endpoint(urls):
+    assert set(urls) == set(MATRIX)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix(app, urls, as_role, role):
+    browser = as_role(role)
+    for endpoint, (method, url) in urls.items():
+        if endpoint == "auth.logout":
+            continue
+        response = browser.get(url) if method == "GET" else browser.post(url, {"site": "01"})
+        if role in MATRIX[endpoint]:
+            assert response.status_code != 403, (endpoint, role)
+            assert response.status_code < 500, (endpoint, role)
+        else:
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+
+
+def test_anonymous_users_are_sent_to_login_everywhere(app, urls):
+    client = app.test_client()
+    for endpoint, (method, url) in urls.items():
+        response = client.get(url) if method == "GET" else client.post(url)
+        # POSTs without a CSRF token are refused before anything else; GETs redirect to the login page
+        assert response.status_code in (302, 400), (endpoint, response.status_code)
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"]
+    assert client.get("/health").status_code == 200
+    assert client.get("/login").status_code == 200
