@@ -5,14 +5,25 @@ import getpass
 import os
 import secrets
 import sys
+from contextlib import contextmanager
 
 import click
 
 from ecrf import create_app
 
 
-def _app(url: str | None = None):
-    return create_app({"SQLALCHEMY_DATABASE_URI": url} if url else None)
+@contextmanager
+def _context(url: str | None = None):
+    """An app context whose database connections are closed when the command ends."""
+    from ecrf.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url} if url else None)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _cli_actor():
@@ -38,8 +49,7 @@ def init_db() -> None:
     from ecrf.extensions import db
     from ecrf.migrate import upgrade
 
-    app = _app()
-    with app.app_context():
+    with _context():
         upgrade(db.engine)
         click.echo(f"database at revision head: {db.engine.url.render_as_string(hide_password=True)}")
 
@@ -53,7 +63,7 @@ def create_site(code: str, name: str, timezone: str) -> None:
     from ecrf.auth.services import AccountError, create_site as make
     from ecrf.extensions import db
 
-    with _app().app_context():
+    with _context():
         _cli_actor()
         try:
             site = make(db.session, code, name, timezone)
@@ -80,7 +90,7 @@ def create_user(username: str, role: str, sites: tuple[str, ...], full_name: str
     from ecrf.auth.services import AccountError, create_user as make
     from ecrf.extensions import db
 
-    with _app().app_context():
+    with _context():
         _cli_actor()
         try:
             user = make(db.session, username, full_name or username, role, list(sites), _read_password())
@@ -95,7 +105,7 @@ def seed_demo() -> None:
     """Add a demo site, one user per role and synthetic subjects at different stages."""
     from ecrf.demo import seed
 
-    with _app().app_context():
+    with _context():
         password = os.environ.get("ECRF_DEMO_PASSWORD") or secrets.token_urlsafe(12)
         _print_logins(seed(password), password)
 
@@ -164,7 +174,7 @@ def audit_verify() -> None:
     from ecrf.audit.chain import verify
     from ecrf.extensions import db
 
-    with _app().app_context():
+    with _context():
         started = time.perf_counter()
         with db.engine.connect() as connection:
             result = verify(connection)

@@ -3,16 +3,16 @@ migrated template when ECRF_TEST_DATABASE_URL is set), the app, and a logged-in 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import uuid
 from pathlib import Path
 
 import pytest
+
+from helpers import PASSWORD, Browser
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-PASSWORD = "correct horse battery staple"
 PG_URL = os.environ.get("ECRF_TEST_DATABASE_URL")
 ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
 
@@ -145,39 +145,6 @@ def world(app):
         db.session.commit()
         db.session.remove()
     return {"sites": ("01", "02")}
-
-
-class Browser:
-    """A test client that logs in and sends the CSRF token with every POST, as a browser does."""
-
-    def __init__(self, client):
-        self.client = client
-        self.token = None
-
-    def get(self, url, **kw):
-        return self.client.get(url, **kw)
-
-    def _token_from(self, html: str) -> str | None:
-        m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-            r'name="csrf_token" value="([^"]+)"', html)
-        return m.group(1) if m else None
-
-    def login(self, username: str, password: str = PASSWORD):
-        page = self.client.get("/login")
-        token = self._token_from(page.get_data(as_text=True))
-        response = self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-        self.token = None
-        return response
-
-    def csrf(self) -> str:
-        if self.token is None:
-            self.token = self._token_from(self.client.get("/account/password").get_data(as_text=True))
-        return self.token
-
-    def post(self, url, data=None, **kw):
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.csrf())
-        return self.client.post(url, data=data, **kw)
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """Small builders shared by tests."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+PASSWORD = "correct horse battery staple"
 VS_URL = "/subjects/{key}/events/SE.SCREENING/forms/F.VS"
 
 
@@ -44,3 +46,36 @@ def save(session, subject, form_oid: str, values: dict, event_oid: str = "SE.SCR
     form = services.save_form(session, target, values, version=version, user_id=None, ctx=ctx(), **kw)
     session.commit()
     return form
+
+
+class Browser:
+    """A test client that logs in and sends the CSRF token with every POST, as a browser does."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def _token_from(self, html: str) -> str | None:
+        m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+            r'name="csrf_token" value="([^"]+)"', html)
+        return m.group(1) if m else None
+
+    def login(self, username: str, password: str = PASSWORD):
+        page = self.client.get("/login")
+        token = self._token_from(page.get_data(as_text=True))
+        response = self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        self.token = None
+        return response
+
+    def csrf(self) -> str:
+        if self.token is None:
+            self.token = self._token_from(self.client.get("/account/password").get_data(as_text=True))
+        return self.token
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf())
+        return self.client.post(url, data=data, **kw)

@@ -75,15 +75,18 @@ def verify(connection: Connection, batch: int = 20_000) -> Verification:
     """
     expected_seq, prev, count = 1, GENESIS_HASH, 0
     columns = [_events.c[f] for f in HASHED_FIELDS] + [_events.c.hash]
-    result = connection.execution_options(yield_per=batch).execute(select(*columns).order_by(_events.c.seq))
-    for row in result:
-        if row.seq != expected_seq:
-            return Verification(False, count, prev, expected_seq, f"record {expected_seq} is missing")
-        if row.prev_hash != prev:
-            return Verification(False, count, prev, row.seq, "link to the previous record is broken")
-        if record_hash(row) != row.hash:
-            return Verification(False, count, prev, row.seq, "content does not match its hash")
-        prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
+    result = connection.execute(select(*columns).order_by(_events.c.seq).execution_options(yield_per=batch))
+    try:
+        for row in result:
+            if row.seq != expected_seq:
+                return Verification(False, count, prev, expected_seq, f"record {expected_seq} is missing")
+            if row.prev_hash != prev:
+                return Verification(False, count, prev, row.seq, "link to the previous record is broken")
+            if record_hash(row) != row.hash:
+                return Verification(False, count, prev, row.seq, "content does not match its hash")
+            prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL
     head = connection.execute(select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)).one_or_none()
     if head is None or head.seq != count or head.hash != prev:
         return Verification(False, count, prev, count + 1 if head and head.seq > count else count,

@@ -103,7 +103,7 @@ CARTPK = form(
     "F.CARTPK", "CAR-T kinetics and B cells",
     group(
         "IG.CARTPK.SAMPLE", "Sample",
-        b.datetime("I.CARTPK.DTC", "Date and time of sample collection", required=True, sdtm="PCDTC",
+        b.datetime("I.CARTPK.DTC", "Date and time of sample collection", required=True, sdtm="LBDTC",
                    help="Peripheral blood sample for flow cytometry and qPCR."),
         domain="LB",
     ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ecrf.forms.crfs import builders as b
 from ecrf.forms.crfs import codelists as cl
 from ecrf.forms.crfs.vitals import vital_sign_items
-from ecrf.forms.types import codelist, form, group
+from ecrf.forms.types import ItemGroup, codelist, form, group
 
 COLLTYPE = codelist(
     "CL.COLLTYPE", "Collection procedure",
@@ -98,7 +98,7 @@ LD = form(
 )
 
 
-def _ld_drug(code: str, drug: str, mg_m2_max: int, mg_max: int):
+def _ld_drug(code: str, drug: str, mg_m2_max: int, mg_max: int) -> ItemGroup:
     return group(
         f"IG.LDDOSE.{code}", drug,
         b.flag(f"I.LDDOSE.{code}YN", f"{drug} given on this day", required=True,

@@ -8,7 +8,6 @@ SDTM names are the LBTESTCD of each test.
 from __future__ import annotations
 
 from ecrf.forms.crfs import builders as b
-from ecrf.forms.crfs import codelists as cl
 from ecrf.forms.types import Item, codelist, form, group
 
 

@@ -1,0 +1,245 @@
+"""The audit trail: complete, in the same transaction, append-only, tamper-evident, readable."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DatabaseError
+
+from helpers import VS_URL, new_subject, save, vs_values
+
+
+def _events(session, **where):
+    from ecrf.audit.models import AuditEvent
+
+    return list(session.scalars(select(AuditEvent).filter_by(**where).order_by(AuditEvent.seq)))
+
+
+def test_item_values_get_one_record_each_with_old_new_user_and_reason(app, world, as_role):
+    from ecrf.extensions import db
+
+    with app.app_context():
+        key = new_subject(db.session).key
+    browser = as_role("coordinator")
+    browser.post(VS_URL.format(key=key), {**vs_values(), "version": "0"})
+    other = as_role("investigator")
+    other.post(VS_URL.format(key=key), {**vs_values(**{"I.VS.HR": "91"}), "version": "1",
+                                        "reason_code": "OTHER", "reason_note": "re-measured after rest"})
+    with app.app_context():
+        history = _events(db.session, subject_key=key, item_oid="I.VS.HR")
+        assert [(e.action, e.old_value, e.new_value, e.username) for e in history] == [
+            ("create", None, "72", "coordinator"), ("update", "72", "91", "investigator")]
+        assert history[1].reason == "Other (explain): re-measured after rest"
+        assert history[1].role == "investigator" and history[1].actor_sites == "01" and history[1].site_code == "01"
+        assert history[1].ts.tzinfo is not None and history[1].ts >= history[0].ts
+        assert history[1].entity_key == f"{key}/SE.SCREENING[1]/F.VS[1]/I.VS.HR"
+    # the item's history page shows both values, both users, the reason
+    page = other.get(f"{VS_URL.format(key=key)}/items/I.VS.HR/audit").get_data(as_text=True)
+    for text_ in ("72 beats/min", "91 beats/min", "coordinator", "investigator", "re-measured after rest", "CST"):
+        assert text_ in page
+
+
+def test_a_write_that_bypasses_the_views_is_audited(session, world):
+    from ecrf.capture.models import ItemData
+
+    subject = new_subject(session)
+    save(session, subject, "F.VS", vs_values())
+    row = session.scalar(select(ItemData).where(ItemData.item_oid == "I.VS.SPO2"))
+    session.expire_all()  # old value not loaded: the listener must still know it
+    row = session.scalar(select(ItemData).where(ItemData.item_oid == "I.VS.SPO2"))
+    row.value = "95"
+    session.commit()
+    last = _events(session, item_oid="I.VS.SPO2")[-1]
+    assert (last.action, last.old_value, last.new_value, last.username) == ("update", "98", "95", "test")
+
+
+def test_bulk_orm_writes_on_audited_tables_are_refused(session, world):
+    from ecrf.audit.trail import AuditBypassError
+    from ecrf.capture.models import ItemData
+
+    subject = new_subject(session)
+    save(session, subject, "F.VS", vs_values())
+    before = session.scalar(select(func.count()).select_from(_table()))
+    with pytest.raises(AuditBypassError):
+        session.execute(update(ItemData).values(value="1"))
+    session.rollback()
+    with pytest.raises(AuditBypassError):
+        session.execute(__import__("sqlalchemy").delete(ItemData))
+    session.rollback()
+    with pytest.raises(AuditBypassError):
+        session.execute(__import__("sqlalchemy").insert(ItemData), [{"form_id": 1, "item_oid": "I.X", "value": "1"}])
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(_table())) == before
+    assert set(session.scalars(select(ItemData.value))) != {"1"}
+
+
+def _table():
+    from ecrf.audit.models import AuditEvent
+
+    return AuditEvent.__table__
+
+
+def test_rolled_back_transaction_leaves_no_audit_record(session, world):
+    subject = new_subject(session)
+    count = session.scalar(select(func.count()).select_from(_table()))
+    from ecrf.capture import services
+    from helpers import ctx
+
+    services.save_form(session, services.resolve(subject, "SE.SCREENING", "F.VS"), vs_values(), version=0,
+                       user_id=None, ctx=ctx())
+    assert session.scalar(select(func.count()).select_from(_table())) > count  # written, in the transaction
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(_table())) == count
+
+
+def test_raw_update_delete_on_the_audit_table_are_refused_by_the_database(session, world):
+    session.commit()
+    for statement in ("UPDATE audit_event SET new_value = 'forged'", "DELETE FROM audit_event"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            session.execute(text(statement))
+        session.rollback()
+    if session.get_bind().dialect.name == "postgresql":
+        with pytest.raises(DatabaseError, match="append-only"):
+            session.execute(text("TRUNCATE audit_event"))
+        session.rollback()
+        # ENABLE ALWAYS: replica mode does not silence the trigger
+        session.execute(text("SET session_replication_role = replica"))
+        with pytest.raises(DatabaseError, match="append-only"):
+            session.execute(text("DELETE FROM audit_event"))
+        session.rollback()
+    assert session.scalar(select(func.count()).select_from(_table())) > 0
+
+
+def _drop_triggers(session):
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("DROP TRIGGER audit_event_no_update_delete ON audit_event"))
+    else:
+        session.execute(text("DROP TRIGGER audit_event_no_update"))
+        session.execute(text("DROP TRIGGER audit_event_no_delete"))
+    session.commit()
+
+
+def _verify(session):
+    from ecrf.audit.chain import verify
+
+    return verify(session.connection())
+
+
+def _trail(session, world):
+    subject = new_subject(session)
+    save(session, subject, "F.VS", vs_values())
+    save(session, subject, "F.VS", vs_values(**{"I.VS.HR": "80"}), reason_code="TRANSCRIPTION")
+    result = _verify(session)
+    assert result.ok and result.count > 10
+    return result
+
+
+def test_verify_passes_on_an_intact_trail(session, world):
+    result = _trail(session, world)
+    from ecrf.audit.models import AuditHead
+
+    assert result.head_hash == session.get(AuditHead, 1).hash
+
+
+def test_verify_names_an_altered_record(session, world):
+    _trail(session, world)
+    _drop_triggers(session)
+    session.execute(text("UPDATE audit_event SET new_value = '60' WHERE seq = 5"))
+    session.commit()
+    result = _verify(session)
+    assert not result.ok and result.first_bad_seq == 5 and "hash" in result.problem
+
+
+def test_verify_names_a_removed_record(session, world):
+    _trail(session, world)
+    _drop_triggers(session)
+    session.execute(text("DELETE FROM audit_event WHERE seq = 7"))
+    session.commit()
+    result = _verify(session)
+    assert not result.ok and result.first_bad_seq == 7 and "missing" in result.problem
+
+
+def test_verify_names_an_inserted_record(session, world):
+    from ecrf.audit.chain import record_hash
+
+    _trail(session, world)
+    _drop_triggers(session)
+    # make room by shifting records 6.. up by one, then forge record 6 with a self-consistent hash
+    rows = session.execute(text("SELECT * FROM audit_event WHERE seq >= 6 ORDER BY seq DESC")).mappings().all()
+    for row in rows:
+        session.execute(text("UPDATE audit_event SET seq = seq + 1 WHERE seq = :s"), {"s": row["seq"]})
+    forged = dict(session.execute(text("SELECT * FROM audit_event WHERE seq = 5")).mappings().one())
+    from ecrf.audit.models import AuditEvent
+
+    forged = {k: v for k, v in session.scalars(select(AuditEvent).where(AuditEvent.seq == 5)).one().__dict__.items()
+              if not k.startswith("_")}
+    forged.update(seq=6, prev_hash=forged["hash"], new_value="forged")
+    forged["hash"] = record_hash(forged)
+    session.execute(_table().insert(), [forged])
+    session.commit()
+    result = _verify(session)
+    assert not result.ok and result.first_bad_seq == 7  # the record after the forgery no longer links
+
+
+def test_cli_audit_verify_exit_codes(app, world, db_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from ecrf.cli import main
+    from ecrf.extensions import db
+
+    with app.app_context():
+        subject = new_subject(db.session)
+        save(db.session, subject, "F.VS", vs_values())
+    monkeypatch.setenv("ECRF_DATABASE_URL", db_url)
+    monkeypatch.setenv("ECRF_SECRET_KEY", "x")
+    ok = CliRunner().invoke(main, ["audit", "verify"])
+    assert ok.exit_code == 0 and "audit trail intact" in ok.output and "head hash" in ok.output
+    with app.app_context():
+        _drop_triggers(db.session)
+        db.session.execute(text("UPDATE audit_event SET username = 'someone else' WHERE seq = 3"))
+        db.session.commit()
+    bad = CliRunner().invoke(main, ["audit", "verify"])
+    assert bad.exit_code == 1 and "sequence number 3" in bad.output
+
+
+def test_form_and_subject_views_filter_and_paginate(app, world, as_role):
+    from ecrf.extensions import db
+
+    with app.app_context():
+        key = new_subject(db.session).key
+    browser = as_role("coordinator")
+    browser.post(VS_URL.format(key=key), {**vs_values(), "version": "0"})
+    page = browser.get(f"/subjects/{key}/audit").get_data(as_text=True)
+    assert page.count('data-testid="audit-row"') == 10  # subject, event, form and 7 items
+    assert browser.get(f"/subjects/{key}/audit?user=nobody").get_data(as_text=True).count("audit-row") == 0
+    only_updates = browser.get(f"/subjects/{key}/audit?action=update").get_data(as_text=True)
+    assert only_updates.count('data-testid="audit-row"') == 0
+    form_page = browser.get(f"{VS_URL.format(key=key)}/audit").get_data(as_text=True)
+    assert form_page.count('data-testid="audit-row"') == 8  # the form and its 7 items
+    csv = browser.get(f"/subjects/{key}/audit.csv")
+    body = csv.get_data(as_text=True)
+    # header, the 10 records, and the export itself (an export is an audited event)
+    assert csv.mimetype == "text/csv" and body.count("\n") == 12 and ",export_audit_csv," in body
+
+
+def test_keyset_pagination(app, world, session):
+    from ecrf.audit import queries
+
+    subject = new_subject(session)
+    save(session, subject, "F.VS", vs_values())
+    first = queries.page(session, queries.for_subject(subject.key), queries.Filters(), None, size=4)
+    second = queries.page(session, queries.for_subject(subject.key), queries.Filters(), first.next_before, size=4)
+    assert len(first.rows) == 4 and len(second.rows) == 4
+    assert first.rows[-1].seq > second.rows[0].seq
+
+
+def test_access_control_changes_and_login_failures_are_in_the_trail(app, world, browser):
+    from ecrf.extensions import db
+
+    browser.login("coordinator", "wrong password!!")
+    with app.app_context():
+        actions = {(e.entity, e.action) for e in _events(db.session)}
+    assert ("user_account", "create") in actions and ("user_site", "create") in actions
+    assert ("site", "create") in actions and ("session", "login_failed") in actions
+    with app.app_context():
+        created = [e for e in _events(db.session, entity="user_account", action="create")][0]
+        assert "[redacted]" in created.new_value and "$argon2" not in created.new_value
