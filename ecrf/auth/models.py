@@ -112,3 +112,29 @@ class PasswordResetToken(db.Model):
 
     def audit_keys(self) -> dict:
         return {"entity_key": self.user.username}
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; acts with its user's role and sites. Only its hash is kept."""
+
+    __tablename__ = "api_token"
+    __audited__ = True
+    __audit_redact__ = frozenset({"token_hash"})
+    __audit_ignore__ = frozenset({"last_used_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: first characters of the token, shown in lists so owners can tell tokens apart
+    prefix: Mapped[str] = mapped_column(String(12))
+    #: SHA-256 of the whole token
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    def audit_keys(self) -> dict:
+        return {"entity_key": f"{self.user.username}/token {self.prefix}"}
