@@ -43,6 +43,13 @@ def _register_extensions(app: Flask) -> None:
     from ecrf.extensions import csrf, db, login_manager
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            from sqlalchemy import event
+
+            from ecrf.db import sqlite_pragmas
+
+            event.listen(db.engine, "connect", sqlite_pragmas)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

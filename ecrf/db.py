@@ -48,6 +48,15 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """Foreign keys on; WAL so readers do not block the writer; wait for the write lock instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
 class Base(DeclarativeBase):
     """Base of every model."""
 

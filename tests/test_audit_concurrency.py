@@ -1,0 +1,33 @@
+"""Eight processes writing at once extend one linear chain: no fork, no gap, nothing lost."""
+from __future__ import annotations
+
+import multiprocessing
+
+from sqlalchemy import func, select
+
+WRITERS, SAVES = 8, 6
+
+
+def test_concurrent_writers_never_fork_the_chain(app, world, db_url, tmp_path):
+    from ecrf.audit.chain import verify
+    from ecrf.audit.models import AuditEvent
+    from ecrf.extensions import db
+    from chain_writer import write
+
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        db.session.remove()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(WRITERS) as pool:
+        done = pool.starmap(write, [(db_url, str(tmp_path / f"i{n}"), SAVES) for n in range(WRITERS)])
+    assert done == [SAVES] * WRITERS
+    with app.app_context():
+        result = verify(db.session.connection())
+        assert result.ok, result
+        # per writer: subject create; first save: event + form + 7 items; then one item record per later save
+        expected = before + WRITERS * (1 + 9 + (SAVES - 1))
+        assert result.count == expected
+        seqs = list(db.session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)))
+        assert seqs == list(range(1, expected + 1))
+        hr = db.session.scalars(select(AuditEvent.new_value).where(AuditEvent.item_oid == "I.VS.HR")).all()
+        assert len(hr) == WRITERS * SAVES
