@@ -1,0 +1,47 @@
+"""Shared set-up for the benchmarks: a migrated throw-away database and a seeded site."""
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+def database(url: str | None) -> tuple[str, callable]:
+    """A fresh migrated database (SQLite file by default, or a new database on the given PostgreSQL server)."""
+    from ecrf.migrate import upgrade
+
+    if url is None:
+        path = Path(tempfile.mkdtemp()) / "bench.sqlite"
+        url = f"sqlite:///{path}"
+        cleanup = lambda: None  # noqa: E731
+    else:
+        server = make_url(url)
+        name = f"ecrf_bench_{int(time.time())}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        url = server.set(database=name).render_as_string(hide_password=False)
+
+        def cleanup():
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url, cleanup
+
+
+def app_for(url: str):
+    from ecrf import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": tempfile.mkdtemp(),
+                       "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
