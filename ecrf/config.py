@@ -49,5 +49,8 @@ DEFAULTS: dict = {
     # argon2id parameters; None = argon2-cffi's RFC 9106 low-memory profile (64 MiB, t=3, p=4).
     "ARGON2_PARAMS": None,
     "ENROLMENT_CAP": 18,
-    "DOSE_TOLERANCE_PERCENT": 10,
+    "DOSE_TOLERANCE_PERCENT": 20,  # domain-data.json: dose_tolerance_fraction_common 0.2
+    "SENTINEL_DAYS": 14,
+    "DLT_DAYS": 28,
+    "ASSENT_AGE": 8,
 }

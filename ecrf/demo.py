@@ -70,7 +70,16 @@ def _has_subjects(site) -> bool:
     return db.session.scalar(select(Subject.id).where(Subject.site_id == site.id)) is not None
 
 
+def _register_icf() -> None:
+    from ecrf.consent.models import IcfVersion
+
+    for population in ("ADULT", "GUARDIAN", "ASSENT"):
+        db.session.add(IcfVersion(version="2.0", population=population, approved_on=date(2025, 12, 1)))
+    db.session.flush()
+
+
 def _subjects(site) -> None:
+    _register_icf()
     # an adult woman in screening: consent, demographics and vital signs entered
     adult = create_subject(db.session, site)
     _consent(adult, 6)

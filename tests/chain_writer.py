@@ -10,13 +10,14 @@ def write(url: str, instance: str, saves: int) -> int:
     from ecrf.auth.models import Site
     from ecrf.extensions import db
     from ecrf.subjects.services import create_subject
-    from helpers import save, vs_values
+    from helpers import consent, save, vs_values
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "INSTANCE_PATH": instance})
     with app.app_context():
         set_actor(db.session, Actor(None, "writer", "system"))
         subject = create_subject(db.session, db.session.scalar(select(Site).where(Site.code == "01")))
         db.session.commit()
+        consent(db.session, subject)
         for n in range(saves):
             save(db.session, subject, "F.VS", vs_values(**{"I.VS.HR": str(60 + n)}), reason_code="TRANSCRIPTION")
         db.session.remove()

@@ -24,8 +24,40 @@ def ctx():
     return Context(tz=ZoneInfo("Asia/Shanghai"), now=datetime.now(timezone.utc))
 
 
-def new_subject(session, site_code: str = "01"):
-    """A subject at ``site_code``, committed."""
+CONSENT_DATE = "2026-11-01T08:00"
+
+
+def register_icf(session, version: str = "2.0", approved: str = "2025-12-01") -> None:
+    """Put the ICF versions in the register (once)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from ecrf.consent.models import IcfVersion
+
+    for population in ("ADULT", "GUARDIAN", "ASSENT"):
+        if not session.scalar(select(IcfVersion).filter_by(version=version, population=population)):
+            session.add(IcfVersion(version=version, population=population, approved_on=date.fromisoformat(approved)))
+    session.flush()
+
+
+def consent(session, subject, kind: str = "ADULT", when: str = CONSENT_DATE, repeat: int | None = None):
+    """Record a signed consent (F.IC) for the subject."""
+    from ecrf.capture import services
+    from ecrf.capture.facts import form_entries
+
+    register_icf(session)
+    signer = "LAR" if kind == "GUARDIAN" else "PARTICIPANT"
+    repeat = repeat or len(form_entries(session, subject.id, "F.IC")) + 1
+    target = services.resolve(subject, "SE.SUBJECT", "F.IC", 1, repeat)
+    services.save_form(session, target, {"I.IC.REASON": "FIRST", "I.IC.VERSION": "2.0", "I.IC.VERDAT": "2025-12-01",
+                                         "I.IC.TYPE": kind, "I.IC.SIGNER": signer, "I.IC.DTC": when,
+                                         "I.IC.COPY": "true"}, version=0, user_id=None, ctx=ctx())
+    session.commit()
+
+
+def new_subject(session, site_code: str = "01", consented: bool = True):
+    """A subject at ``site_code`` (with an adult consent unless ``consented=False``), committed."""
     from sqlalchemy import select
 
     from ecrf.auth.models import Site
@@ -33,6 +65,8 @@ def new_subject(session, site_code: str = "01"):
 
     subject = create_subject(session, session.scalar(select(Site).where(Site.code == site_code)))
     session.commit()
+    if consented:
+        consent(session, subject)
     return subject
 
 

@@ -1,14 +1,18 @@
-"""Trial rules checked before any data is written to a form.
+"""Trial rules run around every save of a form.
 
-Each guard takes (session, target, cleaned values) and raises Refused with a
-message the user can act on. The trial's path (consent, order of steps)
-registers its guards here; the capture service calls them all.
+A guard takes (session, target, cleaned values, origin) before anything is
+written and raises Refused with a message the user can act on. A hook takes
+(session, target, saved form, origin) after the flush, in the same
+transaction, for consequences (a positive pregnancy test opens a report).
+``origin`` says who writes: "entry" (web form or API) or a service name.
+The trial's path registers its guards and hooks; the capture service runs them.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
 GUARDS: list[Callable] = []
+HOOKS: list[Callable] = []
 
 
 def guard(fn: Callable) -> Callable:
@@ -17,7 +21,18 @@ def guard(fn: Callable) -> Callable:
     return fn
 
 
-def check(session, target, values) -> None:
+def hook(fn: Callable) -> Callable:
+    """Register an after-save hook."""
+    HOOKS.append(fn)
+    return fn
+
+
+def check(session, target, values, origin: str = "entry") -> None:
     """Run every guard; the first refusal wins."""
     for fn in GUARDS:
-        fn(session, target, values)
+        fn(session, target, values, origin)
+
+
+def after_save(session, target, form, origin: str = "entry") -> None:
+    for fn in HOOKS:
+        fn(session, target, form, origin)

@@ -95,6 +95,8 @@ class ItemData(db.Model):
     form_id: Mapped[int] = mapped_column(ForeignKey("form_data.id"), index=True)
     item_oid: Mapped[str] = mapped_column(String(64))
     value: Mapped[str | None] = mapped_column(Text)
+    #: for calculated items: the formula and its version that produced the value
+    formula: Mapped[str | None] = mapped_column(String(200))
     #: lets SQLite insert a form's new values in one multi-row INSERT ... RETURNING with ids in order
     _batch_sentinel: Mapped[int | None] = insert_sentinel("batch_sentinel")
 

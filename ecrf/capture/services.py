@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ecrf.audit.context import reason as audit_reason
 from ecrf.capture import guards
 from ecrf.capture.errors import Conflict, Invalid, Locked, NotFound
+from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.capture.reasons import reason_text
 from ecrf.db import utcnow
@@ -75,7 +76,8 @@ def _event_for(session: Session, t: Target, ctx: Context) -> StudyEventData:
 
 
 def save_form(session: Session, t: Target, raw: dict, *, version: int | None, user_id: int | None,
-              ctx: Context, reason_code: str | None = None, reason_note: str | None = None) -> FormData:
+              ctx: Context, reason_code: str | None = None, reason_note: str | None = None,
+              origin: str = "entry") -> FormData:
     """Validate ``raw`` (item OID -> submitted value) and store what changed.
 
     :param version: the form version the user saw (None or 0 for a form never saved)
@@ -83,13 +85,16 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     :raises Conflict: the form changed since ``version``
     :raises Locked: the form is locked
     :raises Refused: a trial rule (consent, order of steps) forbids the entry
+    :param origin: "entry" for people (web, API); a service name when a service writes a form it owns
     :return: the saved form, flushed, with its new version
     """
     values, errors = clean_all(t.form.items, raw, ctx)
     if errors:
         raise Invalid(errors)
-    guards.check(session, t, values)
-    values.update(derive.calculate(t.form, values, session=session, target=t))
+    guards.check(session, t, values, origin)
+    facts = latest_values(session, t.subject.id, derive.needs(t.form))
+    calculated = derive.calculate(t.form, values, facts)
+    values.update({oid: c.value for oid, c in calculated.items()})
 
     existing = find_form(session, t)
     if existing is not None:
@@ -115,10 +120,11 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
         session.add(form)
     rows = {i.item_oid: i for i in form.items}
     for oid, value in changed.items():
+        formula = calculated[oid].formula if oid in calculated and value is not None else None
         if oid in rows:
-            rows[oid].value = value
+            rows[oid].value, rows[oid].formula = value, formula
         elif value is not None:
-            session.add(ItemData(form=form, item_oid=oid, value=value))
+            session.add(ItemData(form=form, item_oid=oid, value=value, formula=formula))
     merged = stored | changed
     complete = all(merged.get(i.oid) is not None for i in t.form.items if i.required)
     form.status = "complete" if complete else "incomplete"
@@ -127,4 +133,5 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     form.updated_at, form.updated_by_id = utcnow(), user_id
     with audit_reason(session, reason):
         session.flush()
+    guards.after_save(session, t, form, origin)
     return form

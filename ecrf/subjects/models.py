@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecrf.auth.models import Site
@@ -18,7 +20,11 @@ class Subject(db.Model):
 
     __tablename__ = "subject"
     __audited__ = True
-    __table_args__ = (CheckConstraint(f"status IN {SUBJECT_STATUSES!r}", name="status_known"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {SUBJECT_STATUSES!r}", name="status_known"),
+        CheckConstraint("(subject_no IS NULL) = (enrolled_on IS NULL)", name="enrolment_complete"),
+        CheckConstraint("status <> 'screen_failed' OR screen_fail_reason IS NOT NULL", name="screen_fail_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
@@ -28,6 +34,12 @@ class Subject(db.Model):
     subject_no: Mapped[str | None] = mapped_column(String(40), unique=True)
     status: Mapped[str] = mapped_column(String(20), default="screening")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: why screening ended without enrolment (the screening log)
+    screen_fail_reason: Mapped[str | None] = mapped_column(String(500))
+    enrolled_on: Mapped[date | None] = mapped_column(Date)
+    #: assigned CAR-T dose level (1, 2, 3) and the subject's place within it (1 = sentinel)
+    dose_level: Mapped[int | None]
+    cohort_seq: Mapped[int | None]
 
     site: Mapped[Site] = relationship(lazy="joined")
 

@@ -1,0 +1,51 @@
+"""Reading a subject's stored values across forms, in one query (for rules and calculators)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecrf.capture.models import FormData, ItemData, StudyEventData
+
+
+def latest_values(session: Session, subject_id: int, oids: Iterable[str], event_oid: str | None = None) -> dict:
+    """The most recently saved non-empty value of each item OID for the subject (optionally at one event)."""
+    oids = set(oids)
+    if not oids:
+        return {}
+    stmt = (
+        select(ItemData.item_oid, ItemData.value)
+        .join(ItemData.form).join(FormData.event)
+        .where(StudyEventData.subject_id == subject_id, ItemData.item_oid.in_(oids), ItemData.value.is_not(None))
+        .order_by(FormData.updated_at, FormData.id)
+    )
+    if event_oid:
+        stmt = stmt.where(StudyEventData.event_oid == event_oid)
+    return {oid: value for oid, value in session.execute(stmt)}
+
+
+def form_entries(session: Session, subject_id: int, form_oid: str, event_oid: str | None = None) -> list[dict]:
+    """Every instance of a (repeating) form for the subject, as {item OID: value} dicts, oldest first."""
+    stmt = (
+        select(FormData).join(FormData.event)
+        .where(StudyEventData.subject_id == subject_id, FormData.form_oid == form_oid)
+        .order_by(StudyEventData.repeat_key, FormData.repeat_key)
+    )
+    if event_oid:
+        stmt = stmt.where(StudyEventData.event_oid == event_oid)
+    return [f.values for f in session.scalars(stmt)]
+
+
+def event_values(session: Session, subject_id: int, event_oids: Iterable[str]) -> dict[str, dict]:
+    """All stored values at the given events, as {event OID: {item OID: value}} (first repeat), in one query."""
+    rows = session.execute(
+        select(StudyEventData.event_oid, ItemData.item_oid, ItemData.value)
+        .join(StudyEventData.forms).join(FormData.items)
+        .where(StudyEventData.subject_id == subject_id, StudyEventData.event_oid.in_(set(event_oids)),
+               StudyEventData.repeat_key == 1, FormData.repeat_key == 1)
+    )
+    out: dict[str, dict] = {}
+    for event_oid, oid, value in rows:
+        out.setdefault(event_oid, {})[oid] = value
+    return out

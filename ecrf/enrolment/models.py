@@ -1,0 +1,60 @@
+"""Eligibility reviews by the investigator, and the safety review's dose decisions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ecrf.db import UTCDateTime, utcnow
+from ecrf.extensions import db
+from ecrf.subjects.models import Subject
+
+DECISIONS = ("escalate", "stay", "de_escalate", "stop")
+
+
+class EligibilityReview(db.Model):
+    """The investigator's signed confirmation of eligibility, with the criteria as evaluated then."""
+
+    __tablename__ = "eligibility_review"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint("overridden = '' OR override_reason IS NOT NULL", name="override_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    eligible: Mapped[bool]
+    #: comma-separated criterion codes the investigator overrode ("" when none)
+    overridden: Mapped[str] = mapped_column(String(200), default="")
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    #: JSON of every criterion (code, status, value) as shown when confirming
+    snapshot: Mapped[str] = mapped_column(Text)
+
+    subject: Mapped[Subject] = relationship()
+
+    def audit_keys(self) -> dict:
+        return self.subject.audit_keys()
+
+
+class DoseDecision(db.Model):
+    """A safety review decision on dose escalation; it gates assignment of the next dose level."""
+
+    __tablename__ = "dose_decision"
+    __audited__ = True
+    __table_args__ = (CheckConstraint(f"decision IN {DECISIONS!r}", name="decision_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decided_on: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(20))
+    from_level: Mapped[int]
+    #: the level new subjects are assigned after this decision (None after "stop")
+    to_level: Mapped[int | None]
+    rationale: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def audit_keys(self) -> dict:
+        return {"entity_key": f"dose decision {self.decided_on}: {self.decision} {self.from_level}->{self.to_level}"}

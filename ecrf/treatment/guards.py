@@ -1,0 +1,148 @@
+"""Operational checks on the order of the cell-therapy steps (21 CFR 11.10(f)).
+
+Lymphodepletion follows collection and enrolment; infusion follows
+lymphodepletion, matches the assigned dose within tolerance, waits for the
+dose level's sentinel period, and needs a negative pregnancy test for women
+of childbearing potential. A positive test during follow-up opens a report.
+"""
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ecrf.capture import services as capture
+from ecrf.capture.errors import Refused
+from ecrf.capture.facts import event_values, latest_values
+from ecrf.capture.guards import guard, hook
+from ecrf.clinical.dosing import DOSE_LEVELS_CELLS_PER_KG
+from ecrf.consent.rules import local_date
+from ecrf.subjects.models import Subject
+from ecrf.treatment import pregnancy
+from ecrf.visits.planning import sentinel_clear_date
+
+LD_EVENTS = ("SE.LD1", "SE.LD2", "SE.LD3")
+ENROLLED = ("enrolled", "infused", "follow_up", "completed")
+
+
+def _day(values: dict, oid: str, tz) -> date | None:
+    return local_date(values[oid], tz) if values.get(oid) else None
+
+
+def _needs_enrolment(t, step: str) -> None:
+    if t.subject.status not in ENROLLED:
+        raise Refused(f"{step} can only be recorded for an enrolled subject (this subject is {t.subject.status}).")
+
+
+def _pregnancy_check(session, t, step: str, step_date: date, test_event: str, window_days: int) -> None:
+    dm = latest_values(session, t.subject.id, ("I.DM.SEX", "I.DM.MENARCHE", "I.DM.STERIL", "I.DM.STERILTYP",
+                                               "I.DM.POSTMENO"))
+    wocbp = pregnancy.is_wocbp(dm)
+    if wocbp is None:
+        raise Refused(f"Sex and menarche status must be recorded on Demographics before {step}.")
+    if wocbp:
+        tz = ZoneInfo(t.subject.site.timezone)
+        test = event_values(session, t.subject.id, [test_event]).get(test_event, {})
+        problem = pregnancy.test_problem(test, step, step_date, _day(test, "I.PREG.DTC", tz), window_days)
+        if problem:
+            raise Refused(problem)
+
+
+@guard
+def lymphodepletion_order(session, t, values, origin) -> None:
+    if t.form.oid not in ("F.LD", "F.LDDOSE"):
+        return
+    _needs_enrolment(t, "Lymphodepletion")
+    if t.form.oid != "F.LDDOSE" or not values.get("I.LDDOSE.DAT"):
+        return
+    tz = ZoneInfo(t.subject.site.timezone)
+    day = date.fromisoformat(values["I.LDDOSE.DAT"])
+    known = event_values(session, t.subject.id, ["SE.LEUKAPHERESIS", *LD_EVENTS])
+    collected = _day(known.get("SE.LEUKAPHERESIS", {}), "I.LEUK.STDTC", tz)
+    if collected is None:
+        raise Refused("Record the cell collection (leukapheresis) before lymphodepletion.")
+    if day <= collected:
+        raise Refused(f"Lymphodepletion on {day} must come after the cell collection on {collected}.")
+    index = LD_EVENTS.index(t.event.oid)
+    if index > 0:
+        before = _day(known.get(LD_EVENTS[index - 1], {}), "I.LDDOSE.DAT", tz)
+        if before is None or day <= before:
+            raise Refused(f"Lymphodepletion day {index + 1} ({day}) must follow day {index} ({before or 'not recorded'}).")
+    else:
+        _pregnancy_check(session, t, "lymphodepletion", day, "SE.PRELD", pregnancy.BEFORE_LD_HOURS // 24)
+
+
+def _sentinel_problem(session, t, infusion: date) -> str | None:
+    subject = t.subject
+    if not subject.cohort_seq or subject.cohort_seq == 1:
+        return None
+    first = session.scalar(select(Subject).where(Subject.dose_level == subject.dose_level, Subject.cohort_seq == 1))
+    first_day = None
+    if first is not None:
+        tz = ZoneInfo(first.site.timezone)
+        first_day = _day(event_values(session, first.id, ["SE.D0"]).get("SE.D0", {}), "I.INF.STDTC", tz)
+    if first_day is None:
+        return f"The sentinel subject of dose level {subject.dose_level} has not been infused yet."
+    days = current_app.config.get("SENTINEL_DAYS", 14)
+    clear = sentinel_clear_date(first_day, days)
+    if infusion < clear:
+        return (f"Dose level {subject.dose_level}: the sentinel subject was infused on {first_day}; the next subject "
+                f"may be infused from {clear} ({days}-day observation).")
+    return None
+
+
+@guard
+def infusion_order(session, t, values, origin) -> None:
+    if t.form.oid != "F.INF":
+        return
+    _needs_enrolment(t, "The CAR-T infusion")
+    tz = ZoneInfo(t.subject.site.timezone)
+    start, end = _day(values, "I.INF.STDTC", tz), values.get("I.INF.ENDTC")
+    if start is None:
+        return
+    if end and values["I.INF.ENDTC"] < values["I.INF.STDTC"]:
+        raise Refused("The infusion end is before its start.")
+    ld = [_day(v, "I.LDDOSE.DAT", tz) for v in event_values(session, t.subject.id, LD_EVENTS).values()]
+    ld = [d for d in ld if d]
+    if not ld:
+        raise Refused("Record lymphodepletion before the CAR-T infusion.")
+    if start <= max(ld):
+        raise Refused(f"The infusion on {start} must come after lymphodepletion (last dose on {max(ld)}).")
+    level = values.get("I.INF.DOSELEVEL")
+    if level and t.subject.dose_level and int(level) != t.subject.dose_level:
+        raise Refused(f"The prescribed dose level {level} differs from the subject's assigned dose level "
+                      f"{t.subject.dose_level}.")
+    per_kg = values.get("I.INF.DOSEKG")
+    if per_kg and t.subject.dose_level and values.get("I.INF.COMPLETE") == "true":
+        target = DOSE_LEVELS_CELLS_PER_KG[t.subject.dose_level - 1] / 1e5
+        tolerance = current_app.config["DOSE_TOLERANCE_PERCENT"] / 100
+        if abs(float(per_kg) - target) > target * tolerance + 1e-9:
+            raise Refused(f"The infused dose {per_kg} x10^5 cells/kg is more than {tolerance:.0%} away from the "
+                          f"prescribed {target:g} x10^5 cells/kg of dose level {t.subject.dose_level}.")
+    if problem := _sentinel_problem(session, t, start):
+        raise Refused(problem)
+    _pregnancy_check(session, t, "the infusion", start, "SE.D0", 1)
+
+
+@hook
+def positive_test_opens_report(session, t, form, origin) -> None:
+    """A positive pregnancy test during follow-up opens a pregnancy report to be completed (brief: safety)."""
+    values = form.values
+    if t.form.oid != "F.PREG" or values.get("I.PREG.RES") != "POS":
+        return
+    if t.event.oid not in pregnancy.FOLLOW_UP_TEST_EVENTS and t.event.oid != "SE.UNSCHED":
+        return
+    from ecrf.capture.facts import form_entries
+
+    reports = form_entries(session, t.subject.id, "F.PREGREP")
+    if any(r.get("I.PREGREP.AWAREDTC") == values.get("I.PREG.DTC") for r in reports):
+        return
+    target = capture.resolve(t.subject, "SE.SUBJECT", "F.PREGREP", 1, len(reports) + 1)
+    from ecrf.forms.validation import Context
+    from ecrf.db import utcnow
+
+    capture.save_form(session, target, {"I.PREGREP.SUBJ": "PARTICIPANT", "I.PREGREP.AWAREDTC": values["I.PREG.DTC"]},
+                      version=0, user_id=form.updated_by_id, ctx=Context(ZoneInfo(t.subject.site.timezone), utcnow()),
+                      origin="pregnancy_report")
