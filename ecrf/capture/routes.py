@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,7 +12,9 @@ from ecrf.capture.errors import CaptureError, Conflict, Invalid
 from ecrf.db import utcnow
 from ecrf.extensions import db
 from ecrf.forms.builder import form_class, hint
-from ecrf.forms.validation import Context, to_input
+from ecrf.capture.facts import latest_values
+from ecrf.forms import derive
+from ecrf.forms.validation import Context, clean_all, to_input
 from ecrf.subjects.access import load_subject
 
 bp = Blueprint("capture", __name__, url_prefix="/subjects/<key>/events/<event_oid>/forms/<form_oid>")
@@ -82,3 +84,16 @@ def save(key: str, event_oid: str, form_oid: str):
     flash(f"{t.form.label} saved ({'complete' if saved.status == 'complete' else 'incomplete'}).", "success")
     return redirect(url_for("capture.form", key=key, event_oid=event_oid, form_oid=form_oid,
                             event_repeat=t.event_repeat, repeat=t.form_repeat))
+
+
+@bp.post("/calculate")
+def calculate(key: str, event_oid: str, form_oid: str):
+    """The form's calculated items for the values typed so far (the live preview; the save recomputes them)."""
+    t = _target(key, event_oid, form_oid)
+    if not form_class(t.form)().validate():
+        abort(400)
+    values, _ = clean_all(t.form.items, {i.oid: request.form.get(i.oid) for i in t.form.items},
+                          entry_context(t.subject))
+    facts = latest_values(db.session, t.subject.id, derive.needs(t.form))
+    return jsonify({oid: {"value": c.value, "formula": c.formula}
+                    for oid, c in derive.calculate(t.form, values, facts).items()})

@@ -11,7 +11,7 @@ from ecrf.capture import casebook as grids
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.extensions import db
 from ecrf.study import load as load_study
-from ecrf.subjects import services
+from ecrf.subjects import overview, services
 from ecrf.subjects.access import load_subject, visible_site_ids
 from ecrf.subjects.models import Subject
 
@@ -52,4 +52,5 @@ def new():
 def casebook(key: str):
     subject = load_subject(key, current_user)
     grid = grids.build(db.session, load_study(), subject)
-    return render_template("subjects/casebook.html", subject=subject, grid=grid)
+    return render_template("subjects/casebook.html", subject=subject, grid=grid,
+                           view=overview.build(db.session, subject), action=ActionForm())

@@ -1,0 +1,124 @@
+"""Eligibility (review and signed confirmation), screen failure, enrolment, dose decisions, the screening log."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ecrf.auth.webforms import ActionForm
+from ecrf.capture.errors import CaptureError, Refused
+from ecrf.db import utcnow
+from ecrf.enrolment import services
+from ecrf.enrolment.models import DECISIONS, DoseDecision
+from ecrf.extensions import db
+from ecrf.subjects.access import load_subject, visible_site_ids
+from ecrf.subjects.models import Subject
+
+bp = Blueprint("enrolment", __name__)
+
+
+def _checked() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _local_today(subject) -> date:
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(subject.site.timezone)).date()
+
+
+@bp.get("/subjects/<key>/eligibility")
+def eligibility(key: str):
+    subject = load_subject(key, current_user)
+    review = services.latest_review(db.session, subject)
+    snapshot = json.loads(review.snapshot) if review else None
+    return render_template("enrolment/eligibility.html", subject=subject, result=services.eligibility(db.session, subject),
+                           review=review, snapshot=snapshot, action=ActionForm())
+
+
+@bp.post("/subjects/<key>/eligibility")
+def confirm(key: str):
+    subject = load_subject(key, current_user)
+    _checked()
+    try:
+        review = services.confirm_eligibility(db.session, subject, current_user, request.form.get("password", ""),
+                                              request.form.getlist("override"), request.form.get("reason"))
+    except CaptureError as exc:
+        db.session.commit() if isinstance(exc, services.SignatureFailed) else db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash("Eligibility confirmed: eligible." if review.eligible else "Recorded: not eligible.", "success")
+    return redirect(url_for("enrolment.eligibility", key=key))
+
+
+@bp.post("/subjects/<key>/enrol")
+def enrol(key: str):
+    subject = load_subject(key, current_user)
+    _checked()
+    try:
+        services.enrol(db.session, subject, _local_today(subject))
+    except CaptureError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(f"Enrolled as {subject.subject_no}, dose level {subject.dose_level}.", "success")
+    return redirect(url_for("subjects.casebook", key=key))
+
+
+@bp.post("/subjects/<key>/screen-fail")
+def screen_fail(key: str):
+    subject = load_subject(key, current_user)
+    _checked()
+    try:
+        services.screen_fail(db.session, subject, request.form.get("reason", ""))
+    except CaptureError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash("Recorded as a screen failure.", "success")
+    return redirect(url_for("subjects.casebook", key=key))
+
+
+@bp.route("/dose-levels", methods=["GET", "POST"])
+def dose_levels():
+    if request.method == "POST":
+        _checked()
+        if current_user.role not in ("investigator", "data_manager"):
+            abort(403)
+        try:
+            try:
+                day = date.fromisoformat(request.form.get("decided_on", ""))
+            except ValueError:
+                raise Refused("Give the date of the decision as YYYY-MM-DD.") from None
+            services.record_decision(db.session, current_user, request.form.get("decision", ""), day,
+                                     request.form.get("rationale", ""))
+        except CaptureError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash("Decision recorded.", "success")
+        return redirect(url_for("enrolment.dose_levels"))
+    decisions = db.session.scalars(select(DoseDecision).order_by(DoseDecision.decided_on, DoseDecision.id)).all()
+    per_level = dict(db.session.execute(select(Subject.dose_level, func.count()).where(Subject.dose_level.is_not(None))
+                                        .group_by(Subject.dose_level)).all())
+    subjects = db.session.scalars(select(Subject).where(Subject.dose_level.is_not(None),
+                                                        Subject.site_id.in_(visible_site_ids(current_user)))
+                                  .order_by(Subject.dose_level, Subject.cohort_seq)).all()
+    return render_template("enrolment/dose_levels.html", decisions=decisions, current=services.current_dose_level(db.session),
+                           per_level=per_level, subjects=subjects, choices=DECISIONS, action=ActionForm(),
+                           today=utcnow().date())
+
+
+@bp.get("/screening-log")
+def screening_log():
+    subjects = db.session.scalars(select(Subject).where(Subject.site_id.in_(visible_site_ids(current_user)))
+                                  .order_by(Subject.key)).all()
+    return render_template("enrolment/screening_log.html", subjects=subjects)

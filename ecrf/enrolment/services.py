@@ -1,0 +1,142 @@
+"""Eligibility confirmation, screen failure, enrolment with numbering and the cohort cap, dose decisions.
+
+Services flush; the caller commits. Counters are advanced with UPDATE ...
+RETURNING under the row lock, so concurrent enrolments get distinct numbers and
+never pass the cap (a refused enrolment rolls its counter increment back).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecrf.audit.trail import record
+from ecrf.auth.passwords import check_password
+from ecrf.capture import services as capture
+from ecrf.capture.errors import Refused
+from ecrf.capture.facts import event_values, form_entries
+from ecrf.db import utcnow
+from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
+from ecrf.forms.validation import Context
+from ecrf.subjects.eligibility import Eligibility, evaluate
+from ecrf.subjects.models import Subject
+from ecrf.subjects.services import next_value
+
+MAX_LEVEL = 3
+
+
+class SignatureFailed(Refused):
+    """The password re-entered to sign was wrong."""
+
+    status = 403
+
+
+def eligibility(session: Session, subject: Subject) -> Eligibility:
+    """Each inclusion criterion evaluated from the data entered so far."""
+    values = event_values(session, subject.id, ["SE.SCREENING", "SE.SUBJECT"])
+    merged = {**values.get("SE.SUBJECT", {}), **values.get("SE.SCREENING", {})}
+    return evaluate(merged, form_entries(session, subject.id, "F.IC"),
+                    assent_age=current_app.config.get("ASSENT_AGE", 8))
+
+
+def latest_review(session: Session, subject: Subject) -> EligibilityReview | None:
+    return session.scalar(select(EligibilityReview).where(EligibilityReview.subject_id == subject.id)
+                          .order_by(EligibilityReview.id.desc()))
+
+
+def confirm_eligibility(session: Session, subject: Subject, user, password: str, overrides: list[str],
+                        reason: str | None) -> EligibilityReview:
+    """The investigator confirms (signs) eligibility; overriding a failed or missing criterion needs a reason."""
+    if user.role != "investigator":
+        raise Refused("Only an investigator confirms eligibility.")
+    if not check_password(user.password_hash, password):
+        record(session, "signature_failed", "eligibility_review", entity_id=subject.id, **subject.audit_keys())
+        raise SignatureFailed("The password is wrong: eligibility was not confirmed.")
+    if subject.status != "screening":
+        raise Refused(f"The subject is {subject.status}; eligibility is confirmed during screening.")
+    result = eligibility(session, subject)
+    open_codes = set(result.failed) | set(result.missing)
+    unknown = set(overrides) - open_codes
+    if unknown:
+        raise Refused(f"Only failed or missing criteria can be overridden, not {', '.join(sorted(unknown))}.")
+    reason = (reason or "").strip() or None
+    if overrides and not reason:
+        raise Refused("Overriding a criterion requires a reason.")
+    review = EligibilityReview(
+        subject=subject, reviewed_by_id=user.id, eligible=open_codes <= set(overrides),
+        overridden=",".join(sorted(overrides)), override_reason=reason,
+        snapshot=json.dumps([asdict(c) for c in result.criteria], default=str),
+    )
+    session.add(review)
+    session.flush()
+    return review
+
+
+def screen_fail(session: Session, subject: Subject, reason: str) -> None:
+    """End screening without enrolment (the screening log keeps the reason)."""
+    reason = (reason or "").strip()
+    if subject.status != "screening":
+        raise Refused(f"The subject is {subject.status}, not in screening.")
+    if not reason:
+        raise Refused("Give the reason for the screen failure.")
+    subject.status, subject.screen_fail_reason = "screen_failed", reason[:500]
+    session.flush()
+
+
+def current_dose_level(session: Session) -> int | None:
+    """The level new subjects get: 1 until a safety review decides otherwise; None once stopped."""
+    last = session.scalar(select(DoseDecision).order_by(DoseDecision.decided_on.desc(), DoseDecision.id.desc()))
+    return 1 if last is None else last.to_level
+
+
+def enrol(session: Session, subject: Subject, today: date) -> Subject:
+    """Assign the next subject number and the current dose level to a confirmed-eligible subject."""
+    if subject.status != "screening":
+        raise Refused(f"Only a subject in screening can be enrolled (this one is {subject.status}).")
+    review = latest_review(session, subject)
+    if review is None or not review.eligible:
+        raise Refused("Eligibility has not been confirmed by an investigator (or was confirmed as not eligible); "
+                      "confirm it, with a reason for any overridden criterion, before enrolment.")
+    level = current_dose_level(session)
+    if level is None:
+        raise Refused("Enrolment is stopped by the safety review's decision.")
+    cap = current_app.config["ENROLMENT_CAP"]
+    count = next_value(session, "enrolment")  # holds the row lock until commit or rollback
+    if count > cap:
+        raise Refused(f"The cohort is full: {cap} of {cap} participants are enrolled. This enrolment was refused.")
+    site = subject.site.code
+    subject.subject_no = f"{site}-{next_value(session, f'subject_no:{site}'):03d}"
+    subject.enrolled_on, subject.status = today, "enrolled"
+    subject.dose_level, subject.cohort_seq = level, next_value(session, f"dose_level:{level}")
+    session.flush()
+    target = capture.resolve(subject, "SE.SUBJECT", "F.ENROL")
+    capture.save_form(session, target, {"I.ENROL.DAT": today.isoformat(), "I.ENROL.DOSELEVEL": str(level),
+                                        "I.ENROL.DLDAT": today.isoformat(), "I.ENROL.COHSEQ": str(subject.cohort_seq)},
+                      version=0, user_id=None, ctx=Context(ZoneInfo(subject.site.timezone), utcnow()),
+                      origin="enrolment")
+    return subject
+
+
+def record_decision(session: Session, user, decision: str, decided_on: date, rationale: str) -> DoseDecision:
+    """Record the safety review's decision; it sets the dose level of the next enrolments."""
+    if decision not in DECISIONS:
+        raise Refused(f"Unknown decision {decision!r}.")
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise Refused("Record the rationale of the decision.")
+    current = current_dose_level(session)
+    if current is None:
+        raise Refused("Dose escalation was stopped; no further decision can be recorded.")
+    to = {"escalate": current + 1, "stay": current, "de_escalate": current - 1, "stop": None}[decision]
+    if to is not None and not 1 <= to <= MAX_LEVEL:
+        raise Refused(f"There is no dose level {to} (levels 1 to {MAX_LEVEL}).")
+    row = DoseDecision(decided_on=decided_on, decision=decision, from_level=current, to_level=to,
+                       rationale=rationale[:4000], recorded_by_id=user.id)
+    session.add(row)
+    session.flush()
+    return row

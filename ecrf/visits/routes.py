@@ -1,0 +1,58 @@
+"""The site calendar, and marking a visit not done."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ecrf.auth.webforms import ActionForm
+from ecrf.capture.errors import CaptureError
+from ecrf.db import utcnow
+from ecrf.extensions import db
+from ecrf.subjects.access import load_subject, visible_site_ids
+from ecrf.subjects.models import Subject
+from ecrf.visits import services
+
+bp = Blueprint("visits", __name__)
+
+SHOWN = ("overdue", "due", "upcoming", "done_out_of_window")
+
+
+@bp.get("/calendar")
+def calendar():
+    subjects = list(db.session.scalars(select(Subject).where(Subject.site_id.in_(visible_site_ids(current_user)),
+                                                             Subject.status.not_in(("screen_failed",)))
+                                       .order_by(Subject.key)))
+    today = utcnow().date()
+    horizon = int(request.args.get("days", 30)) if request.args.get("days", "30").isdigit() else 30
+    rows = []
+    planned = services.plans(db.session, subjects)
+    for subject in subjects:
+        local_today = utcnow().astimezone(ZoneInfo(subject.site.timezone)).date()
+        for p in planned[subject.id]:
+            if p.state in SHOWN and (p.state != "upcoming" or (p.window_start - local_today).days <= horizon):
+                rows.append((subject, p))
+    order = {s: n for n, s in enumerate(SHOWN)}
+    rows.sort(key=lambda r: (order[r[1].state], r[1].target or today))
+    return render_template("visits/calendar.html", rows=rows, horizon=horizon)
+
+
+@bp.post("/subjects/<key>/events/<event_oid>/not-done")
+def not_done(key: str, event_oid: str):
+    subject = load_subject(key, current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.mark_not_done(db.session, subject, event_oid, request.form.get("event_repeat", 1, type=int),
+                               request.form.get("reason", ""))
+    except CaptureError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash("The visit is marked not done.", "success")
+    return redirect(url_for("subjects.casebook", key=key))
