@@ -59,7 +59,7 @@ def seed(password: str) -> list[str]:
     coordinator = db.session.scalar(select(User).where(User.username == "coordinator"))
     set_actor(db.session, Actor.of(coordinator))
     if not _has_subjects(site):
-        _subjects(site)
+        _subjects(site, password)
     db.session.commit()
     return list(ROLES)
 
@@ -78,21 +78,105 @@ def _register_icf() -> None:
     db.session.flush()
 
 
-def _subjects(site) -> None:
+def _dm(subject, sex: str, dob: str, **extra) -> None:
+    _save(subject, "SE.SUBJECT", "F.DM", {"I.DM.BRTHDAT": dob, "I.DM.SEX": sex, "I.DM.ETHNIC": "NOT REPORTED", **extra})
+
+
+def _preg(subject, event_oid: str, days_ago: int, spec: str = "URINE") -> None:
+    _save(subject, event_oid, "F.PREG", {"I.PREG.DTC": f"{_days_ago(days_ago)}T08:00", "I.PREG.SPEC": spec,
+                                         "I.PREG.SENS": "25", "I.PREG.RES": "NEG"})
+
+
+def _enrol(subject, password: str) -> None:
+    from ecrf.enrolment import services
+
+    investigator = db.session.scalar(select(User).where(User.username == "investigator"))
+    result = services.eligibility(db.session, subject)
+    services.confirm_eligibility(db.session, subject, investigator, password, [*result.failed, *result.missing],
+                                 "Demo data: the screening source documents are on file for the criteria not entered.")
+    services.enrol(db.session, subject, date.today())
+
+
+def _treat(subject, collected: int, ld1: int, infusion: int | None, dose_per_kg: str = "1.5") -> None:
+    _save(subject, "SE.LEUKAPHERESIS", "F.LEUK", {
+        "I.LEUK.TYPE": "LEUKAPHERESIS", "I.LEUK.STDTC": f"{_days_ago(collected)}T09:00",
+        "I.LEUK.ENDTC": f"{_days_ago(collected)}T13:00", "I.LEUK.VOLPROC": "9000", "I.LEUK.TNC": "6.1",
+        "I.LEUK.COMPL": "false"})
+    _save(subject, "SE.LD1", "F.LD", {"I.LD.DAT": _days_ago(ld1), "I.LD.HEIGHT": "165", "I.LD.WEIGHT": "58"})
+    for n, event_oid in enumerate(("SE.LD1", "SE.LD2", "SE.LD3")):
+        _save(subject, event_oid, "F.LDDOSE", {
+            "I.LDDOSE.DAT": _days_ago(ld1 - n), "I.LDDOSE.FLUYN": "true", "I.LDDOSE.FLUM2": "30",
+            "I.LDDOSE.FLUMG": "48", "I.LDDOSE.CYYN": "true", "I.LDDOSE.CYM2": "500", "I.LDDOSE.CYMG": "800",
+            "I.LDDOSE.MOD": "false"})
+    if infusion is None:
+        return
+    day = _days_ago(infusion)
+    _save(subject, "SE.D0", "F.INF", {
+        "I.INF.WEIGHT": "58", "I.INF.WEIGHTDAT": day, "I.INF.DOSELEVEL": str(subject.dose_level),
+        "I.INF.DOSEKG": dose_per_kg, "I.INF.LOT": f"CART19-{subject.subject_no}", "I.INF.STDTC": f"{day}T10:00",
+        "I.INF.ENDTC": f"{day}T10:15", "I.INF.COMPLETE": "true", "I.INF.PREMED": "true",
+        "I.INF.PREMEDSP": "paracetamol, chlorphenamine", "I.INF.REACT": "false",
+        **{f"I.INF.{when}{k}": v for when in ("PRE", "POST") for k, v in (
+            ("DTC", f"{day}T{'09:40' if when == 'PRE' else '10:45'}"), ("TEMP", "36.8"), ("SYSBP", "118"),
+            ("DIABP", "72"), ("HR", "80"), ("SPO2", "98"))}})
+
+
+def _subjects(site, password: str) -> None:
     _register_icf()
-    # an adult woman in screening: consent, demographics and vital signs entered
-    adult = create_subject(db.session, site)
-    _consent(adult, 6)
-    _save(adult, "SE.SUBJECT", "F.DM", {"I.DM.BRTHDAT": "1994-03-12", "I.DM.SEX": "F",
-                                        "I.DM.ETHNIC": "NOT HISPANIC OR LATINO", "I.DM.MENARCHE": "true"})
-    _vitals(adult, "SE.SCREENING", 5)
-    _save(adult, "SE.SCREENING", "F.HTWT", {"I.HTWT.DAT": _days_ago(5), "I.HTWT.HEIGHT": "162", "I.HTWT.WEIGHT": "52.5"})
-    # a 10-year-old boy: guardian permission and child assent, screening started
+    from ecrf.enrolment.services import screen_fail
+
+    # 01-S001: a woman of childbearing potential in screening
+    woman = create_subject(db.session, site)
+    _consent(woman, 6)
+    _dm(woman, "F", "1994-03-12", **{"I.DM.MENARCHE": "true"})
+    _vitals(woman, "SE.SCREENING", 5)
+    _save(woman, "SE.SCREENING", "F.HTWT", {"I.HTWT.DAT": _days_ago(5), "I.HTWT.HEIGHT": "162",
+                                            "I.HTWT.WEIGHT": "52.5"})
+    _preg(woman, "SE.SCREENING", 5, "SERUM")
+    _save(woman, "SE.SCREENING", "F.CONTRA", {"I.CONTRA.DAT": _days_ago(5), "I.CONTRA.AGREE": "true"})
+    # 01-S002: a 10-year-old boy, guardian's permission and his own assent
     child = create_subject(db.session, site)
     _consent(child, 3, child=True)
-    _save(child, "SE.SUBJECT", "F.DM", {"I.DM.BRTHDAT": (date.today() - timedelta(days=365 * 10 + 40)).isoformat(),
-                                        "I.DM.SEX": "M", "I.DM.ETHNIC": "NOT REPORTED"})
+    _dm(child, "M", (date.today() - timedelta(days=365 * 10 + 40)).isoformat())
     _vitals(child, "SE.SCREENING", 2, **{"I.VS.SYSBP": "104", "I.VS.DIABP": "66", "I.VS.HR": "92",
                                          "I.VS.WEIGHT": "31.0"})
-    # a subject just registered, nothing entered yet
+    # 01-S003: a screen failure
+    failed = create_subject(db.session, site)
+    _consent(failed, 40)
+    _dm(failed, "M", "1987-07-30")
+    _save(failed, "SE.SCREENING", "F.CARDIO", {"I.CARDIO.ECHODAT": _days_ago(38), "I.CARDIO.LVEF": "45",
+                                               "I.CARDIO.ECGDAT": _days_ago(38), "I.CARDIO.ECG": "NORMAL"})
+    screen_fail(db.session, failed, "LVEF 45 % (inclusion IN5 requires 55 % or more)")
+    # 01-S004: in follow-up, the sentinel subject of dose level 1 (a woman of childbearing potential)
+    follow = create_subject(db.session, site)
+    _consent(follow, 140)
+    _dm(follow, "F", "1990-11-02", **{"I.DM.MENARCHE": "true"})
+    _vitals(follow, "SE.SCREENING", 135)
+    _enrol(follow, password)
+    _preg(follow, "SE.PRELD", 112)
+    _preg(follow, "SE.D0", 105)
+    _treat(follow, collected=125, ld1=110, infusion=105)
+    for event_oid, ago in (("SE.D1", 104), ("SE.D2", 103), ("SE.D28", 77), ("SE.M2", 45)):
+        _vitals(follow, event_oid, ago)
+    _preg(follow, "SE.D28", 77)
+    # 01-S005: infused 15 days ago, early follow-up
+    infused = create_subject(db.session, site)
+    _consent(infused, 50)
+    _dm(infused, "M", "1985-02-14")
+    _enrol(infused, password)
+    _treat(infused, collected=30, ld1=20, infusion=15)
+    for n in range(1, 4):
+        _vitals(infused, f"SE.D{n}", 15 - n, **{"I.VS.TEMP": "38.4" if n == 1 else "37.2"})
+    _save(infused, "SE.D1", "F.CRS", {"I.CRS.DTC": f"{_days_ago(14)}T14:00", "I.CRS.TEMP": "38.4", "I.CRS.FEVER": "true",
+                                      "I.CRS.ANTIPYR": "false", "I.CRS.HYPOT": "none", "I.CRS.HYPOX": "none",
+                                      "I.CRS.DEATH": "false"})
+    # 01-S006: enrolled, cells collected, waiting for lymphodepletion
+    waiting = create_subject(db.session, site)
+    _consent(waiting, 20)
+    _dm(waiting, "M", "1999-09-09")
+    _enrol(waiting, password)
+    _save(waiting, "SE.LEUKAPHERESIS", "F.LEUK", {
+        "I.LEUK.TYPE": "LEUKAPHERESIS", "I.LEUK.STDTC": f"{_days_ago(3)}T09:00", "I.LEUK.ENDTC": f"{_days_ago(3)}T12:30",
+        "I.LEUK.TNC": "4.8", "I.LEUK.COMPL": "false"})
+    # 01-S007: just registered, nothing entered yet
     create_subject(db.session, site)

@@ -113,3 +113,36 @@ class Browser:
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf())
         return self.client.post(url, data=data, **kw)
+
+
+def confirm_eligible(session, subject, investigator_username: str = "investigator", password: str = PASSWORD):
+    """The investigator signs eligibility, overriding whatever the test did not enter."""
+    from sqlalchemy import select
+
+    from ecrf.auth.models import User
+    from ecrf.enrolment import services
+
+    user = session.scalar(select(User).where(User.username == investigator_username))
+    result = services.eligibility(session, subject)
+    review = services.confirm_eligibility(session, subject, user, password, [*result.failed, *result.missing],
+                                          "test: source documents checked")
+    session.commit()
+    return review
+
+
+def demographics(session, subject, sex: str = "M", dob: str = "1990-05-05", **extra):
+    save(session, subject, "F.DM", {"I.DM.BRTHDAT": dob, "I.DM.SEX": sex, **extra}, event_oid="SE.SUBJECT")
+
+
+def enrolled_subject(session, site_code: str = "01", sex: str = "M", dob: str = "1990-05-05", **dm):
+    """A consented, confirmed-eligible, enrolled subject."""
+    from datetime import date
+
+    from ecrf.enrolment import services
+
+    subject = new_subject(session, site_code)
+    demographics(session, subject, sex, dob, **dm)
+    confirm_eligible(session, subject)
+    services.enrol(session, subject, date.today())
+    session.commit()
+    return subject

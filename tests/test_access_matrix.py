@@ -48,6 +48,19 @@ def urls(app, world):
         "audit.item": ("GET", f"{form}/items/I.VS.SPO2/audit"),
         "audit.subject_csv": ("GET", f"/subjects/{key}/audit.csv"),
         "audit.system": ("GET", "/admin/audit"),
+        "capture.calculate": ("POST", f"{form}/calculate"),
+        "consent.icf_versions": ("GET", "/icf-versions"),
+        "consent.withdraw": ("POST", f"/subjects/{key}/withdraw"),
+        "enrolment.eligibility": ("GET", f"/subjects/{key}/eligibility"),
+        "enrolment.confirm": ("POST", f"/subjects/{key}/eligibility"),
+        "enrolment.enrol": ("POST", f"/subjects/{key}/enrol"),
+        "enrolment.screen_fail": ("POST", f"/subjects/{key}/screen-fail"),
+        "enrolment.dose_levels": ("GET", "/dose-levels"),
+        "enrolment.screening_log": ("GET", "/screening-log"),
+        "visits.calendar": ("GET", "/calendar"),
+        "visits.not_done": ("POST", f"/subjects/{key}/events/SE.D1/not-done"),
+        "tokens.index": ("GET", "/account/tokens"),
+        "tokens.revoke": ("POST", "/account/tokens/999/revoke"),
     }
 
 

@@ -14,7 +14,11 @@ def test_concurrent_writers_never_fork_the_chain(app, world, db_url, tmp_path):
     from ecrf.extensions import db
     from chain_writer import write
 
+    from helpers import register_icf
+
     with app.app_context():
+        register_icf(db.session)  # once, before the writers race to consent their subjects
+        db.session.commit()
         before = db.session.scalar(select(func.count()).select_from(AuditEvent))
         db.session.remove()
     ctx = multiprocessing.get_context("spawn")
