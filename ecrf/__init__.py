@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
     _register_extensions(app)
+    _register_rules()
     _register_blueprints(app)
     from ecrf.web import errors, security, templating
 
@@ -57,13 +58,26 @@ def _register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
 
+def _register_rules() -> None:
+    """The trial's guards and hooks around every form save (ecrf.capture.guards)."""
+    from ecrf.consent import guards as consent_guards  # noqa: F401
+    from ecrf.enrolment import guards as enrolment_guards  # noqa: F401
+    from ecrf.treatment import guards as treatment_guards  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
+    from ecrf.api import bp as api_bp
+    from ecrf.api.web import bp as tokens_bp
     from ecrf.audit.routes import bp as audit_bp
     from ecrf.auth.admin import bp as admin_bp
     from ecrf.auth.routes import bp as auth_bp
     from ecrf.capture.routes import bp as capture_bp
+    from ecrf.consent.routes import bp as consent_bp
+    from ecrf.enrolment.routes import bp as enrolment_bp
     from ecrf.subjects.routes import bp as subjects_bp
+    from ecrf.visits.routes import bp as visits_bp
     from ecrf.web.routes import bp as web_bp
 
-    for bp in (web_bp, auth_bp, admin_bp, subjects_bp, capture_bp, audit_bp):
+    for bp in (web_bp, auth_bp, admin_bp, subjects_bp, capture_bp, audit_bp, consent_bp, enrolment_bp, visits_bp,
+               api_bp, tokens_bp):
         app.register_blueprint(bp)

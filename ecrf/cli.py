@@ -195,3 +195,32 @@ def check_definition() -> None:
     study = load()
     click.echo(f"{len(study.events)} study events, {len(study.forms)} forms, {len(study.items)} items, "
                f"{len(study.codelists)} code lists: OK")
+
+
+@main.command("create-token")
+@click.option("--username", required=True)
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None,
+              help="days until it expires (default: never)")
+@click.option("--label", default="", help="what the token is for")
+def create_token(username: str, expires_days: int | None, label: str) -> None:
+    """Create an API token for a user and print it once (only its SHA-256 is stored)."""
+    from sqlalchemy import select
+
+    from ecrf.api.tokens import TokenError, issue
+    from ecrf.auth.models import User
+    from ecrf.extensions import db
+
+    with _context():
+        _cli_actor()
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            _fail(f"no user {username}")
+        try:
+            row, raw = issue(db.session, user, label=label, expires_days=expires_days)
+        except TokenError as exc:
+            _fail(str(exc))
+        db.session.commit()
+        expiry = row.expires_at.strftime("%Y-%m-%d %H:%M UTC") if row.expires_at else "never"
+        click.echo(f"API token for {user.username} ({user.role}), prefix {row.prefix}, expires {expiry}. "
+                   "It is shown only now:", err=True)
+        click.echo(raw)

@@ -36,6 +36,21 @@ def _ensure_venv() -> None:
         STAMP.write_text(wanted)
 
 
+def _ensure_browser() -> None:
+    """The end-to-end tests drive Debian's chromium (never a downloaded browser build); install it if we may."""
+    import shutil
+
+    if shutil.which("chromium"):
+        return
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing Debian's chromium for the browser tests ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env)
+    if not shutil.which("chromium"):
+        print("warning: chromium is not installed (apt-get install chromium); the browser test will fail", flush=True)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test"):
         print(__doc__)
@@ -44,6 +59,7 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if argv[0] == "demo":
         return subprocess.call([str(BIN / "ecrf"), "demo", *argv[1:]])
+    _ensure_browser()
     return subprocess.call([str(PYTHON), "-m", "pytest", *argv[1:]])
 
 

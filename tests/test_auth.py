@@ -205,3 +205,30 @@ def test_open_redirect_after_login_is_refused(app, world):
     response = browser.client.post("/login?next=//evil.example/x", data={
         "username": "coordinator", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/"
+
+
+def test_removing_a_site_from_a_user_is_audited(app, world):
+    from ecrf.audit.models import AuditEvent
+    from ecrf.auth.models import User
+    from ecrf.extensions import db
+
+    admin = Browser(app.test_client())
+    admin.login("admin")
+    with app.app_context():
+        uid = db.session.scalar(select(User.id).where(User.username == "monitor"))
+    assert admin.post(f"/admin/users/{uid}", {"role": "monitor", "sites": ["01", "02"]}).status_code == 302
+    assert admin.post(f"/admin/users/{uid}", {"role": "monitor", "sites": ["02"]}).status_code == 302
+    assert [s.code for s in _user(app, "monitor").sites] == ["02"]
+    with app.app_context():
+        removed = db.session.scalar(select(AuditEvent).where(AuditEvent.entity == "user_site",
+                                                             AuditEvent.action == "delete"))
+        assert removed.entity_key == f"user#{uid}@01" or removed.entity_key == "monitor@01"
+
+
+def test_nul_bytes_are_refused_cleanly(app, world):
+    browser = Browser(app.test_client())
+    browser.login("coordinator")
+    assert browser.get("/subjects/a%00b").status_code == 404
+    assert browser.get("/subjects?x=a%00b").status_code == 400
+    assert browser.post("/account/password", {"current_password": "a\x00b", "new_password": "x",
+                                              "confirm": "x"}).status_code == 400

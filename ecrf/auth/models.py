@@ -89,7 +89,9 @@ class UserSite(db.Model):
     site: Mapped[Site] = relationship(lazy="joined")
 
     def audit_keys(self) -> dict:
-        return {"entity_key": f"{self.user.username}@{self.site.code}", "site_code": self.site.code}
+        # a membership removed from user.memberships has lost its user reference; fall back to the stored id
+        user = self.user.username if self.user is not None else f"user#{self.user_id}"
+        return {"entity_key": f"{user}@{self.site.code}", "site_code": self.site.code}
 
 
 class PasswordResetToken(db.Model):

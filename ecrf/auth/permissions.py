@@ -13,7 +13,7 @@ ADMIN = frozenset({"admin"})
 EVERYONE = STUDY | ADMIN
 
 #: reachable without logging in
-PUBLIC = frozenset({"static", "auth.login", "auth.reset_password", "web.health"})
+PUBLIC = frozenset({"static", "auth.login", "auth.reset_password", "web.health", "api.openapi"})
 
 MATRIX: dict[str, frozenset[str]] = {
     # account
@@ -34,12 +34,37 @@ MATRIX: dict[str, frozenset[str]] = {
     "subjects.casebook": STUDY,
     "capture.form": STUDY,
     "capture.save": SITE_STAFF,
+    "capture.calculate": SITE_STAFF,
+    # the trial's path
+    "consent.icf_versions": STUDY,  # registering a version: investigator or data manager (checked in the view)
+    "consent.withdraw": frozenset({"investigator"}),
+    "enrolment.eligibility": STUDY,
+    "enrolment.confirm": frozenset({"investigator"}),
+    "enrolment.enrol": frozenset({"investigator"}),
+    "enrolment.screen_fail": SITE_STAFF,
+    "enrolment.dose_levels": STUDY,  # recording a decision: investigator or data manager (checked in the view)
+    "enrolment.screening_log": STUDY,
+    "visits.calendar": STUDY,
+    "visits.not_done": SITE_STAFF,
     # audit trail
     "audit.subject": STUDY,
     "audit.form": STUDY,
     "audit.item": STUDY,
     "audit.subject_csv": STUDY,
     "audit.system": ADMIN,
+    # API tokens (web pages; owners manage their own, admins everyone's)
+    "tokens.index": EVERYONE,
+    "tokens.revoke": EVERYONE,
+}
+
+#: the JSON API (ecrf.api), checked by the API after it authenticates the bearer token; tested in tests/api
+API_MATRIX: dict[str, frozenset[str]] = {
+    "api.study": STUDY,
+    "api.subjects": STUDY,
+    "api.subject": STUDY,
+    "api.form": STUDY,
+    "api.save_form": SITE_STAFF,
+    "api.subject_audit": STUDY,
 }
 
 
@@ -47,4 +72,4 @@ def allowed(endpoint: str | None, role: str | None) -> bool:
     """Whether ``role`` may call ``endpoint`` (unknown endpoints: nobody)."""
     if endpoint in PUBLIC:
         return True
-    return role is not None and role in MATRIX.get(endpoint, frozenset())
+    return role is not None and role in MATRIX.get(endpoint, API_MATRIX.get(endpoint, frozenset()))

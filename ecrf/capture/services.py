@@ -7,6 +7,7 @@ records every changed value in the same transaction. The caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.capture.reasons import reason_text
 from ecrf.db import utcnow
 from ecrf.forms import derive
-from ecrf.forms.types import Form, StudyEvent
+from ecrf.forms.types import DataType, Form, StudyEvent
 from ecrf.forms.validation import Context, clean_all
 from ecrf.study import load as load_study
 from ecrf.subjects.models import Subject
@@ -64,15 +65,34 @@ def find_form(session: Session, t: Target) -> FormData | None:
     )
 
 
-def _event_for(session: Session, t: Target, ctx: Context) -> StudyEventData:
+def _event_for(session: Session, t: Target) -> StudyEventData:
     event = find_event(session, t)
     if event is None:
         event = StudyEventData(subject=t.subject, event_oid=t.event.oid, repeat_key=t.event_repeat)
         session.add(event)
-    if event.status == "scheduled":
-        event.status = "in_progress"
-        event.actual_date = event.actual_date or ctx.today
     return event
+
+
+def _visit_date(t: Target, values: dict, ctx: Context) -> date | None:
+    """The date the visit took place: the earliest date or date-time entered on the form (site-local)."""
+    days = []
+    for item in t.form.items:
+        value = values.get(item.oid)
+        if value and item.data_type is DataType.DATE:
+            days.append(date.fromisoformat(value))
+        elif value and item.data_type is DataType.DATETIME:
+            days.append(datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(ctx.tz).date())
+    return min(days) if days else None
+
+
+def _record_visit(event: StudyEventData, t: Target, values: dict, ctx: Context) -> None:
+    if t.event.type == "Common":
+        return  # subject-level forms are not a visit
+    if event.status in (None, "scheduled", "not_done"):  # None: new, column default not applied yet
+        event.status, event.not_done_reason = "in_progress", None
+    day = _visit_date(t, values, ctx)
+    if day and (event.actual_date is None or day < event.actual_date):
+        event.actual_date = day
 
 
 def save_form(session: Session, t: Target, raw: dict, *, version: int | None, user_id: int | None,
@@ -115,9 +135,10 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     if existing is not None and not changed:
         return existing
 
-    form = existing or FormData(event=_event_for(session, t, ctx), form_oid=t.form.oid, repeat_key=t.form_repeat)
+    form = existing or FormData(event=_event_for(session, t), form_oid=t.form.oid, repeat_key=t.form_repeat)
     if existing is None:
         session.add(form)
+    _record_visit(form.event, t, stored | changed, ctx)
     rows = {i.item_oid: i for i in form.items}
     for oid, value in changed.items():
         formula = calculated[oid].formula if oid in calculated and value is not None else None

@@ -146,3 +146,14 @@ def positive_test_opens_report(session, t, form, origin) -> None:
     capture.save_form(session, target, {"I.PREGREP.SUBJ": "PARTICIPANT", "I.PREGREP.AWAREDTC": values["I.PREG.DTC"]},
                       version=0, user_id=form.updated_by_id, ctx=Context(ZoneInfo(t.subject.site.timezone), utcnow()),
                       origin="pregnancy_report")
+
+
+@hook
+def subject_status_follows_treatment(session, t, form, origin) -> None:
+    """Enrolled -> infused once the infusion is recorded -> follow-up once a visit after the DLT window has data."""
+    subject = t.subject
+    if t.form.oid == "F.INF" and subject.status == "enrolled" and form.values.get("I.INF.STDTC"):
+        subject.status = "infused"
+    elif subject.status == "infused" and t.event.day is not None and t.event.day > 28:
+        subject.status = "follow_up"
+    session.flush()

@@ -52,6 +52,17 @@ def _check_session():
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
+def _refuse_nul_bytes():
+    """NUL is never valid text; PostgreSQL rejects it, so refuse it up front with a 400, not a 500."""
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in v for _, values in request.args.lists() for v in values):
+        abort(400)
+    if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if any("\x00" in v for _, values in request.form.lists() for v in values):
+            abort(400)
+
+
 def _authorise():
     endpoint = request.endpoint
     if endpoint is None or endpoint in PUBLIC or request.blueprint == "api":
@@ -67,6 +78,7 @@ def register(app: Flask) -> None:
     @app.before_request
     def _before():
         session.permanent = True
+        _refuse_nul_bytes()
         if (response := _check_session()) is not None:
             return response
         set_actor(db.session, Actor.of(current_user) if current_user.is_authenticated else SYSTEM)

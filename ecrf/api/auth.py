@@ -1,0 +1,112 @@
+"""Per-request API security: body size, failure throttling, bearer token authentication, the permission matrix.
+
+The web layer skips its login and permission checks for this blueprint; these hooks replace them.
+Failed authentications are audit events, and the throttle counts them in the database, so the limit
+holds across worker processes without a table of its own.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+
+from flask import Blueprint, current_app, g, request, session
+from sqlalchemy import select
+
+from ecrf.api import tokens
+from ecrf.api.errors import ApiError
+from ecrf.api.inputs import check_length
+from ecrf.audit.context import Actor, set_actor
+from ecrf.audit.models import AuditEvent
+from ecrf.audit.trail import record
+from ecrf.auth.permissions import allowed
+from ecrf.db import utcnow
+from ecrf.extensions import db
+
+FAILED = "api_auth_failed"
+WINDOW = timedelta(minutes=1)
+_PREFIX = re.compile(rf"[A-Za-z0-9_-]{{1,{tokens.PREFIX_LENGTH}}}")
+
+MESSAGE_401 = {
+    "missing": "A valid API token is required: send it as 'Authorization: Bearer <token>'.",
+    "expired": "This API token has expired.",
+    "revoked": "This API token was revoked.",
+    "invalid": "This API token is not valid.",
+}
+
+
+def register(bp: Blueprint) -> None:
+    """Install the hooks on the API blueprint."""
+    bp.before_request(_guard)
+    bp.after_app_request(_stateless)  # also for /api/ URLs that match no route
+
+
+def current_user():
+    """The user the request's token acts for."""
+    return g.api_user
+
+
+def _guard() -> None:
+    check_length()
+    if allowed(request.endpoint, None):
+        return  # public (the OpenAPI document)
+    address = (request.remote_addr or "unknown")[:60]
+    _throttle(address)
+    user = _authenticate(address)
+    set_actor(db.session, Actor.of(user))
+    g.api_user = user
+    if not allowed(request.endpoint, user.role):
+        raise ApiError(403, f"The role {user.role} may not use this operation.")
+
+
+def _stateless(response):
+    """API responses are not cached and keep no session: a cookie-less request gets no cookie back."""
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+        if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+            session.clear()
+            session.modified = False
+    return response
+
+
+def _client(address: str) -> str:
+    """The audit username of an unauthenticated client."""
+    return f"anonymous@{address}"
+
+
+def _throttle(address: str) -> None:
+    """429 when ``address`` failed to authenticate API_AUTH_FAILURES_PER_MINUTE times within the last minute."""
+    limit = current_app.config["API_AUTH_FAILURES_PER_MINUTE"]
+    if limit < 1:
+        return
+    # newest first on (username, seq): reads at most ``limit`` index entries however long the trail is
+    times = db.session.scalars(
+        select(AuditEvent.ts).where(AuditEvent.username == _client(address), AuditEvent.action == FAILED,
+                                    AuditEvent.entity_key == address)
+        .order_by(AuditEvent.seq.desc()).limit(limit)).all()
+    now = utcnow()
+    if len(times) >= limit and now - times[-1] < WINDOW:
+        wait = math.ceil((times[-1] + WINDOW - now).total_seconds())
+        raise ApiError(429, headers={"Retry-After": str(max(1, wait))})
+
+
+def _authenticate(address: str):
+    scheme, _, raw = request.headers.get("Authorization", "").strip().partition(" ")
+    raw = raw.strip()
+    if scheme.lower() != "bearer" or not raw:
+        _fail(address, "missing", None)
+    result = tokens.check(db.session, raw)
+    if result.token is None:
+        _fail(address, result.problem, raw)
+    db.session.commit()  # keeps last_used_at when check() touched it
+    return result.token.user
+
+
+def _fail(address: str, problem: str, raw: str | None) -> None:
+    prefix = raw[:tokens.PREFIX_LENGTH] if raw else None
+    set_actor(db.session, Actor(None, _client(address), None))
+    record(db.session, FAILED, "api_token", entity_key=address, new={
+        "problem": problem, "prefix": prefix if prefix and _PREFIX.fullmatch(prefix) else None})
+    db.session.commit()
+    raise ApiError(401, MESSAGE_401.get(problem, MESSAGE_401["invalid"]))
+

@@ -1,0 +1,56 @@
+"""GET /study: the study definition (schedule, forms, item groups, items, code lists)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import jsonify
+
+from ecrf.api.routing import route
+from ecrf.forms.types import Form, Item, StudyEvent
+from ecrf.study import METADATA_VERSION, PROTOCOL_NAME, STUDY_NAME, STUDY_OID, Study
+from ecrf.study import load as load_study
+
+
+def _number(value):
+    if value is None or isinstance(value, int):
+        return value
+    value = Decimal(str(value))
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def item_json(item: Item) -> dict:
+    """One item definition."""
+    codelist = item.codelist and {"oid": item.codelist.oid, "name": item.codelist.name,
+                                  "items": [{"value": c.value, "label": c.label} for c in item.codelist.items]}
+    return {
+        "oid": item.oid, "label": item.label, "data_type": item.data_type.value, "units": item.units,
+        "min": _number(item.min), "max": _number(item.max), "required": item.required,
+        "calculated": bool(item.calculated), "calculator": item.calculated, "max_length": item.max_length,
+        "decimals": item.decimals, "allow_future": item.allow_future, "help": item.help, "codelist": codelist,
+    }
+
+
+def form_json(form: Form) -> dict:
+    """One form definition with its item groups."""
+    return {"oid": form.oid, "label": form.label, "repeating": form.repeating, "help": form.help,
+            "item_groups": [{"oid": g.oid, "label": g.label, "domain": g.domain,
+                             "items": [item_json(i) for i in g.items]} for g in form.groups]}
+
+
+def event_json(event: StudyEvent) -> dict:
+    """One study event with the forms collected at it."""
+    return {"oid": event.oid, "label": event.label, "type": event.type, "repeating": event.repeating,
+            "day": event.day, "window_before": event.window_before, "window_after": event.window_after,
+            "anchor": event.anchor, "forms": [{"form_oid": r.form_oid, "required": r.required} for r in event.forms]}
+
+
+def study_json(study: Study) -> dict:
+    """The whole definition."""
+    return {"oid": STUDY_OID, "name": STUDY_NAME, "protocol": PROTOCOL_NAME, "metadata_version": METADATA_VERSION,
+            "events": [event_json(e) for e in study.events], "forms": [form_json(f) for f in study.forms]}
+
+
+@route("/study", "GET", summary="The study definition", ok="Study",
+       description="Events with the forms collected at them; forms with item groups and items.")
+def study():
+    return jsonify(study_json(load_study()))
