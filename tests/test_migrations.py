@@ -43,3 +43,21 @@ def test_downgrade_to_base_and_up_again(databases):
     finally:
         engine.dispose()
         databases.drop(url)
+
+
+def test_named_check_constraints_survive_the_migrations(databases):
+    """SQLite rebuilds tables for ALTER; the CHECK constraints the models name must still be there."""
+    from sqlalchemy import CheckConstraint
+
+    url = databases.empty_url()
+    engine = create_engine(url)
+    try:
+        upgrade(engine)
+        inspector = inspect(engine)
+        for table in Base.metadata.sorted_tables:
+            wanted = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+            found = {c["name"] for c in inspector.get_check_constraints(table.name)}
+            assert wanted <= found, (table.name, wanted - found)
+    finally:
+        engine.dispose()
+        databases.drop(url)

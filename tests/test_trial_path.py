@@ -367,3 +367,21 @@ def test_schedule_from_the_infusion_date_and_not_done_visits(app, world, as_role
         s = db.session.scalar(select(Subject).where(Subject.key == key))
         plan = {p.event.oid: p for p in overview.build(db.session, s).visits}
         assert plan["SE.D1"].state == "not_done" and plan["SE.D1"].reason == "discharged early, seen on day 2"
+
+
+def test_lymphodepletion_expected_dose_uses_the_bsa_and_checks_the_given_dose(session, world):
+    from ecrf.capture.facts import event_values
+
+    subject = enrolled_subject(session)
+    _collect(session, subject, _day(-20))
+    save(session, subject, "F.LD", {"I.LD.DAT": _day(-6), "I.LD.HEIGHT": "170", "I.LD.WEIGHT": "60"},
+         event_oid="SE.LD1")
+    assert event_values(session, subject.id, ["SE.LD1"])["SE.LD1"]["I.LD.BSA"] == "1.68"
+    dose = {"I.LDDOSE.DAT": _day(-6), "I.LDDOSE.FLUYN": "true", "I.LDDOSE.FLUM2": "30", "I.LDDOSE.FLUMG": "60",
+            "I.LDDOSE.CYYN": "true", "I.LDDOSE.CYM2": "500", "I.LDDOSE.CYMG": "840", "I.LDDOSE.MOD": "false"}
+    message = _refusal(save, session, subject, "F.LDDOSE", dose, event_oid="SE.LD1")
+    assert "60 mg given is more than 10 % away from the expected 50.4 mg" in message
+    session.rollback()
+    save(session, subject, "F.LDDOSE", {**dose, "I.LDDOSE.FLUMG": "50.4"}, event_oid="SE.LD1")
+    stored = event_values(session, subject.id, ["SE.LD1"])["SE.LD1"]
+    assert (stored["I.LDDOSE.FLUEXP"], stored["I.LDDOSE.CYEXP"]) == ("50.4", "840")

@@ -7,11 +7,10 @@ from sqlalchemy import select
 from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
 from ecrf.api.routing import route
-from ecrf.capture.models import StudyEventData
 from ecrf.extensions import db
-from ecrf.study import load as load_study
 from ecrf.subjects.access import load_subject, visible_site_ids
 from ecrf.subjects.models import Subject
+from ecrf.visits.services import plans
 
 
 def find_subject(key: str) -> Subject:
@@ -21,16 +20,18 @@ def find_subject(key: str) -> Subject:
     return load_subject(key, current_user())
 
 
-def _events(stmt) -> dict[int, list[dict]]:
-    """Event occurrences by subject id, in schedule order, from one query."""
-    order = {e.oid: i for i, e in enumerate(load_study().events)}
-    rows = sorted(db.session.scalars(stmt), key=lambda e: (order.get(e.event_oid, len(order)), e.repeat_key))
+def _events(subjects: list[Subject]) -> dict[int, list[dict]]:
+    """Each subject's visits in schedule order: planned date and window (derived from consent, lymphodepletion
+    and infusion dates), actual date and state; two queries whatever the number of subjects."""
     out: dict[int, list[dict]] = {}
-    for e in rows:
-        out.setdefault(e.subject_id, []).append({
-            "event_oid": e.event_oid, "repeat": e.repeat_key, "status": e.status,
-            "planned_date": e.planned_date and e.planned_date.isoformat(),
-            "actual_date": e.actual_date and e.actual_date.isoformat(), "not_done_reason": e.not_done_reason})
+    for subject_id, visits in plans(db.session, subjects).items():
+        out[subject_id] = [{
+            "event_oid": p.oid, "repeat": p.repeat, "state": p.state,
+            "planned_date": p.target and p.target.isoformat(),
+            "window_start": p.window_start and p.window_start.isoformat(),
+            "window_end": p.window_end and p.window_end.isoformat(),
+            "actual_date": p.actual and p.actual.isoformat(), "not_done_reason": p.reason,
+        } for p in visits if p.state != "not_planned"]
     return out
 
 
@@ -44,13 +45,12 @@ def subject_json(subject: Subject, events: list[dict]) -> dict:
 def subjects():
     site_ids = visible_site_ids(current_user())
     rows = db.session.scalars(select(Subject).where(Subject.site_id.in_(site_ids)).order_by(Subject.key)).all()
-    events = _events(select(StudyEventData).join(Subject, Subject.id == StudyEventData.subject_id)
-                     .where(Subject.site_id.in_(site_ids)))
+    events = _events(list(rows))
     return jsonify(subjects=[subject_json(s, events.get(s.id, [])) for s in rows])
 
 
 @route("/subjects/<subject>", "GET", summary="One subject, with its events", ok="Subject", errors=(404,))
 def subject(subject: str):
     found = find_subject(subject)
-    events = _events(select(StudyEventData).where(StudyEventData.subject_id == found.id))
+    events = _events([found])
     return jsonify(subject_json(found, events.get(found.id, [])))

@@ -15,7 +15,11 @@ FORM_STATUSES = ("incomplete", "complete")
 
 
 class StudyEventData(db.Model):
-    """One occurrence of a study event (visit) for a subject."""
+    """One occurrence of a study event (visit) for a subject.
+
+    Planned dates and windows are not stored: ecrf.visits derives them from the
+    consent, lymphodepletion and infusion dates, so correcting a date moves them.
+    """
 
     __tablename__ = "study_event_data"
     __audited__ = True
@@ -30,7 +34,6 @@ class StudyEventData(db.Model):
     event_oid: Mapped[str] = mapped_column(String(64))
     #: 1 for non-repeating events; 1, 2, ... for unscheduled visits
     repeat_key: Mapped[int] = mapped_column(default=1)
-    planned_date: Mapped[date | None] = mapped_column(Date)
     actual_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     not_done_reason: Mapped[str | None] = mapped_column(String(500))

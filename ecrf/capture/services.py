@@ -111,10 +111,10 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     values, errors = clean_all(t.form.items, raw, ctx)
     if errors:
         raise Invalid(errors)
-    guards.check(session, t, values, origin)
     facts = latest_values(session, t.subject.id, derive.needs(t.form))
     calculated = derive.calculate(t.form, values, facts)
     values.update({oid: c.value for oid, c in calculated.items()})
+    guards.check(session, t, values, origin)
 
     existing = find_form(session, t)
     if existing is not None:

@@ -118,3 +118,13 @@ def icans_grade(values, facts) -> Calculated:
         death_due_to_icans=_yes(values, "I.ICANS.DEATH"),
     )
     return Calculated(str(grade), icans.FORMULA_VERSION)
+
+
+@calculator("ld_dose_mg", needs=("I.LD.BSA",), per_item=True)
+def ld_dose(values, facts, oid: str) -> Calculated:
+    """Expected lymphodepletion dose = mg/m2 x BSA, for I.LDDOSE.FLUEXP and I.LDDOSE.CYEXP."""
+    per_m2, bsa_m2 = _num(values, oid.replace("EXP", "M2")), _num(facts, "I.LD.BSA")
+    if per_m2 is None or bsa_m2 is None:
+        return Calculated(None)
+    return Calculated(_round(dosing.lymphodepletion_dose_mg(per_m2, bsa_m2), 1), f"{dosing.FORMULA_VERSION}; "
+                      f"BSA {facts['I.LD.BSA']} m2")

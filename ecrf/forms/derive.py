@@ -23,17 +23,18 @@ class Calculated:
 
 @dataclass(frozen=True)
 class Calculator:
-    fn: Callable[[Mapping[str, str | None], Mapping[str, str | None]], Calculated]
+    fn: Callable[..., Calculated]
     needs: tuple[str, ...] = ()
+    per_item: bool = False  # fn(values, facts, item_oid): one calculator serving several items
 
 
 CALCULATORS: dict[str, Calculator] = {}
 
 
-def calculator(name: str, needs: tuple[str, ...] = ()):
-    """Register ``fn(values, facts) -> Calculated`` under ``name``."""
+def calculator(name: str, needs: tuple[str, ...] = (), per_item: bool = False):
+    """Register ``fn(values, facts) -> Calculated`` (with ``per_item``: ``fn(values, facts, oid)``) under ``name``."""
     def register(fn):
-        CALCULATORS[name] = Calculator(fn, needs)
+        CALCULATORS[name] = Calculator(fn, needs, per_item)
         return fn
     return register
 
@@ -52,7 +53,7 @@ def calculate(form: Form, values: Mapping[str, str | None], facts: Mapping[str, 
     for item in form.items:
         if item.calculated and (calc := CALCULATORS.get(item.calculated)):
             try:
-                out[item.oid] = calc.fn(values, facts)
+                out[item.oid] = calc.fn(values, facts, item.oid) if calc.per_item else calc.fn(values, facts)
             except (ValueError, TypeError, ArithmeticError):
                 out[item.oid] = Calculated(None)
     return out

@@ -65,6 +65,13 @@ def lymphodepletion_order(session, t, values, origin) -> None:
         raise Refused("Record the cell collection (leukapheresis) before lymphodepletion.")
     if day <= collected:
         raise Refused(f"Lymphodepletion on {day} must come after the cell collection on {collected}.")
+    for drug in ("FLU", "CY"):
+        expected, given = values.get(f"I.LDDOSE.{drug}EXP"), values.get(f"I.LDDOSE.{drug}MG")
+        if expected and given and float(expected) > 0 and values.get("I.LDDOSE.MOD") != "true" \
+                and abs(float(given) - float(expected)) > 0.10 * float(expected):
+            name = "Fludarabine" if drug == "FLU" else "Cyclophosphamide"
+            raise Refused(f"{name}: {given} mg given is more than 10 % away from the expected {expected} mg "
+                          "(dose per m² x BSA); record the dose modification and its reason.")
     index = LD_EVENTS.index(t.event.oid)
     if index > 0:
         before = _day(known.get(LD_EVENTS[index - 1], {}), "I.LDDOSE.DAT", tz)

@@ -37,34 +37,17 @@ def test_items_carry_type_units_range_required_and_code_lists(api, tokens):
     assert items["I.VS.HR"]["calculated"] is False
 
 
-def _set_dates(app, key, planned, actual):
-    from datetime import date
-
-    from sqlalchemy import select
-
-    from ecrf.capture.models import StudyEventData
-    from ecrf.extensions import db
-    from ecrf.subjects.models import Subject
-
-    with app.app_context():
-        row = db.session.scalar(select(StudyEventData).join(Subject).where(
-            Subject.key == key, StudyEventData.event_oid == "SE.SCREENING"))
-        row.planned_date, row.actual_date, row.status = date.fromisoformat(planned), date.fromisoformat(actual), \
-            "completed"
-        db.session.commit()
-
-
 def test_subjects_are_those_of_the_tokens_sites_with_their_events(app, api, tokens, keys):
+    # consent on 2026-11-01 (tests/helpers.py): screening is planned on that day, window to day 28
     api.put(VS_API.format(key=keys["01"]), {"version": 0, "items": vs_values()}, token=tokens["coordinator"])
-    _set_dates(app, keys["01"], "2026-11-19", "2026-11-20")
     listed = api.get(API + "/subjects", token=tokens["monitor"]).json["subjects"]
     assert [s["key"] for s in listed] == [keys["01"]]
     subject = listed[0]
     assert (subject["site"], subject["status"], subject["subject_no"]) == ("01", "screening", None)
-    assert [e["event_oid"] for e in subject["events"]] == ["SE.SUBJECT", "SE.SCREENING"]  # schedule order
-    screening = subject["events"][1]
-    assert screening == {"event_oid": "SE.SCREENING", "repeat": 1, "status": "completed",
-                         "planned_date": "2026-11-19", "actual_date": "2026-11-20", "not_done_reason": None}
+    screening = next(e for e in subject["events"] if e["event_oid"] == "SE.SCREENING")
+    assert screening == {"event_oid": "SE.SCREENING", "repeat": 1, "state": "done", "planned_date": "2026-11-01",
+                         "window_start": "2026-11-01", "window_end": "2026-11-29", "actual_date": "2026-11-20",
+                         "not_done_reason": None}
     assert api.get(API + f"/subjects/{keys['01']}", token=tokens["monitor"]).json == subject
     other = api.get(API + "/subjects", token=tokens["coordinator2"]).json["subjects"]
     assert [s["key"] for s in other] == [keys["02"]]

@@ -185,9 +185,15 @@ def test_the_calculated_items_named_in_the_brief():
     expected = {
         "I.CHEM.EGFR": "egfr", "I.SLEDAI.TOTAL": "sledai_2k", "I.GCIS.GCPREDEQ": "prednisone_equivalent",
         "I.LD.BSA": "bsa", "I.INF.TOTAL": "car_t_total_cells", "I.CRS.GRADE": "crs_grade",
-        "I.ICANS.GRADE": "icans_grade",
+        "I.ICANS.GRADE": "icans_grade", "I.LDDOSE.FLUEXP": "ld_dose_mg", "I.LDDOSE.CYEXP": "ld_dose_mg",
     }
     assert {i.oid: i.calculated for _, _, i in ALL_ITEMS if i.calculated} == expected
+
+
+def test_every_calculated_item_has_a_registered_calculator():
+    from ecrf.forms import calculators, derive  # noqa: F401  (importing registers them)
+
+    assert {i.calculated for _, _, i in ALL_ITEMS if i.calculated} <= set(derive.CALCULATORS)
 
 
 def test_dose_levels_and_pga_scale():

@@ -105,8 +105,12 @@ def _ld_drug(code: str, drug: str, mg_m2_max: int, mg_max: int) -> ItemGroup:
                help=f"Tick if {drug.lower()} was given on this day."),
         b.decimal(f"I.LDDOSE.{code}M2", f"{drug} dose per m²", "mg/m²", 0, mg_m2_max, 1,
                   help="Prescribed dose per square metre of BSA."),
+        b.decimal(f"I.LDDOSE.{code}EXP", f"{drug} expected dose (per m² x BSA)", "mg", 0, mg_max, 1,
+                  calculated="ld_dose_mg",
+                  help="Calculated by the system from the dose per m² and the BSA on the lymphodepletion form."),
         b.decimal(f"I.LDDOSE.{code}MG", f"{drug} total dose given", "mg", 0, mg_max, 1,
-                  help="Dose actually given; normally dose per m² x BSA."),
+                  help="Dose actually given; a deviation over 10 % from the expected dose needs the modification "
+                       "recorded below."),
         b.datetime(f"I.LDDOSE.{code}STDTC", f"{drug} start date and time",
                    help="Start of the infusion."),
         b.datetime(f"I.LDDOSE.{code}ENDTC", f"{drug} stop date and time",
