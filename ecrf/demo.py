@@ -102,6 +102,10 @@ def _treat(subject, collected: int, ld1: int, infusion: int | None, dose_per_kg:
         "I.LEUK.TYPE": "LEUKAPHERESIS", "I.LEUK.STDTC": f"{_days_ago(collected)}T09:00",
         "I.LEUK.ENDTC": f"{_days_ago(collected)}T13:00", "I.LEUK.VOLPROC": "9000", "I.LEUK.TNC": "6.1",
         "I.LEUK.COMPL": "false"})
+    _save(subject, "SE.LEUKAPHERESIS", "F.PRODUCT", {
+        "I.PRODUCT.LOT": f"CART19-{subject.subject_no}", "I.PRODUCT.VECTOR": "LENTIVIRAL",
+        "I.PRODUCT.RELDAT": _days_ago(ld1), "I.PRODUCT.VIAB": "91.0", "I.PRODUCT.CARPCT": "38.5",
+        "I.PRODUCT.RELRES": "PASS"})
     _save(subject, "SE.LD1", "F.LD", {"I.LD.DAT": _days_ago(ld1), "I.LD.HEIGHT": "165", "I.LD.WEIGHT": "58"})
     for n, event_oid in enumerate(("SE.LD1", "SE.LD2", "SE.LD3")):
         _save(subject, event_oid, "F.LDDOSE", {

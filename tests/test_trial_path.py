@@ -117,7 +117,9 @@ def test_confirmation_needs_the_password_and_a_reason_for_overrides(app, world, 
     from ecrf.extensions import db
 
     with app.app_context():
-        key = new_subject(db.session).key
+        subject = new_subject(db.session)
+        demographics(db.session, subject)
+        key = subject.key
     browser = as_role("investigator")
     url = f"/subjects/{key}/eligibility"
     wrong = browser.post(url, {"password": "not my password", "override": ["IN5"]})
@@ -231,8 +233,17 @@ def _day(offset: int) -> str:
     return (date.today() + timedelta(days=offset)).isoformat()
 
 
-def _ready_for_infusion(session, subject, ld1: int = -6):
+def _release(session, subject, lot: str = "LOT-001", result: str = "PASS", day: int = -8):
+    save(session, subject, "F.PRODUCT", {"I.PRODUCT.LOT": lot, "I.PRODUCT.VECTOR": "LENTIVIRAL",
+                                         "I.PRODUCT.RELDAT": _day(day), "I.PRODUCT.VIAB": "92.5",
+                                         "I.PRODUCT.CARPCT": "41.0", "I.PRODUCT.RELRES": result},
+         event_oid="SE.LEUKAPHERESIS", reason_code="SOURCE_UPDATED")
+
+
+def _ready_for_infusion(session, subject, ld1: int = -6, release: bool = True):
     _collect(session, subject, _day(ld1 - 10))
+    if release:
+        _release(session, subject, day=ld1)
     for n, event_oid in enumerate(("SE.LD1", "SE.LD2", "SE.LD3")):
         _ld(session, subject, event_oid, _day(ld1 + n))
 
@@ -290,6 +301,7 @@ def test_wocbp_needs_a_negative_test_before_lymphodepletion_and_infusion(session
          event_oid="SE.PRELD", reason_code="TRANSCRIPTION")
     for n, event_oid in enumerate(("SE.LD1", "SE.LD2", "SE.LD3")):
         _ld(session, subject, event_oid, _day(-6 + n))
+    _release(session, subject)
     assert "before the infusion" in _refusal(save, session, subject, "F.INF", _infusion_values(_day(-1)),
                                              event_oid="SE.D0")
 
@@ -385,3 +397,36 @@ def test_lymphodepletion_expected_dose_uses_the_bsa_and_checks_the_given_dose(se
     save(session, subject, "F.LDDOSE", {**dose, "I.LDDOSE.FLUMG": "50.4"}, event_oid="SE.LD1")
     stored = event_values(session, subject.id, ["SE.LD1"])["SE.LD1"]
     assert (stored["I.LDDOSE.FLUEXP"], stored["I.LDDOSE.CYEXP"]) == ("50.4", "840")
+
+
+def test_infusion_needs_the_released_lot(session, world):
+    subject = enrolled_subject(session)
+    _ready_for_infusion(session, subject, release=False)
+    assert "no release result" in _refusal(save, session, subject, "F.INF", _infusion_values(_day(-1)),
+                                           event_oid="SE.D0")
+    session.rollback()
+    _release(session, subject, lot="LOT-777", result="FAIL")
+    assert "no release result" in _refusal(save, session, subject, "F.INF", _infusion_values(_day(-1)),
+                                           event_oid="SE.D0")
+    session.rollback()
+    _release(session, subject, lot="LOT-777", result="PASS")
+    assert "not the released lot LOT-777" in _refusal(save, session, subject, "F.INF", _infusion_values(_day(-1)),
+                                                      event_oid="SE.D0")
+
+
+def test_consent_cannot_be_overridden_and_no_enrolment_without_it(session, world):
+    from ecrf.auth.models import User
+    from ecrf.enrolment import services
+    from ecrf.enrolment.models import EligibilityReview
+
+    subject = new_subject(session, consented=False)
+    investigator = session.scalar(select(User).where(User.username == "investigator"))
+    result = services.eligibility(session, subject)
+    assert "IN11" in result.failed + result.missing
+    assert "cannot be overridden" in _refusal(services.confirm_eligibility, session, subject, investigator, PASSWORD,
+                                              [*result.failed, *result.missing], "pressed for time")
+    session.rollback()
+    # even with an eligible review on file (as if entered before a consent was deleted), enrolment checks consent
+    session.add(EligibilityReview(subject=subject, reviewed_by_id=investigator.id, eligible=True, snapshot="[]"))
+    session.commit()
+    assert "without recorded informed consent" in _refusal(services.enrol, session, subject, date.today())

@@ -20,6 +20,7 @@ from ecrf.auth.passwords import check_password
 from ecrf.capture import services as capture
 from ecrf.capture.errors import Refused
 from ecrf.capture.facts import event_values, form_entries
+from ecrf.consent import rules as consent_rules
 from ecrf.db import utcnow
 from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
 from ecrf.forms.validation import Context
@@ -44,6 +45,10 @@ def eligibility(session: Session, subject: Subject) -> Eligibility:
                     assent_age=current_app.config.get("ASSENT_AGE", 8))
 
 
+def _consents(session: Session, subject: Subject):
+    return consent_rules.from_entries(form_entries(session, subject.id, "F.IC"), ZoneInfo(subject.site.timezone))
+
+
 def latest_review(session: Session, subject: Subject) -> EligibilityReview | None:
     return session.scalar(select(EligibilityReview).where(EligibilityReview.subject_id == subject.id)
                           .order_by(EligibilityReview.id.desc()))
@@ -64,6 +69,8 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     unknown = set(overrides) - open_codes
     if unknown:
         raise Refused(f"Only failed or missing criteria can be overridden, not {', '.join(sorted(unknown))}.")
+    if "IN11" in overrides:
+        raise Refused("Informed consent (IN11) cannot be overridden: record the missing consent or assent.")
     reason = (reason or "").strip() or None
     if overrides and not reason:
         raise Refused("Overriding a criterion requires a reason.")
@@ -98,6 +105,8 @@ def enrol(session: Session, subject: Subject, today: date) -> Subject:
     """Assign the next subject number and the current dose level to a confirmed-eligible subject."""
     if subject.status != "screening":
         raise Refused(f"Only a subject in screening can be enrolled (this one is {subject.status}).")
+    if not consent_rules.allows_data_entry(_consents(session, subject), today):
+        raise Refused("A subject without recorded informed consent cannot be enrolled.")
     review = latest_review(session, subject)
     if review is None or not review.eligible:
         raise Refused("Eligibility has not been confirmed by an investigator (or was confirmed as not eligible); "

@@ -128,6 +128,12 @@ def infusion_order(session, t, values, origin) -> None:
         if abs(float(per_kg) - target) > target * tolerance + 1e-9:
             raise Refused(f"The infused dose {per_kg} x10^5 cells/kg is more than {tolerance:.0%} away from the "
                           f"prescribed {target:g} x10^5 cells/kg of dose level {t.subject.dose_level}.")
+    product = event_values(session, t.subject.id, ["SE.LEUKAPHERESIS"]).get("SE.LEUKAPHERESIS", {})
+    if product.get("I.PRODUCT.RELRES") not in ("PASS", "EXCEPTION"):
+        raise Refused("The CAR-T product has no release result allowing infusion (pass, or released by exception) "
+                      "on the manufacturing form.")
+    if values.get("I.INF.LOT") and product.get("I.PRODUCT.LOT") and values["I.INF.LOT"] != product["I.PRODUCT.LOT"]:
+        raise Refused(f"The infused lot {values['I.INF.LOT']} is not the released lot {product['I.PRODUCT.LOT']}.")
     if problem := _sentinel_problem(session, t, start):
         raise Refused(problem)
     _pregnancy_check(session, t, "the infusion", start, "SE.D0", 1)
