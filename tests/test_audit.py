@@ -220,6 +220,8 @@ def test_form_and_subject_views_filter_and_paginate(app, world, as_role):
     # every record of the subject, the export itself included (an export is an audited event), plus a header
     every = browser.get(f"/subjects/{key}/audit").get_data(as_text=True).count('data-testid="audit-row"')
     assert csv.mimetype == "text/csv" and body.count("\n") == every + 1 and ",export_audit_csv," in body
+    seq, digest = csv.headers["X-Audit-Chain-Head"].split()
+    assert int(seq) > 0 and len(digest) == 64 and digest in browser.get(f"/subjects/{key}/audit").get_data(as_text=True)
 
 
 def test_keyset_pagination(app, world, session):

@@ -55,6 +55,11 @@ def append(connection: Connection, rows: list[dict]) -> None:
     connection.execute(update(_head).where(_head.c.id == 1).values(seq=seq, hash=prev))
 
 
+def head(connection: Connection) -> tuple[int, str]:
+    """(sequence number, hash) of the last record: print it on exports, so a rewritten chain shows."""
+    return tuple(connection.execute(select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)).one())
+
+
 @dataclass
 class Verification:
     """Outcome of walking the chain."""

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from ecrf.audit import queries
+from ecrf.audit import chain, queries
 from ecrf.audit.models import AuditEvent
 from ecrf.audit.trail import record
 from ecrf.capture import services
@@ -28,7 +28,7 @@ def _render(title: str, stmt, subject=None, **context):
     result = queries.page(db.session, stmt, filters, request.args.get("before", type=int))
     tz = ZoneInfo(subject.site.timezone) if subject else ZoneInfo("UTC")
     return render_template("audit/trail.html", title=title, page=result, filters=filters, subject=subject,
-                           tz=tz, shown=queries.shown, **context)
+                           tz=tz, shown=queries.shown, head=chain.head(db.session.connection()), **context)
 
 
 def _form_prefix(t: services.Target) -> str:
@@ -81,8 +81,10 @@ def subject_csv(key: str):
     writer.writerow(CSV_COLUMNS)
     for row in db.session.scalars(stmt.execution_options(yield_per=1000)):
         writer.writerow([row.ts.isoformat() if c == "ts" else getattr(row, c) for c in CSV_COLUMNS])
+    seq, digest = chain.head(db.session.connection())
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="audit-{subj.key}.csv"'})
+        "Content-Disposition": f'attachment; filename="audit-{subj.key}.csv"',
+        "X-Audit-Chain-Head": f"{seq} {digest}"})
 
 
 @bp.get("/admin/audit")
