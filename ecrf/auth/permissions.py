@@ -65,6 +65,17 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.form": STUDY,
     "api.save_form": SITE_STAFF,
     "api.subject_audit": STUDY,
+    # the trial's path (ecrf.api.trial): as the web views, including the role checks inside them
+    "api.eligibility": STUDY,  # enrolment.eligibility
+    "api.confirm_eligibility": frozenset({"investigator"}),  # enrolment.confirm
+    "api.enrol": frozenset({"investigator"}),  # enrolment.enrol
+    "api.screen_failure": SITE_STAFF,  # enrolment.screen_fail
+    "api.withdraw_consent": frozenset({"investigator"}),  # consent.withdraw
+    "api.mark_not_done": SITE_STAFF,  # visits.not_done
+    "api.dose_levels": STUDY,  # enrolment.dose_levels (GET)
+    "api.record_dose_decision": frozenset({"investigator", "data_manager"}),  # enrolment.dose_levels (POST, in view)
+    "api.icf_versions": STUDY,  # consent.icf_versions (GET)
+    "api.register_icf_version": frozenset({"investigator", "data_manager"}),  # consent.icf_versions (POST, in view)
 }
 
 

@@ -6,6 +6,8 @@ class CaptureError(Exception):
     """Base of refusals raised by the capture service."""
 
     status = 400
+    #: commit the transaction anyway, for the audit record of the refused attempt (a failed signature)
+    keep_audit = False
 
 
 class NotFound(CaptureError):

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ecrf.auth.webforms import ActionForm
-from ecrf.capture.errors import CaptureError, Refused
+from ecrf.web.actions import checked, form_date, perform
 from ecrf.db import utcnow
 from ecrf.enrolment import services
 from ecrf.enrolment.models import DECISIONS, DoseDecision
@@ -18,11 +18,6 @@ from ecrf.subjects.access import load_subject, visible_site_ids
 from ecrf.subjects.models import Subject
 
 bp = Blueprint("enrolment", __name__)
-
-
-def _checked() -> None:
-    if not ActionForm().validate_on_submit():
-        abort(400)
 
 
 def _local_today(subject) -> date:
@@ -43,68 +38,40 @@ def eligibility(key: str):
 @bp.post("/subjects/<key>/eligibility")
 def confirm(key: str):
     subject = load_subject(key, current_user)
-    _checked()
-    try:
-        review = services.confirm_eligibility(db.session, subject, current_user, request.form.get("password", ""),
-                                              request.form.getlist("override"), request.form.get("reason"))
-    except CaptureError as exc:
-        db.session.commit() if isinstance(exc, services.SignatureFailed) else db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash("Eligibility confirmed: eligible." if review.eligible else "Recorded: not eligible.", "success")
+    checked()
+    perform(lambda: services.confirm_eligibility(db.session, subject, current_user, request.form.get("password", ""),
+                                                 request.form.getlist("override"), request.form.get("reason")),
+            lambda review: "Eligibility confirmed: eligible." if review.eligible else "Recorded: not eligible.")
     return redirect(url_for("enrolment.eligibility", key=key))
 
 
 @bp.post("/subjects/<key>/enrol")
 def enrol(key: str):
     subject = load_subject(key, current_user)
-    _checked()
-    try:
-        services.enrol(db.session, subject, _local_today(subject))
-    except CaptureError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(f"Enrolled as {subject.subject_no}, dose level {subject.dose_level}.", "success")
+    checked()
+    perform(lambda: services.enrol(db.session, subject, _local_today(subject)),
+            lambda s: f"Enrolled as {s.subject_no}, dose level {s.dose_level}.")
     return redirect(url_for("subjects.casebook", key=key))
 
 
 @bp.post("/subjects/<key>/screen-fail")
 def screen_fail(key: str):
     subject = load_subject(key, current_user)
-    _checked()
-    try:
-        services.screen_fail(db.session, subject, request.form.get("reason", ""))
-    except CaptureError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash("Recorded as a screen failure.", "success")
+    checked()
+    perform(lambda: services.screen_fail(db.session, subject, request.form.get("reason", "")),
+            "Recorded as a screen failure.")
     return redirect(url_for("subjects.casebook", key=key))
 
 
 @bp.route("/dose-levels", methods=["GET", "POST"])
 def dose_levels():
     if request.method == "POST":
-        _checked()
+        checked()
         if current_user.role not in ("investigator", "data_manager"):
             abort(403)
-        try:
-            try:
-                day = date.fromisoformat(request.form.get("decided_on", ""))
-            except ValueError:
-                raise Refused("Give the date of the decision as YYYY-MM-DD.") from None
-            services.record_decision(db.session, current_user, request.form.get("decision", ""), day,
-                                     request.form.get("rationale", ""))
-        except CaptureError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash("Decision recorded.", "success")
+        perform(lambda: services.record_decision(db.session, current_user, request.form.get("decision", ""),
+                                                 form_date("decided_on"), request.form.get("rationale", "")),
+                "Decision recorded.")
         return redirect(url_for("enrolment.dose_levels"))
     decisions = db.session.scalars(select(DoseDecision).order_by(DoseDecision.decided_on, DoseDecision.id)).all()
     per_level = dict(db.session.execute(select(Subject.dose_level, func.count()).where(Subject.dose_level.is_not(None))

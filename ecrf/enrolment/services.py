@@ -32,9 +32,10 @@ MAX_LEVEL = 3
 
 
 class SignatureFailed(Refused):
-    """The password re-entered to sign was wrong."""
+    """The password re-entered to sign was wrong (the failed attempt is audited and kept)."""
 
     status = 403
+    keep_audit = True
 
 
 def eligibility(session: Session, subject: Subject) -> Eligibility:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ecrf.auth.webforms import ActionForm
-from ecrf.capture.errors import CaptureError
+from ecrf.study import load as load_study
+from ecrf.web.actions import checked, perform
 from ecrf.db import utcnow
 from ecrf.extensions import db
 from ecrf.subjects.access import load_subject, visible_site_ids
@@ -42,17 +42,10 @@ def calendar():
 @bp.post("/subjects/<key>/events/<event_oid>/not-done")
 def not_done(key: str, event_oid: str):
     subject = load_subject(key, current_user)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.mark_not_done(db.session, subject, event_oid, request.form.get("event_repeat", 1, type=int),
-                               request.form.get("reason", ""))
-    except CaptureError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            abort(404)
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash("The visit is marked not done.", "success")
+    checked()
+    if load_study().event(event_oid) is None:
+        abort(404)
+    perform(lambda: services.mark_not_done(db.session, subject, event_oid, request.form.get("event_repeat", 1, type=int),
+                                           request.form.get("reason", "")),
+            "The visit is marked not done.")
     return redirect(url_for("subjects.casebook", key=key))
