@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from ecrf import timefmt
 from ecrf.forms.types import DataType, Item
 
 TRUE_WORDS = {"true", "1", "y", "yes"}
@@ -141,8 +142,7 @@ def display(item: Item, value: str | None, tz: ZoneInfo) -> str:
     if item.data_type is DataType.BOOLEAN:
         return "Yes" if value == "true" else "No"
     if item.data_type is DataType.DATETIME:
-        local = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(tz)
-        return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+        return timefmt.local(datetime.fromisoformat(value.replace("Z", "+00:00")), tz)
     return f"{value} {item.units}" if item.units else value
 
 

@@ -6,16 +6,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ecrf import timefmt
 from ecrf.capture.reasons import REASONS
 
 
 def local_time(value: datetime | None, tz: str | ZoneInfo = "UTC") -> str:
-    """An aware UTC time as the site reads it, e.g. '2026-11-25 14:03 CST'."""
+    """An aware UTC time as the site reads it, e.g. '2026-11-25 14:03 CST (UTC+08:00)'."""
     if value is None:
         return ""
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-    local = value.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    return timefmt.local(value, tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz))
 
 
 def dict_without(args, *keys) -> dict:

@@ -66,7 +66,7 @@ def test_future_date_is_refused_but_today_in_the_site_zone_is_accepted():
 def test_local_datetime_is_stored_in_utc_and_shown_in_the_site_zone():
     stored = clean(WHEN, "2026-11-25T08:30", CTX)
     assert stored == "2026-11-25T00:30:00Z"
-    assert display(WHEN, stored, ZoneInfo("Asia/Shanghai")) == "2026-11-25 08:30 CST"
+    assert display(WHEN, stored, ZoneInfo("Asia/Shanghai")) == "2026-11-25 08:30 CST (UTC+08:00)"
     with pytest.raises(Invalid, match="future"):
         clean(WHEN, "2026-11-25T21:00", CTX)  # 13:00 UTC, an hour ahead
 
