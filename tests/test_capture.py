@@ -162,3 +162,34 @@ def test_one_save_issues_a_bounded_number_of_queries(app, world):
         # target lookup 3, consent and withdrawal guards 3, inserts 3 (items in one statement), audit chain 4
         assert len(counted) <= 14, "\n".join(c[:150] for c in counted)
         assert db.session.scalar(select(func.count()).select_from(ItemData).where(ItemData.item_oid.like("I.VS.%"))) == 7
+
+
+def test_a_concurrent_save_racing_past_the_version_check_is_a_conflict(app, world):
+    """Two transactions both read version 1; the second UPDATE finds version 2 and is refused (no lost update)."""
+    from ecrf.capture import services
+    from ecrf.capture.errors import Conflict
+    from ecrf.extensions import db
+    from helpers import ctx
+
+    with app.app_context():
+        subject = new_subject(db.session)
+        save(db.session, subject, "F.VS", vs_values())
+        target = services.resolve(subject, "SE.SCREENING", "F.VS")
+        form = services.find_form(db.session, target)
+        assert form.version == 1
+        # someone else commits version 2 behind this session's back
+        other = db.engine.connect()
+        with other.begin():
+            other.exec_driver_sql("UPDATE form_data SET version = 2 WHERE id = ?" if db.engine.dialect.name ==
+                                  "sqlite" else "UPDATE form_data SET version = 2 WHERE id = %s", (form.id,))
+        other.close()
+        try:
+            services.save_form(db.session, target, vs_values(**{"I.VS.HR": "99"}), version=1, user_id=None,
+                               ctx=ctx(), reason_code="TRANSCRIPTION")
+        except Conflict:
+            db.session.rollback()
+        else:
+            raise AssertionError("a stale write was accepted")
+        from ecrf.capture.models import ItemData
+
+        assert db.session.scalar(select(ItemData.value).where(ItemData.item_oid == "I.VS.HR")) == "72"

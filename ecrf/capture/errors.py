@@ -33,8 +33,9 @@ class Conflict(CaptureError):
 
     status = 409
 
-    def __init__(self, current_version: int):
-        super().__init__(f"This form was changed by someone else (now version {current_version}); reload it.")
+    def __init__(self, current_version: int | None = None):
+        now = f" (now version {current_version})" if current_version is not None else ""
+        super().__init__(f"This form was changed by someone else{now}; reload it.")
         self.current_version = current_version
 
 

@@ -5,10 +5,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ecrf.capture import services
-from ecrf.capture.errors import CaptureError, Conflict, Invalid
+from ecrf.capture.errors import CaptureError, Invalid
 from ecrf.db import utcnow
 from ecrf.extensions import db
 from ecrf.forms.builder import form_class, hint
@@ -67,9 +66,6 @@ def save(key: str, event_oid: str, form_oid: str):
             reason_code=request.form.get("reason_code") or None, reason_note=request.form.get("reason_note"),
         )
         db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return _render(t, wtform, services.find_form(db.session, t), 409, Conflict(-1).args[0])
     except Invalid as exc:
         db.session.rollback()
         for oid, message in exc.errors.items():

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
 
 from ecrf.audit.context import reason as audit_reason
@@ -152,7 +154,10 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     if complete and form.completed_at is None:
         form.completed_at = utcnow()
     form.updated_at, form.updated_by_id = utcnow(), user_id
-    with audit_reason(session, reason):
-        session.flush()
+    try:
+        with audit_reason(session, reason):
+            session.flush()
+    except (StaleDataError, IntegrityError):  # a concurrent save of the same form got there first
+        raise Conflict() from None
     guards.after_save(session, t, form, origin)
     return form
