@@ -430,3 +430,16 @@ def test_consent_cannot_be_overridden_and_no_enrolment_without_it(session, world
     session.add(EligibilityReview(subject=subject, reviewed_by_id=investigator.id, eligible=True, snapshot="[]"))
     session.commit()
     assert "without recorded informed consent" in _refusal(services.enrol, session, subject, date.today())
+
+
+def test_long_texts_and_impossible_repeats_are_refused_with_a_message(app, world, as_role):
+    from ecrf.extensions import db
+
+    with app.app_context():
+        key = new_subject(db.session).key
+    investigator = as_role("investigator")
+    response = investigator.post(f"/subjects/{key}/withdraw", {"scope": "TREATMENT", "withdrawn_on": "2026-11-10",
+                                                               "note": "x" * 1001})
+    assert "too long" in investigator.get(response.headers["Location"]).get_data(as_text=True)
+    assert investigator.post(f"/subjects/{key}/events/SE.D1/not-done",
+                             {"reason": "x", "event_repeat": "2"}).status_code == 404

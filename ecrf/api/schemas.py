@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from ecrf.api.errors import MESSAGES
 from ecrf.capture.reasons import REASONS
+from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES
+from ecrf.enrolment.models import DECISIONS
 from ecrf.forms.types import DataType
 
 
@@ -102,7 +104,7 @@ SCHEMAS: dict[str, dict] = {
     "ScreenFailureWrite": {**_obj(("reason",), reason={"type": "string", "maxLength": 500}),
                            "additionalProperties": False},
     "ScreenFailure": _obj(("key", "status", "screen_fail_reason"), key=STR, status=STR, screen_fail_reason=STR),
-    "WithdrawalWrite": {**_obj(("scope", "withdrawn_on"), scope={"enum": ["ALL", "TREATMENT"]},
+    "WithdrawalWrite": {**_obj(("scope", "withdrawn_on"), scope={"enum": list(WITHDRAWAL_SCOPES)},
                                withdrawn_on={"type": "string", "format": "date"},
                                note={"type": ["string", "null"], "maxLength": 1000}), "additionalProperties": False},
     "Withdrawal": _obj(("scope", "withdrawn_on", "note", "subject_status"), scope=STR,
@@ -117,7 +119,7 @@ SCHEMAS: dict[str, dict] = {
         "type": ["integer", "null"], "description": "The level of the next enrolment; null once stopped."},
         decisions=_array(_ref("DoseDecision"))),
     "DoseDecisionWrite": {**_obj(("decision", "decided_on", "rationale"),
-                                 decision={"enum": ["escalate", "stay", "de_escalate", "stop"]},
+                                 decision={"enum": list(DECISIONS)},
                                  decided_on={"type": "string", "format": "date"},
                                  rationale={"type": "string", "maxLength": 4000}), "additionalProperties": False},
     "IcfVersion": _obj(("version", "population", "approved_on"), version=STR, population=STR,
@@ -125,7 +127,7 @@ SCHEMAS: dict[str, dict] = {
                        registered_at={"type": "string", "format": "date-time"}),
     "IcfVersionList": _obj(("versions",), versions=_array(_ref("IcfVersion"))),
     "IcfVersionWrite": {**_obj(("version", "population", "approved_on"), version={"type": "string", "maxLength": 40},
-                               population={"enum": ["ADULT", "GUARDIAN", "ASSENT"]},
+                               population={"enum": list(POPULATIONS)},
                                approved_on={"type": "string", "format": "date"}), "additionalProperties": False},
 }
 

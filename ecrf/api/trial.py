@@ -3,7 +3,7 @@ visits not done, dose-level decisions and the ICF version register.
 
 Each write parses its body (shape and types: 400), calls the same service as the web view, commits, and maps
 the service's refusals to their statuses (Refused 409, SignatureFailed 403, NotFound 404). A refused write is
-rolled back, except a failed signature, whose audit record is committed as on the web.
+rolled back, except what the refusal must keep (``keep_audit``: a failed signature's audit record), as on the web.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ecrf.api import trial_inputs as body
+from ecrf.api import trial_inputs as parse
 from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
 from ecrf.api.routing import ROUTES, route
@@ -56,15 +56,10 @@ def _write(action: Callable[[], T]) -> T:
     try:
         result = action()
         db.session.commit()
-    except enrolment.SignatureFailed as exc:
-        db.session.commit()  # keeps the audit record of the failed signature
-        raise ApiError(exc.status, str(exc)) from None
-    except Invalid as exc:
-        db.session.rollback()
-        raise ApiError(exc.status, str(exc), errors=exc.errors) from None
     except CaptureError as exc:
-        db.session.rollback()
-        raise ApiError(exc.status, str(exc)) from None
+        # a refusal is rolled back, except what it must keep (the audit record of a failed signature)
+        db.session.commit() if getattr(exc, "keep_audit", False) else db.session.rollback()
+        raise ApiError(exc.status, str(exc), **({"errors": exc.errors} if isinstance(exc, Invalid) else {})) from None
     except (IntegrityError, StaleDataError):  # a concurrent write got there first
         db.session.rollback()
         raise ApiError(409, "The data changed meanwhile; reload and try again.") from None
@@ -121,9 +116,9 @@ def eligibility(subject: str):
                    "override has no reason.")
 def confirm_eligibility(subject: str):
     found = find_subject(subject)
-    data = body.body(("password", "overrides", "reason"))
-    password, overrides = body.text(data, "password"), body.codes(data, "overrides")
-    reason = body.text(data, "reason", required=False)
+    data = parse.body(("password", "overrides", "reason"))
+    password, overrides = parse.text(data, "password"), parse.codes(data, "overrides")
+    reason = parse.text(data, "reason", required=False)
     review = _write(lambda: enrolment.confirm_eligibility(db.session, found, current_user(), password, overrides,
                                                           reason))
     return _created(review_json(review))
@@ -141,7 +136,7 @@ def _site_today(subject: Subject) -> date:
                    "screening, the cohort is full or enrolment is stopped by the safety review.")
 def enrol(subject: str):
     found = find_subject(subject)
-    body.body(())
+    parse.body(())
     _write(lambda: enrolment.enrol(db.session, found, _site_today(found)))
     return _created({"subject_no": found.subject_no, "dose_level": found.dose_level, "cohort_seq": found.cohort_seq,
                      "enrolled_on": _day(found.enrolled_on), "status": found.status})
@@ -152,7 +147,7 @@ def enrol(subject: str):
        description="409 when the subject is not in screening or the reason is empty.")
 def screen_failure(subject: str):
     found = find_subject(subject)
-    reason = body.text(body.body(("reason",)), "reason", max_length=REASON_MAX)
+    reason = parse.text(parse.body(("reason",)), "reason", max_length=REASON_MAX)
     _write(lambda: enrolment.screen_fail(db.session, found, reason))
     return _created({"key": found.key, "status": found.status, "screen_fail_reason": found.screen_fail_reason})
 
@@ -168,9 +163,9 @@ def withdrawal_json(row: ConsentWithdrawal) -> dict:
                    "while follow-up continues.")
 def withdraw_consent(subject: str):
     found = find_subject(subject)
-    data = body.body(("scope", "withdrawn_on", "note"))
-    scope, day = body.choice(data, "scope", WITHDRAWAL_SCOPES), body.day(data, "withdrawn_on")
-    note = body.text(data, "note", required=False, max_length=NOTE_MAX)
+    data = parse.body(("scope", "withdrawn_on", "note"))
+    scope, day = parse.choice(data, "scope", WITHDRAWAL_SCOPES), parse.day(data, "withdrawn_on")
+    note = parse.text(data, "note", required=False, max_length=NOTE_MAX)
     row = _write(lambda: consent.withdraw(db.session, found, scope, day, note))
     return _created(withdrawal_json(row))
 
@@ -184,8 +179,8 @@ def mark_not_done(subject: str, event_oid: str):
     event = load_study().event(event_oid)
     if event is None or event.type == "Common":  # as the service decides, but before reading the body
         raise ApiError(404, f"No visit {event_oid}.")
-    data = body.body(("reason", "repeat"))
-    reason, repeat = body.text(data, "reason", max_length=REASON_MAX), body.repeat(data, "repeat")
+    data = parse.body(("reason", "repeat"))
+    reason, repeat = parse.text(data, "reason", max_length=REASON_MAX), parse.repeat(data, "repeat")
     if repeat > 1 and not event.repeating:
         raise ApiError(404, f"Visit {event_oid} does not repeat.")
     row = _write(lambda: visits.mark_not_done(db.session, found, event_oid, repeat, reason))
@@ -214,9 +209,9 @@ def dose_levels():
        description="Investigators and data managers. 409 when escalation is stopped, the decision leads to no "
                    "dose level (below 1 or above 3) or the rationale is empty.")
 def record_dose_decision():
-    data = body.body(("decision", "decided_on", "rationale"))
-    decision, day = body.choice(data, "decision", DECISIONS), body.day(data, "decided_on")
-    rationale = body.text(data, "rationale", max_length=RATIONALE_MAX)
+    data = parse.body(("decision", "decided_on", "rationale"))
+    decision, day = parse.choice(data, "decision", DECISIONS), parse.day(data, "decided_on")
+    rationale = parse.text(data, "rationale", max_length=RATIONALE_MAX)
     row = _write(lambda: enrolment.record_decision(db.session, current_user(), decision, day, rationale))
     return _created(_decisions_json([row])[0])
 
@@ -240,8 +235,8 @@ def icf_versions():
        description="Investigators and data managers. Subjects who signed an older version are flagged for "
                    "re-consent. 409 when the version is empty, longer than 40 characters or already registered.")
 def register_icf_version():
-    data = body.body(("version", "population", "approved_on"))
-    version, population = body.text(data, "version"), body.choice(data, "population", POPULATIONS)
-    approved_on = body.day(data, "approved_on")
+    data = parse.body(("version", "population", "approved_on"))
+    version, population = parse.text(data, "version"), parse.choice(data, "population", POPULATIONS)
+    approved_on = parse.day(data, "approved_on")
     row = _write(lambda: consent.register_version(db.session, version, population, approved_on))
     return _created(icf_json(row))

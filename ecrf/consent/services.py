@@ -30,6 +30,8 @@ def withdraw(session: Session, subject: Subject, scope: str, withdrawn_on: date,
     """Record a withdrawal: ALL ends data collection; TREATMENT stops trial treatment, follow-up continues."""
     if scope not in WITHDRAWAL_SCOPES:
         raise Refused(f"The scope is one of {', '.join(WITHDRAWAL_SCOPES)}.")
+    if note and len(note) > 1000:
+        raise Refused("The note is too long (at most 1000 characters).")
     row = ConsentWithdrawal(subject=subject, scope=scope, withdrawn_on=withdrawn_on, note=(note or "").strip() or None)
     session.add(row)
     if scope == "ALL":

@@ -65,6 +65,7 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
         raise SignatureFailed("The password is wrong: eligibility was not confirmed.")
     if subject.status != "screening":
         raise Refused(f"The subject is {subject.status}; eligibility is confirmed during screening.")
+    overrides = sorted(set(overrides))
     result = eligibility(session, subject)
     open_codes = set(result.failed) | set(result.missing)
     unknown = set(overrides) - open_codes
@@ -92,7 +93,9 @@ def screen_fail(session: Session, subject: Subject, reason: str) -> None:
         raise Refused(f"The subject is {subject.status}, not in screening.")
     if not reason:
         raise Refused("Give the reason for the screen failure.")
-    subject.status, subject.screen_fail_reason = "screen_failed", reason[:500]
+    if len(reason) > 500:
+        raise Refused("The reason is too long (at most 500 characters).")
+    subject.status, subject.screen_fail_reason = "screen_failed", reason
     session.flush()
 
 
@@ -139,6 +142,8 @@ def record_decision(session: Session, user, decision: str, decided_on: date, rat
     rationale = (rationale or "").strip()
     if not rationale:
         raise Refused("Record the rationale of the decision.")
+    if len(rationale) > 4000:
+        raise Refused("The rationale is too long (at most 4000 characters).")
     current = current_dose_level(session)
     if current is None:
         raise Refused("Dose escalation was stopped; no further decision can be recorded.")
@@ -146,7 +151,7 @@ def record_decision(session: Session, user, decision: str, decided_on: date, rat
     if to is not None and not 1 <= to <= MAX_LEVEL:
         raise Refused(f"There is no dose level {to} (levels 1 to {MAX_LEVEL}).")
     row = DoseDecision(decided_on=decided_on, decision=decision, from_level=current, to_level=to,
-                       rationale=rationale[:4000], recorded_by_id=user.id)
+                       rationale=rationale, recorded_by_id=user.id)
     session.add(row)
     session.flush()
     return row

@@ -43,9 +43,9 @@ def calendar():
 def not_done(key: str, event_oid: str):
     subject = load_subject(key, current_user)
     checked()
-    if load_study().event(event_oid) is None:
+    event, repeat = load_study().event(event_oid), request.form.get("event_repeat", 1, type=int)
+    if event is None or event.type == "Common" or repeat < 1 or (repeat > 1 and not event.repeating):
         abort(404)
-    perform(lambda: services.mark_not_done(db.session, subject, event_oid, request.form.get("event_repeat", 1, type=int),
-                                           request.form.get("reason", "")),
+    perform(lambda: services.mark_not_done(db.session, subject, event_oid, repeat, request.form.get("reason", "")),
             "The visit is marked not done.")
     return redirect(url_for("subjects.casebook", key=key))

@@ -53,11 +53,13 @@ def plans(session: Session, subjects: list[Subject], today: date | None = None) 
 def mark_not_done(session: Session, subject: Subject, event_oid: str, repeat: int, reason: str) -> StudyEventData:
     """Record that a visit did not take place, and why (nothing is deleted)."""
     event = load_study().event(event_oid)
-    if event is None or event.type == "Common":
-        raise NotFound(f"No visit {event_oid}.")
+    if event is None or event.type == "Common" or repeat < 1 or (repeat > 1 and not event.repeating):
+        raise NotFound(f"No visit {event_oid} #{repeat}.")
     reason = (reason or "").strip()
     if not reason:
         raise Refused("Give the reason the visit was not done.")
+    if len(reason) > 500:
+        raise Refused("The reason is too long (at most 500 characters).")
     row = session.scalar(select(StudyEventData).filter_by(subject_id=subject.id, event_oid=event_oid,
                                                           repeat_key=repeat))
     if row is None:
@@ -65,6 +67,6 @@ def mark_not_done(session: Session, subject: Subject, event_oid: str, repeat: in
         session.add(row)
     elif row.forms and any(f.items for f in row.forms):
         raise Refused("Data was entered at this visit; it cannot be marked not done.")
-    row.status, row.not_done_reason = "not_done", reason[:500]
+    row.status, row.not_done_reason = "not_done", reason
     session.flush()
     return row
