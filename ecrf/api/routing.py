@@ -43,7 +43,7 @@ def _response(schema: str, description: str) -> dict:
 
 def route(rule: str, method: str, *, summary: str, ok: str, ok_description: str = "OK", query: tuple = (),
           body: str | None = None, errors: tuple[int, ...] = (), public: bool = False,
-          description: str = "") -> Callable:
+          description: str = "", status: int = 200) -> Callable:
     """Register the decorated view at ``rule`` for ``method`` and describe it in the route table."""
     def register(view: Callable) -> Callable:
         path = openapi_path(PREFIX + rule)
@@ -52,7 +52,7 @@ def route(rule: str, method: str, *, summary: str, ok: str, ok_description: str 
         statuses = sorted(set(errors) | ({413} if public else set(AUTH_ERRORS)))
         operation = {
             "operationId": view.__name__, "summary": summary,
-            "responses": {"200": _response(ok, ok_description),
+            "responses": {str(status): _response(ok, "Created" if status == 201 else ok_description),
                           **{str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}},
         }
         if description:
