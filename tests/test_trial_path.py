@@ -443,3 +443,29 @@ def test_long_texts_and_impossible_repeats_are_refused_with_a_message(app, world
     assert "too long" in investigator.get(response.headers["Location"]).get_data(as_text=True)
     assert investigator.post(f"/subjects/{key}/events/SE.D1/not-done",
                              {"reason": "x", "event_repeat": "2"}).status_code == 404
+
+
+def test_age_at_consent_counts_the_site_local_date(session, world):
+    """Consent at 07:00 in Shanghai on the 5th birthday is 23:00 UTC the day before: still 5 years old."""
+    from ecrf.enrolment import services
+
+    subject = new_subject(session, consented=False)
+    consent(session, subject, "GUARDIAN", when="2026-11-01T07:00")
+    demographics(session, subject, "M", "2021-11-01")
+    assert services.eligibility(session, subject)["IN1"].status == "met"
+
+
+def test_pregnancy_forms_are_required_only_for_a_woman_of_childbearing_potential(app, world, as_role):
+    from ecrf.extensions import db
+
+    with app.app_context():
+        woman = new_subject(db.session)
+        demographics(db.session, woman, "F", "1995-01-01", **{"I.DM.MENARCHE": "true"})
+        man = new_subject(db.session)
+        demographics(db.session, man, "M", "1990-01-01")
+        keys = woman.key, man.key
+    browser = as_role("monitor")
+    cell = 'data-testid="cell-SE.M3-F.PREG"'
+    for key, optional in zip(keys, (False, True)):
+        page = browser.get(f"/subjects/{key}").get_data(as_text=True)
+        assert ("(opt)" in page.split(cell)[1].split("</td>")[0]) is optional

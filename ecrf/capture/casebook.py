@@ -47,7 +47,9 @@ def _status(form: FormData) -> str:
     return "locked" if form.locked_at else form.status
 
 
-def build(session: Session, study: Study, subject: Subject) -> Grid:
+def build(session: Session, study: Study, subject: Subject,
+          also_required: frozenset[tuple[str, str]] = frozenset()) -> Grid:
+    """The grid; ``also_required`` are (event, form) pairs a rule makes required for this subject."""
     events = {(e.event_oid, e.repeat_key): e for e in session.scalars(
         select(StudyEventData).where(StudyEventData.subject_id == subject.id))}
     forms: dict[tuple[str, int, str], list[FormData]] = {}
@@ -75,6 +77,7 @@ def build(session: Session, study: Study, subject: Subject) -> Grid:
                         ("incomplete" if entries else "not_started"),
                         ref.required, form_repeat=len(entries) + 1, count=len(entries))
                 else:
-                    column.cells[ref.form_oid] = Cell(_status(entries[0]) if entries else "not_started", ref.required)
+                    column.cells[ref.form_oid] = Cell(_status(entries[0]) if entries else "not_started",
+                                                      ref.required or (event.oid, ref.form_oid) in also_required)
             columns.append(column)
     return Grid(columns, rows)

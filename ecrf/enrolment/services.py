@@ -42,8 +42,11 @@ def eligibility(session: Session, subject: Subject) -> Eligibility:
     """Each inclusion criterion evaluated from the data entered so far."""
     values = event_values(session, subject.id, ["SE.SCREENING", "SE.SUBJECT"])
     merged = {**values.get("SE.SUBJECT", {}), **values.get("SE.SCREENING", {})}
-    return evaluate(merged, form_entries(session, subject.id, "F.IC"),
-                    assent_age=current_app.config.get("ASSENT_AGE", 8))
+    tz = ZoneInfo(subject.site.timezone)
+    # ages count from the consent's date at the site, not its UTC date (they differ in the evening in Shanghai)
+    consents = [{**c, "I.IC.DTC": consent_rules.local_date(c["I.IC.DTC"], tz).isoformat()} if c.get("I.IC.DTC") else c
+                for c in form_entries(session, subject.id, "F.IC")]
+    return evaluate(merged, consents, assent_age=current_app.config.get("ASSENT_AGE", 8))
 
 
 def _consents(session: Session, subject: Subject):

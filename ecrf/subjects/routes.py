@@ -14,6 +14,7 @@ from ecrf.study import load as load_study
 from ecrf.subjects import overview, services
 from ecrf.subjects.access import load_subject, visible_site_ids
 from ecrf.subjects.models import Subject
+from ecrf.treatment import pregnancy
 
 bp = Blueprint("subjects", __name__, url_prefix="/subjects")
 
@@ -51,6 +52,6 @@ def new():
 @bp.get("/<key>")
 def casebook(key: str):
     subject = load_subject(key, current_user)
-    grid = grids.build(db.session, load_study(), subject)
-    return render_template("subjects/casebook.html", subject=subject, grid=grid,
-                           view=overview.build(db.session, subject), action=ActionForm())
+    view = overview.build(db.session, subject)
+    grid = grids.build(db.session, load_study(), subject, frozenset(pregnancy.required_forms(view.wocbp)))
+    return render_template("subjects/casebook.html", subject=subject, grid=grid, view=view, action=ActionForm())

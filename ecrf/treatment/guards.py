@@ -45,7 +45,7 @@ def _pregnancy_check(session, t, step: str, step_date: date, test_event: str, wi
     if wocbp:
         tz = ZoneInfo(t.subject.site.timezone)
         test = event_values(session, t.subject.id, [test_event]).get(test_event, {})
-        problem = pregnancy.test_problem(test, step, step_date, _day(test, "I.PREG.DTC", tz), window_days)
+        problem = pregnancy.clearance_problem(test, step, step_date, _day(test, "I.PREG.DTC", tz), window_days)
         if problem:
             raise Refused(problem)
 

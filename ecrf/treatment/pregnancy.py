@@ -28,7 +28,17 @@ def is_wocbp(dm: dict) -> bool | None:
                         dm.get("I.DM.POSTMENO") == "true").is_wocbp
 
 
-def test_problem(test: dict, step: str, step_date: date, test_date: date | None, window_days: int) -> str | None:
+def required_forms(wocbp: bool | None) -> set[tuple[str, str]]:
+    """(event, form) pairs that become required for a woman of childbearing potential: the pregnancy test at
+    every test timepoint and the contraception form wherever it is collected (screening to month 12)."""
+    if not wocbp:
+        return set()
+    tests = {(event, "F.PREG") for event in TEST_EVENTS}
+    contraception = {(event, "F.CONTRA") for event in TEST_EVENTS if event not in ("SE.PRELD", "SE.D0")}
+    return tests | contraception
+
+
+def clearance_problem(test: dict, step: str, step_date: date, test_date: date | None, window_days: int) -> str | None:
     """Why the pregnancy test does not clear ``step`` on ``step_date``, or None when it does."""
     if not test or not test.get("I.PREG.RES"):
         return f"A negative pregnancy test is required before {step}, and none is recorded."
