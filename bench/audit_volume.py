@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import select, update  # noqa: E402
 
-from common import app_for, database, median_ms  # noqa: E402
+from common import app_for, database, median_ms, seed_site_and_user  # noqa: E402
 
 
 def append_synthetic(connection, count: int, subject_key: str, batch: int = 20_000) -> None:
@@ -63,19 +63,14 @@ def page_times(browser, key: str, deep_before: int | None, repeats: int = 20) ->
 
 def run(url: str | None, records: int) -> None:
     from ecrf.audit.chain import verify
-    from ecrf.audit.context import Actor, set_actor
-    from ecrf.auth.services import create_site, create_user
     from ecrf.extensions import db
-    from helpers import PASSWORD, Browser, new_subject
+    from helpers import Browser, new_subject
 
     url, cleanup = database(url)
     try:
         app = app_for(url)
         with app.app_context():
-            set_actor(db.session, Actor(None, "bench", "system"))
-            create_site(db.session, "01", "Bench", "Asia/Shanghai")
-            create_user(db.session, "monitor", "Bench Monitor", "monitor", ["01"], PASSWORD)
-            db.session.commit()
+            seed_site_and_user("monitor")
             key = new_subject(db.session).key
             small = min(1000, records)
             with db.engine.begin() as connection:
@@ -99,7 +94,7 @@ def run(url: str | None, records: int) -> None:
         print(f"  ecrf audit verify: {verify_s:.1f} s ({result.count / verify_s:,.0f} records/s), head {result.head_hash[:16]}…")
         print(f"  subject audit page, first page: {first:.1f} ms; a page half-way back: {deep:.1f} ms")
         print(f"  same page with a 1,000-record trail (baseline): {base_first:.1f} ms; "
-              f"ratio 1M/baseline {first / base_first:.2f}")
+              f"ratio {result.count:,}-record trail / baseline {first / base_first:.2f}")
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -43,5 +43,18 @@ def app_for(url: str):
                        "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
 
 
+def seed_site_and_user(role: str) -> None:
+    """Site 01 (Shanghai) and one user named after ``role``, inside an app context."""
+    from ecrf.audit.context import Actor, set_actor
+    from ecrf.auth.services import create_site, create_user
+    from ecrf.extensions import db
+    from helpers import PASSWORD
+
+    set_actor(db.session, Actor(None, "bench", "system"))
+    create_site(db.session, "01", "Bench", "Asia/Shanghai")
+    create_user(db.session, role, f"Bench {role}", role, ["01"], PASSWORD)
+    db.session.commit()
+
+
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000

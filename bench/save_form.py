@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import event  # noqa: E402
 
-from common import app_for, database, median_ms  # noqa: E402
+from common import app_for, database, median_ms, seed_site_and_user  # noqa: E402
 
 FORM = "F.CHEM"
 
@@ -42,19 +42,13 @@ def run(url: str | None, saves: int) -> None:
     from ecrf.audit import trail
     from ecrf.extensions import db
     from ecrf.study import load
-    from helpers import Browser, PASSWORD, new_subject
+    from helpers import Browser, new_subject
 
     url, cleanup = database(url)
     try:
         app = app_for(url)
         with app.app_context():
-            from ecrf.audit.context import Actor, set_actor
-            from ecrf.auth.services import create_site, create_user
-
-            set_actor(db.session, Actor(None, "bench", "system"))
-            create_site(db.session, "01", "Bench", "Asia/Shanghai")
-            create_user(db.session, "coordinator", "Bench Coordinator", "coordinator", ["01"], PASSWORD)
-            db.session.commit()
+            seed_site_and_user("coordinator")
             keys = [new_subject(db.session).key for _ in range(2)]
         items = [i for i in load().form(FORM).items if not i.calculated]
         numeric = [i for i in items if i.data_type.value in ("float", "integer")]
