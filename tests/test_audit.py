@@ -68,8 +68,18 @@ def test_bulk_orm_writes_on_audited_tables_are_refused(session, world):
     with pytest.raises(AuditBypassError):
         session.execute(__import__("sqlalchemy").insert(ItemData), [{"form_id": 1, "item_oid": "I.X", "value": "1"}])
     session.rollback()
+    # the legacy bulk API skips flush events too
+    from ecrf.auth.models import Site
+
+    for attempt in (lambda: session.bulk_save_objects([Site(code="B1", name="b", timezone="UTC")]),
+                    lambda: session.bulk_insert_mappings(Site, [{"code": "B2", "name": "b", "timezone": "UTC"}]),
+                    lambda: session.bulk_update_mappings(ItemData, [{"id": 1, "value": "1"}])):
+        with pytest.raises(AuditBypassError):
+            attempt()
+        session.rollback()
     assert session.scalar(select(func.count()).select_from(_table())) == before
     assert set(session.scalars(select(ItemData.value))) != {"1"}
+    assert session.scalar(select(func.count()).select_from(Site).where(Site.code.in_(("B1", "B2")))) == 0
 
 
 def _table():
