@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import select, update  # noqa: E402
 
-from common import app_for, database, median_ms, seed_site_and_user  # noqa: E402
+from common import bench_app, median_ms  # noqa: E402
 
 
 def append_synthetic(connection, count: int, subject_key: str, batch: int = 20_000) -> None:
@@ -66,11 +66,8 @@ def run(url: str | None, records: int) -> None:
     from ecrf.extensions import db
     from helpers import Browser, new_subject
 
-    url, cleanup = database(url)
-    try:
-        app = app_for(url)
+    with bench_app(url, "monitor") as (app, url):
         with app.app_context():
-            seed_site_and_user("monitor")
             key = new_subject(db.session).key
             small = min(1000, records)
             with db.engine.begin() as connection:
@@ -95,11 +92,6 @@ def run(url: str | None, records: int) -> None:
         print(f"  subject audit page, first page: {first:.1f} ms; a page half-way back: {deep:.1f} ms")
         print(f"  same page with a 1,000-record trail (baseline): {base_first:.1f} ms; "
               f"ratio {result.count:,}-record trail / baseline {first / base_first:.2f}")
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        cleanup()
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -54,6 +55,24 @@ def seed_site_and_user(role: str) -> None:
     create_site(db.session, "01", "Bench", "Asia/Shanghai")
     create_user(db.session, role, f"Bench {role}", role, ["01"], PASSWORD)
     db.session.commit()
+
+
+@contextmanager
+def bench_app(url: str | None, role: str):
+    """(app, url) on a fresh migrated database with site 01 and a ``role`` user; everything removed afterwards."""
+    from ecrf.extensions import db
+
+    url, cleanup = database(url)
+    try:
+        app = app_for(url)
+        with app.app_context():
+            seed_site_and_user(role)
+        yield app, url
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        cleanup()
 
 
 def median_ms(samples: list[float]) -> float:

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import event  # noqa: E402
 
-from common import app_for, database, median_ms, seed_site_and_user  # noqa: E402
+from common import bench_app, median_ms  # noqa: E402
 
 FORM = "F.CHEM"
 
@@ -44,11 +44,8 @@ def run(url: str | None, saves: int) -> None:
     from ecrf.study import load
     from helpers import Browser, new_subject
 
-    url, cleanup = database(url)
-    try:
-        app = app_for(url)
+    with bench_app(url, "coordinator") as (app, url):
         with app.app_context():
-            seed_site_and_user("coordinator")
             keys = [new_subject(db.session).key for _ in range(2)]
         items = [i for i in load().form(FORM).items if not i.calculated]
         numeric = [i for i in items if i.data_type.value in ("float", "integer")]
@@ -87,11 +84,6 @@ def run(url: str | None, saves: int) -> None:
         print(f"  with audit trail:    median {median_ms(audited):7.2f} ms/save, {per_save_audited:.1f} SQL statements/save")
         print(f"  without audit trail: median {median_ms(plain):7.2f} ms/save, {per_save_plain:.1f} SQL statements/save")
         print(f"  ratio audited/plain: {median_ms(audited) / median_ms(plain):.2f}")
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        cleanup()
 
 
 if __name__ == "__main__":

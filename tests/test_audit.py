@@ -150,22 +150,17 @@ def test_verify_passes_on_an_intact_trail(session, world):
     assert result.head_hash == session.get(AuditHead, 1).hash
 
 
-def test_verify_names_an_altered_record(session, world):
+@pytest.mark.parametrize("tamper,first_bad,problem", [
+    ("UPDATE audit_event SET new_value = '60' WHERE seq = 5", 5, "hash"),  # an altered record
+    ("DELETE FROM audit_event WHERE seq = 7", 7, "missing"),  # a removed record
+])
+def test_verify_names_an_altered_or_removed_record(session, world, tamper, first_bad, problem):
     _trail(session, world)
     _drop_triggers(session)
-    session.execute(text("UPDATE audit_event SET new_value = '60' WHERE seq = 5"))
+    session.execute(text(tamper))
     session.commit()
     result = _verify(session)
-    assert not result.ok and result.first_bad_seq == 5 and "hash" in result.problem
-
-
-def test_verify_names_a_removed_record(session, world):
-    _trail(session, world)
-    _drop_triggers(session)
-    session.execute(text("DELETE FROM audit_event WHERE seq = 7"))
-    session.commit()
-    result = _verify(session)
-    assert not result.ok and result.first_bad_seq == 7 and "missing" in result.problem
+    assert not result.ok and result.first_bad_seq == first_bad and problem in result.problem
 
 
 def test_verify_names_an_inserted_record(session, world):
