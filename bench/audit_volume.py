@@ -16,15 +16,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import select, update  # noqa: E402
-
 from common import bench_app, median_ms  # noqa: E402
+from sqlalchemy import select, update  # noqa: E402
 
 
 def append_synthetic(connection, count: int, subject_key: str, batch: int = 20_000) -> None:
     from ecrf.audit.chain import record_hash
     from ecrf.audit.models import AuditEvent, AuditHead
-    from ecrf.db import utcnow
+    from ecrf.study.clock import utcnow
 
     head = AuditHead.__table__
     seq, prev = connection.execute(select(head.c.seq, head.c.hash)).one()
@@ -62,9 +61,10 @@ def page_times(browser, key: str, deep_before: int | None, repeats: int = 20) ->
 
 
 def run(url: str | None, records: int) -> None:
-    from ecrf.audit.chain import verify
-    from ecrf.extensions import db
     from helpers import Browser, new_subject
+
+    from ecrf.audit.chain import verify
+    from ecrf.infra.extensions import db
 
     with bench_app(url, "monitor") as (app, url):
         with app.app_context():
@@ -88,7 +88,8 @@ def run(url: str | None, records: int) -> None:
         deep_before = result.count // 2
         first, deep = page_times(browser, key, deep_before)
         print(f"engine {url.split(':', 1)[0]}; {result.count:,} audit records (appended in {load_s:.0f} s)")
-        print(f"  ecrf audit verify: {verify_s:.1f} s ({result.count / verify_s:,.0f} records/s), head {result.head_hash[:16]}…")
+        print(f"  ecrf audit verify: {verify_s:.1f} s ({result.count / verify_s:,.0f} records/s), "
+              f"head {result.head_hash[:16]}…")
         print(f"  subject audit page, first page: {first:.1f} ms; a page half-way back: {deep:.1f} ms")
         print(f"  same page with a 1,000-record trail (baseline): {base_first:.1f} ms; "
               f"ratio {result.count:,}-record trail / baseline {first / base_first:.2f}")

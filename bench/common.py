@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 def database(url: str | None) -> tuple[str, callable]:
     """A fresh migrated database (SQLite file by default, or a new database on the given PostgreSQL server)."""
-    from ecrf.migrate import upgrade
+    from ecrf.infra.migrate import upgrade
 
     if url is None:
         path = Path(tempfile.mkdtemp()) / "bench.sqlite"
@@ -38,7 +38,7 @@ def database(url: str | None) -> tuple[str, callable]:
 
 
 def app_for(url: str):
-    from ecrf import create_app
+    from ecrf.app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": tempfile.mkdtemp(),
                        "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
@@ -46,10 +46,11 @@ def app_for(url: str):
 
 def seed_site_and_user(role: str) -> None:
     """Site 01 (Shanghai) and one user named after ``role``, inside an app context."""
+    from helpers import PASSWORD
+
     from ecrf.audit.context import Actor, set_actor
     from ecrf.auth.services import create_site, create_user
-    from ecrf.extensions import db
-    from helpers import PASSWORD
+    from ecrf.infra.extensions import db
 
     set_actor(db.session, Actor(None, "bench", "system"))
     create_site(db.session, "01", "Bench", "Asia/Shanghai")
@@ -60,7 +61,7 @@ def seed_site_and_user(role: str) -> None:
 @contextmanager
 def bench_app(url: str | None, role: str):
     """(app, url) on a fresh migrated database with site 01 and a ``role`` user; everything removed afterwards."""
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     url, cleanup = database(url)
     try:

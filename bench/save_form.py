@@ -15,9 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import event  # noqa: E402
-
 from common import bench_app, median_ms  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 FORM = "F.CHEM"
 
@@ -37,12 +36,12 @@ def _values(n: int, items) -> dict:
 
 
 def run(url: str | None, saves: int) -> None:
+    from helpers import Browser, new_subject
     from sqlalchemy.orm import Session
 
     from ecrf.audit import trail
-    from ecrf.extensions import db
-    from ecrf.study import load
-    from helpers import Browser, new_subject
+    from ecrf.infra.extensions import db
+    from ecrf.study.definition import load
 
     with bench_app(url, "coordinator") as (app, url):
         with app.app_context():
@@ -80,9 +79,12 @@ def run(url: str | None, saves: int) -> None:
             event.listen(Session, "after_flush", trail._write_audit)
         per_save_plain = len(queries) / saves
         engine = url.split(":", 1)[0]
-        print(f"engine {engine}; form {FORM}, {len(chosen)} items changed per save, {saves} saves each, via the web view")
-        print(f"  with audit trail:    median {median_ms(audited):7.2f} ms/save, {per_save_audited:.1f} SQL statements/save")
-        print(f"  without audit trail: median {median_ms(plain):7.2f} ms/save, {per_save_plain:.1f} SQL statements/save")
+        print(f"engine {engine}; form {FORM}, {len(chosen)} items changed per save, {saves} saves each, "
+              "via the web view")
+        print(f"  with audit trail:    median {median_ms(audited):7.2f} ms/save, "
+              f"{per_save_audited:.1f} SQL statements/save")
+        print(f"  without audit trail: median {median_ms(plain):7.2f} ms/save, "
+              f"{per_save_plain:.1f} SQL statements/save")
         print(f"  ratio audited/plain: {median_ms(audited) / median_ms(plain):.2f}")
 
 

@@ -9,13 +9,13 @@ from contextlib import contextmanager
 
 import click
 
-from ecrf import create_app
+from ecrf.app import create_app
 
 
 @contextmanager
 def _context(url: str | None = None):
     """An app context whose database connections are closed when the command ends."""
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url} if url else None)
     with app.app_context():
@@ -28,7 +28,7 @@ def _context(url: str | None = None):
 
 def _cli_actor():
     from ecrf.audit.context import Actor, set_actor
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     set_actor(db.session, Actor(None, f"cli:{getpass.getuser()}", "system"))
 
@@ -46,8 +46,8 @@ def main() -> None:
 @main.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations to head)."""
-    from ecrf.extensions import db
-    from ecrf.migrate import upgrade
+    from ecrf.infra.extensions import db
+    from ecrf.infra.migrate import upgrade
 
     with _context():
         upgrade(db.engine)
@@ -60,8 +60,9 @@ def init_db() -> None:
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of the site")
 def create_site(code: str, name: str, timezone: str) -> None:
     """Create a site."""
-    from ecrf.auth.services import AccountError, create_site as make
-    from ecrf.extensions import db
+    from ecrf.auth.services import create_site as make
+    from ecrf.errors import AccountError
+    from ecrf.infra.extensions import db
 
     with _context():
         _cli_actor()
@@ -87,8 +88,9 @@ def _read_password() -> str:
 @click.option("--full-name", default=None, help="printed with the user's signatures")
 def create_user(username: str, role: str, sites: tuple[str, ...], full_name: str | None) -> None:
     """Create a user; the password is read from a prompt, or from stdin when it is not a terminal."""
-    from ecrf.auth.services import AccountError, create_user as make
-    from ecrf.extensions import db
+    from ecrf.auth.services import create_user as make
+    from ecrf.errors import AccountError
+    from ecrf.infra.extensions import db
 
     with _context():
         _cli_actor()
@@ -123,8 +125,8 @@ def demo(port: int) -> None:
     from pathlib import Path
 
     from ecrf.demo import seed
-    from ecrf.extensions import db
-    from ecrf.migrate import upgrade
+    from ecrf.infra.extensions import db
+    from ecrf.infra.migrate import upgrade
 
     probe = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     path = Path(probe.instance_path) / "demo.sqlite"
@@ -172,7 +174,7 @@ def audit_verify() -> None:
     import time
 
     from ecrf.audit.chain import verify
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with _context():
         started = time.perf_counter()
@@ -190,7 +192,7 @@ def audit_verify() -> None:
 @main.command("check-definition")
 def check_definition() -> None:
     """Load and check the study definition; print what it declares."""
-    from ecrf.study import load
+    from ecrf.study.definition import load
 
     study = load()
     click.echo(f"{len(study.events)} study events, {len(study.forms)} forms, {len(study.items)} items, "
@@ -206,9 +208,10 @@ def create_token(username: str, expires_days: int | None, label: str) -> None:
     """Create an API token for a user and print it once (only its SHA-256 is stored)."""
     from sqlalchemy import select
 
-    from ecrf.api.tokens import TokenError, issue
     from ecrf.auth.models import User
-    from ecrf.extensions import db
+    from ecrf.auth.tokens import issue
+    from ecrf.errors import TokenError
+    from ecrf.infra.extensions import db
 
     with _context():
         _cli_actor()

@@ -9,7 +9,8 @@ from ecrf.audit.context import Actor, set_actor
 from ecrf.auth.models import ROLES, Site, User
 from ecrf.auth.services import create_site, create_user
 from ecrf.capture import services as capture
-from ecrf.extensions import db
+from ecrf.infra.extensions import db
+from ecrf.study.validation import Context
 from ecrf.subjects.services import create_subject
 
 SITE = ("01", "Demo University Hospital", "Asia/Shanghai")
@@ -20,12 +21,11 @@ NAMES = {
 
 
 def _save(subject, event_oid: str, form_oid: str, values: dict, form_repeat: int = 1) -> None:
-    from ecrf.capture.routes import entry_context
 
     target = capture.resolve(subject, event_oid, form_oid, 1, form_repeat)
     existing = capture.find_form(db.session, target)
     capture.save_form(db.session, target, values, version=existing.version if existing else 0, user_id=None,
-                      ctx=entry_context(subject))
+                      ctx=Context.now_at(subject.site.zone))
 
 
 def _days_ago(n: int) -> str:
@@ -171,7 +171,8 @@ def _subjects(site, password: str) -> None:
     _treat(infused, collected=30, ld1=20, infusion=15)
     for n in range(1, 4):
         _vitals(infused, f"SE.D{n}", 15 - n, **{"I.VS.TEMP": "38.4" if n == 1 else "37.2"})
-    _save(infused, "SE.D1", "F.CRS", {"I.CRS.DTC": f"{_days_ago(14)}T14:00", "I.CRS.TEMP": "38.4", "I.CRS.FEVER": "true",
+    _save(infused, "SE.D1", "F.CRS", {
+        "I.CRS.DTC": f"{_days_ago(14)}T14:00", "I.CRS.TEMP": "38.4", "I.CRS.FEVER": "true",
                                       "I.CRS.ANTIPYR": "false", "I.CRS.HYPOT": "none", "I.CRS.HYPOX": "none",
                                       "I.CRS.DEATH": "false"})
     # 01-S006: enrolled, cells collected, waiting for lymphodepletion
@@ -180,7 +181,8 @@ def _subjects(site, password: str) -> None:
     _dm(waiting, "M", "1999-09-09")
     _enrol(waiting, password)
     _save(waiting, "SE.LEUKAPHERESIS", "F.LEUK", {
-        "I.LEUK.TYPE": "LEUKAPHERESIS", "I.LEUK.STDTC": f"{_days_ago(3)}T09:00", "I.LEUK.ENDTC": f"{_days_ago(3)}T12:30",
+        "I.LEUK.TYPE": "LEUKAPHERESIS", "I.LEUK.STDTC": f"{_days_ago(3)}T09:00",
+        "I.LEUK.ENDTC": f"{_days_ago(3)}T12:30",
         "I.LEUK.TNC": "4.8", "I.LEUK.COMPL": "false"})
     # 01-S007: just registered, nothing entered yet
     create_subject(db.session, site)

@@ -1,11 +1,11 @@
-"""Alembic environment: the database is ECRF_DATABASE_URL (or a connection handed over by ecrf.migrate)."""
+"""Alembic environment: the database is ECRF_DATABASE_URL (or a connection handed over by ecrf.infra.migrate)."""
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
 from ecrf import models  # noqa: F401  (all tables)
-from ecrf.db import Base
+from ecrf.infra.db import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 
 def write(url: str, instance: str, saves: int) -> int:
+    from helpers import consent, save, vs_values
     from sqlalchemy import select
 
-    from ecrf import create_app
+    from ecrf.app import create_app
     from ecrf.audit.context import Actor, set_actor
     from ecrf.auth.models import Site
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
     from ecrf.subjects.services import create_subject
-    from helpers import consent, save, vs_values
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "INSTANCE_PATH": instance})
     with app.app_context():

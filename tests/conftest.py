@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from helpers import PASSWORD, Browser
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -21,7 +20,7 @@ class Databases:
     """Hands out fresh migrated databases, cheaply, and removes them at the end."""
 
     def __init__(self, tmp: Path):
-        from ecrf.migrate import upgrade
+        from ecrf.infra.migrate import upgrade
 
         self.tmp, self.made = tmp, []
         self.prefix = f"ecrf_t{uuid.uuid4().hex[:8]}"
@@ -83,7 +82,7 @@ def databases(tmp_path_factory):
 
 
 def make_app(url: str, instance: Path, **extra):
-    from ecrf import create_app
+    from ecrf.app import create_app
 
     config = {
         "SQLALCHEMY_DATABASE_URI": url,
@@ -109,7 +108,7 @@ def db_url(databases):
 def app(db_url, tmp_path):
     app = make_app(db_url, tmp_path / "instance")
     yield app
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         db.session.remove()
@@ -120,7 +119,7 @@ def app(db_url, tmp_path):
 def session(app):
     """The app's session inside an app context, acting as the CLI would."""
     from ecrf.audit.context import Actor, set_actor
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         set_actor(db.session, Actor(None, "test", "system"))
@@ -133,7 +132,7 @@ def world(app):
     """Two sites and one user per role at site 01 (plus a coordinator of site 02); returns ids."""
     from ecrf.audit.context import Actor, set_actor
     from ecrf.auth.services import create_site, create_user
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         set_actor(db.session, Actor(None, "test-setup", "system"))

@@ -19,7 +19,7 @@ def vs_values(**override) -> dict:
 
 
 def ctx():
-    from ecrf.forms.validation import Context
+    from ecrf.study.validation import Context
 
     return Context(tz=ZoneInfo("Asia/Shanghai"), now=datetime.now(timezone.utc))
 

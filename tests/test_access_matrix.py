@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import new_subject
 
 from ecrf.auth.permissions import MATRIX, PUBLIC
-from helpers import new_subject
 
 ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
 
@@ -22,7 +22,7 @@ def test_every_endpoint_is_declared_in_the_matrix(app):
 @pytest.fixture
 def urls(app, world):
     """One concrete URL (and method) per endpoint, for a subject of site 01."""
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         key = new_subject(db.session).key

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import VS_URL, new_subject, save, vs_values
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DatabaseError
-
-from helpers import VS_URL, new_subject, save, vs_values
 
 
 def _events(session, **where):
@@ -15,7 +14,7 @@ def _events(session, **where):
 
 
 def test_item_values_get_one_record_each_with_old_new_user_and_reason(app, world, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         key = new_subject(db.session).key
@@ -53,8 +52,8 @@ def test_a_write_that_bypasses_the_views_is_audited(session, world):
 
 
 def test_bulk_orm_writes_on_audited_tables_are_refused(session, world):
-    from ecrf.audit.trail import AuditBypassError
     from ecrf.capture.models import ItemData
+    from ecrf.errors import AuditBypassError
 
     subject = new_subject(session)
     save(session, subject, "F.VS", vs_values())
@@ -91,8 +90,9 @@ def _table():
 def test_rolled_back_transaction_leaves_no_audit_record(session, world):
     subject = new_subject(session)
     count = session.scalar(select(func.count()).select_from(_table()))
-    from ecrf.capture import services
     from helpers import ctx
+
+    from ecrf.capture import services
 
     services.save_form(session, services.resolve(subject, "SE.SCREENING", "F.VS"), vs_values(), version=0,
                        user_id=None, ctx=ctx())
@@ -189,7 +189,7 @@ def test_cli_audit_verify_exit_codes(app, world, db_url, monkeypatch):
     from click.testing import CliRunner
 
     from ecrf.cli import main
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         subject = new_subject(db.session)
@@ -207,7 +207,7 @@ def test_cli_audit_verify_exit_codes(app, world, db_url, monkeypatch):
 
 
 def test_form_and_subject_views_filter_and_paginate(app, world, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         key = new_subject(db.session).key
@@ -230,7 +230,7 @@ def test_form_and_subject_views_filter_and_paginate(app, world, as_role):
 
 
 def test_keyset_pagination(app, world, session):
-    from ecrf.audit import queries
+    from ecrf.casebook import audit_trail as queries
 
     subject = new_subject(session)
     save(session, subject, "F.VS", vs_values())
@@ -241,7 +241,7 @@ def test_keyset_pagination(app, world, session):
 
 
 def test_access_control_changes_and_login_failures_are_in_the_trail(app, world, browser):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     browser.login("coordinator", "wrong password!!")
     with app.app_context():

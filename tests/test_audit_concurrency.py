@@ -9,12 +9,12 @@ WRITERS, SAVES = 8, 6
 
 
 def test_concurrent_writers_never_fork_the_chain(app, world, db_url, tmp_path):
+    from chain_writer import write
+    from helpers import register_icf
+
     from ecrf.audit.chain import verify
     from ecrf.audit.models import AuditEvent
-    from ecrf.extensions import db
-    from chain_writer import write
-
-    from helpers import register_icf
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         register_icf(db.session)  # once, before the writers race to consent their subjects

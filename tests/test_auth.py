@@ -4,14 +4,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from helpers import PASSWORD, Browser
+from sqlalchemy import select
 
 
 def _user(app, username):
     from ecrf.auth.models import User
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
@@ -21,7 +20,7 @@ def _user(app, username):
 
 def _actions(app, username=None):
     from ecrf.audit.models import AuditEvent
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         stmt = select(AuditEvent.action).order_by(AuditEvent.seq)
@@ -48,8 +47,8 @@ def test_wrong_password_does_not_reveal_whether_the_user_exists(app, world, brow
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(app, world, browser):
     from ecrf.auth.models import User
-    from ecrf.db import utcnow
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
+    from ecrf.study.clock import utcnow
 
     for _ in range(5):
         browser.login("monitor", "wrong-password!!")
@@ -68,8 +67,9 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(app, world, browser)
 
 
 def test_post_without_csrf_token_is_refused_and_changes_nothing(app, world):
-    from ecrf.extensions import db
     from helpers import new_subject
+
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         key = new_subject(db.session).key
@@ -95,8 +95,9 @@ def test_idle_session_expires(app, world):
 
 
 def test_passwords_are_argon2id_and_policy_is_enforced(app, world):
-    from ecrf.auth.services import AccountError, create_user
-    from ecrf.extensions import db
+    from ecrf.auth.services import create_user
+    from ecrf.errors import AccountError
+    from ecrf.infra.extensions import db
 
     assert _user(app, "coordinator").password_hash.startswith("$argon2id$")
     with app.app_context():
@@ -109,7 +110,7 @@ def test_passwords_are_argon2id_and_policy_is_enforced(app, world):
 
 
 def test_production_hash_parameters_meet_owasp(tmp_path):
-    from ecrf import create_app
+    from ecrf.app import create_app
     from ecrf.auth.passwords import hash_password
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
@@ -122,7 +123,8 @@ def test_production_hash_parameters_meet_owasp(tmp_path):
 def test_user_changes_own_password_with_the_current_one(app, world):
     browser = Browser(app.test_client())
     browser.login("investigator")
-    bad = browser.post("/account/password", {"current_password": "not-my-password", "new_password": "brand new pass 2026",
+    bad = browser.post("/account/password", {"current_password": "not-my-password",
+                                             "new_password": "brand new pass 2026",
                                              "confirm": "brand new pass 2026"})
     assert "current password is wrong" in bad.get_data(as_text=True)
     ok = browser.post("/account/password", {"current_password": PASSWORD, "new_password": "brand new pass 2026",
@@ -154,7 +156,7 @@ def test_admin_creates_a_user_who_sets_their_password_from_a_one_time_link(app, 
 
 def test_usernames_are_never_reused_and_deactivation_ends_the_session(app, world):
     from ecrf.auth.models import User
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     admin = Browser(app.test_client())
     admin.login("admin")
@@ -175,7 +177,7 @@ def test_usernames_are_never_reused_and_deactivation_ends_the_session(app, world
 def _admin_and_user_id(app, username: str):
     """An admin's browser, and the id of ``username``."""
     from ecrf.auth.models import User
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     admin = Browser(app.test_client())
     admin.login("admin")
@@ -185,14 +187,15 @@ def _admin_and_user_id(app, username: str):
 
 def test_admin_changes_role_and_sites_and_it_is_audited(app, world):
     from ecrf.audit.models import AuditEvent
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     admin, uid = _admin_and_user_id(app, "monitor")
     assert admin.post(f"/admin/users/{uid}", {"role": "data_manager", "sites": ["01", "02"]}).status_code == 302
     moved = _user(app, "monitor")
     assert moved.role == "data_manager"
     with app.app_context():
-        rows = db.session.execute(select(AuditEvent.entity, AuditEvent.action, AuditEvent.new_value, AuditEvent.username)
+        rows = db.session.execute(select(AuditEvent.entity, AuditEvent.action, AuditEvent.new_value,
+                                         AuditEvent.username)
                                   .where(AuditEvent.seq > 0).order_by(AuditEvent.seq.desc()).limit(2)).all()
     assert {(r.entity, r.action) for r in rows} == {("user_account", "update"), ("user_site", "create")}
     assert all(r.username == "admin" for r in rows)
@@ -216,7 +219,7 @@ def test_open_redirect_after_login_is_refused(app, world):
 
 def test_removing_a_site_from_a_user_is_audited(app, world):
     from ecrf.audit.models import AuditEvent
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     admin, uid = _admin_and_user_id(app, "monitor")
     assert admin.post(f"/admin/users/{uid}", {"role": "monitor", "sites": ["01", "02"]}).status_code == 302

@@ -1,13 +1,12 @@
 """Data entry through the web: save, refuse bad values, conflicts, reasons, site isolation."""
 from __future__ import annotations
 
-from sqlalchemy import event, func, select
-
 from helpers import VS_URL, new_subject, save, vs_values
+from sqlalchemy import event, func, select
 
 
 def _subject_key(app, site="01"):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         return new_subject(db.session, site).key
@@ -15,7 +14,7 @@ def _subject_key(app, site="01"):
 
 def _stored(app, key):
     from ecrf.capture.models import FormData, ItemData
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         rows = db.session.execute(select(ItemData.item_oid, ItemData.value).join(FormData)
@@ -120,7 +119,7 @@ def test_read_only_roles_cannot_save(app, as_role):
 
 
 def _count_queries(app, browser, url):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     statements = []
     with app.app_context():
@@ -148,7 +147,7 @@ def test_casebook_grid_shows_status_per_cell_with_a_fixed_number_of_queries(app,
 
 def test_one_save_issues_a_bounded_number_of_queries(app, world):
     from ecrf.capture.models import ItemData
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         subject = new_subject(db.session)
@@ -161,15 +160,17 @@ def test_one_save_issues_a_bounded_number_of_queries(app, world):
             event.remove(db.engine, "before_cursor_execute", listener)
         # target lookup 3, consent and withdrawal guards 3, inserts 3 (items in one statement), audit chain 4
         assert len(counted) <= 14, "\n".join(c[:150] for c in counted)
-        assert db.session.scalar(select(func.count()).select_from(ItemData).where(ItemData.item_oid.like("I.VS.%"))) == 7
+        vs_rows = select(func.count()).select_from(ItemData).where(ItemData.item_oid.like("I.VS.%"))
+        assert db.session.scalar(vs_rows) == 7
 
 
 def test_a_concurrent_save_racing_past_the_version_check_is_a_conflict(app, world):
     """Two transactions both read version 1; the second UPDATE finds version 2 and is refused (no lost update)."""
-    from ecrf.capture import services
-    from ecrf.capture.errors import Conflict
-    from ecrf.extensions import db
     from helpers import ctx
+
+    from ecrf.capture import services
+    from ecrf.errors import Conflict
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         subject = new_subject(db.session)

@@ -4,17 +4,16 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-from sqlalchemy import select
-
 from helpers import confirm_eligible, demographics, new_subject
+from sqlalchemy import select
 
 REQUESTS, CAP = 20, 18
 
 
 def test_twenty_concurrent_enrolments_yield_exactly_eighteen(app, world):
-    from ecrf.capture.errors import Refused
     from ecrf.enrolment import services
-    from ecrf.extensions import db
+    from ecrf.errors import Refused
+    from ecrf.infra.extensions import db
     from ecrf.subjects.models import Subject
 
     with app.app_context():

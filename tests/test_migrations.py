@@ -6,8 +6,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from ecrf.db import Base
-from ecrf.migrate import alembic_config, upgrade
+from ecrf.infra.db import Base
+from ecrf.infra.migrate import alembic_config, upgrade
 
 
 def test_migrations_create_exactly_the_models(databases):

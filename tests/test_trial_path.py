@@ -4,16 +4,26 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from helpers import (
+    PASSWORD,
+    VS_URL,
+    confirm_eligible,
+    consent,
+    ctx,
+    demographics,
+    enrolled_subject,
+    new_subject,
+    register_icf,
+    save,
+    vs_values,
+)
 from sqlalchemy import func, select
-
-from helpers import (PASSWORD, VS_URL, confirm_eligible, consent, ctx, demographics, enrolled_subject, new_subject,
-                     register_icf, save, vs_values)
 
 
 def _refusal(fn, *args, **kw) -> str:
-    from ecrf.capture.errors import CaptureError
+    from ecrf.errors import ServiceError
 
-    with pytest.raises(CaptureError) as caught:
+    with pytest.raises(ServiceError) as caught:
         fn(*args, **kw)
     return str(caught.value)
 
@@ -21,7 +31,7 @@ def _refusal(fn, *args, **kw) -> str:
 # --- consent ---------------------------------------------------------------------------------------------------
 
 def test_no_data_before_consent_then_entry_is_allowed(app, world, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         key = new_subject(db.session, consented=False).key
@@ -60,7 +70,7 @@ def test_consent_dated_after_a_procedure_is_refused_naming_both_dates(session, w
 
 def test_new_icf_version_flags_active_subjects_for_reconsent(app, world, as_role):
     from ecrf.consent.services import register_version
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         key = new_subject(db.session).key
@@ -71,7 +81,7 @@ def test_new_icf_version_flags_active_subjects_for_reconsent(app, world, as_role
 
 
 def test_child_reaching_adulthood_is_flagged_for_adult_consent(session, world):
-    from ecrf.subjects import overview
+    from ecrf.casebook import overview
 
     subject = new_subject(session, consented=False)
     consent(session, subject, "GUARDIAN")
@@ -95,7 +105,7 @@ def test_withdrawal_of_all_consent_stops_data_entry(session, world):
 # --- eligibility and enrolment ---------------------------------------------------------------------------------
 
 def test_eligibility_page_shows_each_criterion_with_its_value(app, world, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         subject = new_subject(db.session)
@@ -114,7 +124,7 @@ def test_eligibility_page_shows_each_criterion_with_its_value(app, world, as_rol
 def test_confirmation_needs_the_password_and_a_reason_for_overrides(app, world, as_role):
     from ecrf.audit.models import AuditEvent
     from ecrf.enrolment.models import EligibilityReview
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         subject = new_subject(db.session)
@@ -197,7 +207,7 @@ def test_dose_decisions_gate_the_level_of_new_enrolments(session, world):
 
 
 def test_screen_failure_is_kept_in_the_log(app, world, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         key = new_subject(db.session).key
@@ -308,7 +318,7 @@ def test_wocbp_needs_a_negative_test_before_lymphodepletion_and_infusion(session
 
 def test_positive_test_in_follow_up_opens_a_pregnancy_report(app, world, as_role):
     from ecrf.capture.facts import form_entries
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         subject = enrolled_subject(db.session, sex="F", dob="1995-01-01", **{"I.DM.MENARCHE": "true"})
@@ -343,7 +353,7 @@ def test_calculated_items_are_recomputed_on_the_server_with_their_formula(sessio
 
 
 def test_live_calculation_endpoint_uses_the_server_functions(app, world, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         subject = enrolled_subject(db.session)
@@ -356,8 +366,8 @@ def test_live_calculation_endpoint_uses_the_server_functions(app, world, as_role
 
 
 def test_schedule_from_the_infusion_date_and_not_done_visits(app, world, as_role):
-    from ecrf.extensions import db
-    from ecrf.subjects import overview
+    from ecrf.casebook import overview
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         subject = enrolled_subject(db.session)
@@ -433,7 +443,7 @@ def test_consent_cannot_be_overridden_and_no_enrolment_without_it(session, world
 
 
 def test_long_texts_and_impossible_repeats_are_refused_with_a_message(app, world, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         key = new_subject(db.session).key
@@ -456,7 +466,7 @@ def test_age_at_consent_counts_the_site_local_date(session, world):
 
 
 def test_pregnancy_forms_are_required_only_for_a_woman_of_childbearing_potential(app, world, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         woman = new_subject(db.session)

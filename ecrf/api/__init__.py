@@ -1,7 +1,16 @@
 """The JSON API under /api/v1: bearer tokens, the study, subjects, form data and the audit trail."""
 from __future__ import annotations
 
-from ecrf.api import audit, auth, errors, forms, openapi, study, subjects, trial  # noqa: F401  (views register routes)
+from ecrf.api import (
+    audit,
+    auth,
+    errors,
+    forms,
+    openapi,
+    study,
+    subjects,
+    trial,  # noqa: F401  (views register routes)
+)
 from ecrf.api.routing import bp
 
 auth.register(bp)

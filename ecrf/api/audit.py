@@ -6,9 +6,9 @@ from flask import jsonify
 from ecrf.api import inputs
 from ecrf.api.routing import route
 from ecrf.api.subjects import find_subject
-from ecrf.audit import queries
 from ecrf.audit.models import AuditEvent
-from ecrf.extensions import db
+from ecrf.casebook import audit_trail as queries
+from ecrf.infra.extensions import db
 
 MAX_LIMIT = 200
 FIELDS = ("seq", "username", "role", "action", "entity", "entity_key", "site_code", "subject_key", "event_oid",

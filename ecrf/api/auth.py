@@ -13,15 +13,15 @@ from datetime import timedelta
 from flask import Blueprint, current_app, g, request, session
 from sqlalchemy import select
 
-from ecrf.api import tokens
 from ecrf.api.errors import ApiError
 from ecrf.api.inputs import check_length
 from ecrf.audit.context import Actor, set_actor
 from ecrf.audit.models import AuditEvent
 from ecrf.audit.trail import record
+from ecrf.auth import tokens
 from ecrf.auth.permissions import allowed
-from ecrf.db import utcnow
-from ecrf.extensions import db
+from ecrf.infra.extensions import db
+from ecrf.study.clock import utcnow
 
 FAILED = "api_auth_failed"
 WINDOW = timedelta(minutes=1)

@@ -11,10 +11,10 @@ from ecrf.api.errors import ApiError
 from ecrf.api.routing import route
 from ecrf.api.subjects import find_subject
 from ecrf.capture import services
-from ecrf.capture.errors import CaptureError, Conflict, Invalid
 from ecrf.capture.models import FormData
-from ecrf.capture.routes import entry_context
-from ecrf.extensions import db
+from ecrf.errors import Conflict, Invalid, ServiceError
+from ecrf.infra.extensions import db
+from ecrf.study.validation import Context
 
 FORM = "/subjects/<subject>/events/<event_oid>/forms/<form_oid>"
 REPEATS = ("event_repeat", "repeat")
@@ -25,7 +25,7 @@ def _target(subject: str, event_oid: str, form_oid: str) -> services.Target:
     try:
         return services.resolve(found, event_oid, form_oid, inputs.repeat_arg("event_repeat"),
                                 inputs.repeat_arg("repeat"))
-    except CaptureError as exc:
+    except ServiceError as exc:
         raise ApiError(exc.status, str(exc)) from None
 
 
@@ -61,7 +61,7 @@ def save_form(subject: str, event_oid: str, form_oid: str):
     try:
         saved = services.save_form(
             db.session, t, write.items, version=write.version, user_id=current_user().id,
-            ctx=entry_context(t.subject), reason_code=write.reason_code, reason_note=write.reason_note)
+            ctx=Context.now_at(t.subject.site.zone), reason_code=write.reason_code, reason_note=write.reason_note)
         db.session.commit()
     except Invalid as exc:
         db.session.rollback()
@@ -70,7 +70,7 @@ def save_form(subject: str, event_oid: str, form_oid: str):
         raise _conflict(t, str(exc)) from None
     except (StaleDataError, IntegrityError):  # a concurrent save got there first
         raise _conflict(t) from None
-    except CaptureError as exc:
+    except ServiceError as exc:
         db.session.rollback()
         raise ApiError(exc.status, str(exc)) from None
     return jsonify(form_json(saved))

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from flask import current_app, request
 
 from ecrf.api.errors import ApiError
-from ecrf.capture.reasons import REASONS
-from ecrf.forms.types import Form
+from ecrf.study.reasons import REASONS
+from ecrf.study.types import Form
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1

@@ -6,7 +6,7 @@ from flask import jsonify
 import ecrf
 from ecrf.api import schemas
 from ecrf.api.routing import ROUTES, route
-from ecrf.study import PROTOCOL_NAME
+from ecrf.study.definition import PROTOCOL_NAME
 
 
 def document() -> dict:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint
 
-from ecrf.extensions import csrf
+from ecrf.infra.extensions import csrf
 
 PREFIX = "/api/v1"
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from ecrf.api.errors import MESSAGES
-from ecrf.capture.reasons import REASONS
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES
 from ecrf.enrolment.models import DECISIONS
-from ecrf.forms.types import DataType
+from ecrf.study.reasons import REASONS
+from ecrf.study.types import DataType
 
 
 def _obj(required: tuple[str, ...] = (), /, **properties) -> dict:

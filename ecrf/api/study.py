@@ -6,9 +6,9 @@ from decimal import Decimal
 from flask import jsonify
 
 from ecrf.api.routing import route
-from ecrf.forms.types import Form, Item, StudyEvent
-from ecrf.study import METADATA_VERSION, PROTOCOL_NAME, STUDY_NAME, STUDY_OID, Study
-from ecrf.study import load as load_study
+from ecrf.study.definition import METADATA_VERSION, PROTOCOL_NAME, STUDY_NAME, STUDY_OID, Study
+from ecrf.study.definition import load as load_study
+from ecrf.study.types import Form, Item, StudyEvent
 
 
 def _number(value):

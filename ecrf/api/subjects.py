@@ -7,8 +7,10 @@ from sqlalchemy import select
 from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
 from ecrf.api.routing import route
-from ecrf.extensions import db
-from ecrf.subjects.access import load_subject, visible_site_ids
+from ecrf.errors import ServiceError
+from ecrf.infra.extensions import db
+from ecrf.subjects.access import find_subject as find_visible_subject
+from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
 from ecrf.visits.services import plans
 
@@ -17,7 +19,10 @@ def find_subject(key: str) -> Subject:
     """The subject ``key`` if the token's user may see it; 404 unknown, 403 another site's."""
     if not key or len(key) > 40 or "\x00" in key:
         raise ApiError(404, "There is no such subject.")
-    return load_subject(key, current_user())
+    try:
+        return find_visible_subject(db.session, key, current_user())
+    except ServiceError as exc:
+        raise ApiError(exc.status) from None
 
 
 def _events(subjects: list[Subject]) -> dict[int, list[dict]]:

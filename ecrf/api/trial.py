@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import jsonify
 from sqlalchemy import select
@@ -23,14 +22,14 @@ from ecrf.api.errors import ApiError
 from ecrf.api.routing import route
 from ecrf.api.subjects import find_subject
 from ecrf.auth.models import User
-from ecrf.capture.errors import CaptureError, Invalid
 from ecrf.consent import services as consent
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES, ConsentWithdrawal, IcfVersion
-from ecrf.db import utcnow
 from ecrf.enrolment import services as enrolment
 from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
-from ecrf.extensions import db
-from ecrf.study import load as load_study
+from ecrf.errors import Invalid, ServiceError
+from ecrf.infra.extensions import db
+from ecrf.study import clock
+from ecrf.study.definition import load as load_study
 from ecrf.subjects.models import Subject
 from ecrf.visits import services as visits
 
@@ -51,7 +50,7 @@ def _write(action: Callable[[], T]) -> T:
     try:
         result = action()
         db.session.commit()
-    except CaptureError as exc:
+    except ServiceError as exc:
         # a refusal is rolled back, except what it must keep (the audit record of a failed signature)
         db.session.commit() if getattr(exc, "keep_audit", False) else db.session.rollback()
         raise ApiError(exc.status, str(exc), **({"errors": exc.errors} if isinstance(exc, Invalid) else {})) from None
@@ -122,7 +121,7 @@ def confirm_eligibility(subject: str):
 # -- enrolment, screen failure, withdrawal, visits not done --------------------------------------------------------
 
 def _site_today(subject: Subject) -> date:
-    return utcnow().astimezone(ZoneInfo(subject.site.timezone)).date()
+    return clock.today_at(subject.site.zone)
 
 
 @_post(SUBJECT + "/enrolment", summary="Enrol a confirmed-eligible subject: subject number and dose level",

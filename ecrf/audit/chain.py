@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from ecrf.audit.models import GENESIS_HASH, AuditEvent, AuditHead
-from ecrf.db import utcnow
+from ecrf.study.clock import utcnow
 
 # Order matters: it is the canonical form the hash covers. Never reorder; add at the end with a new version.
 HASHED_FIELDS = (

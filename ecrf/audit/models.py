@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecrf.db import UTCDateTime
-from ecrf.extensions import db
+from ecrf.infra.db import UTCDateTime
+from ecrf.infra.extensions import db
 
 GENESIS_HASH = "0" * 64
 

@@ -17,12 +17,9 @@ from sqlalchemy.orm import Mapper, Session
 from ecrf.audit import chain
 from ecrf.audit.context import get_actor
 from ecrf.audit.models import AuditEvent
+from ecrf.errors import AuditBypassError
 
 REDACTED = "[redacted]"
-
-
-class AuditBypassError(RuntimeError):
-    """A write path that would skip the audit trail was refused."""
 
 
 def record(session: Session, action: str, entity: str, *, entity_id=None, reason: str | None = None,

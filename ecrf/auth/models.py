@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ecrf.db import UTCDateTime, utcnow
-from ecrf.extensions import db
+from ecrf.infra.db import UTCDateTime
+from ecrf.infra.extensions import db
+from ecrf.study import clock
+from ecrf.study.clock import utcnow
 
 ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
 
@@ -26,6 +29,11 @@ class Site(db.Model):
     #: IANA zone in which the site's staff read times (stored times are UTC)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The site's time zone (ecrf.study.clock)."""
+        return clock.zone(self.timezone)
 
     def audit_keys(self) -> dict:
         return {"entity_key": self.code, "site_code": self.code}

@@ -16,11 +16,8 @@ from sqlalchemy.orm import Session
 from ecrf.audit.trail import record
 from ecrf.auth.models import ROLES, PasswordResetToken, Site, User, UserSite
 from ecrf.auth.passwords import check_password, hash_password, policy_problem
-from ecrf.db import utcnow
-
-
-class AccountError(ValueError):
-    """A refused account operation, with a message for the user."""
+from ecrf.errors import AccountError
+from ecrf.study.clock import utcnow
 
 
 def authenticate(session: Session, username: str, password: str) -> tuple[User | None, str | None]:

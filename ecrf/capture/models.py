@@ -6,8 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, insert_sentinel
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ecrf.db import UTCDateTime, utcnow
-from ecrf.extensions import db
+from ecrf.infra.db import UTCDateTime
+from ecrf.infra.extensions import db
+from ecrf.study.clock import utcnow
 from ecrf.subjects.models import Subject
 
 EVENT_STATUSES = ("scheduled", "in_progress", "completed", "not_done")

@@ -11,20 +11,20 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ecrf.audit.context import reason as audit_reason
-from ecrf.capture import guards
-from ecrf.capture.errors import Conflict, Invalid, Locked, NotFound
+from ecrf.capture import rules
 from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, ItemData, StudyEventData
-from ecrf.capture.reasons import reason_text
-from ecrf.db import utcnow
-from ecrf.forms import derive
-from ecrf.forms.types import DataType, Form, StudyEvent
-from ecrf.forms.validation import Context, clean_all
-from ecrf.study import load as load_study
+from ecrf.errors import Conflict, Invalid, Locked, NotFound
+from ecrf.study import calculators
+from ecrf.study.clock import utcnow
+from ecrf.study.definition import load as load_study
+from ecrf.study.reasons import reason_text
+from ecrf.study.types import DataType, Form, StudyEvent
+from ecrf.study.validation import Context, clean_all
 from ecrf.subjects.models import Subject
 
 
@@ -113,10 +113,10 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     values, errors = clean_all(t.form.items, raw, ctx)
     if errors:
         raise Invalid(errors)
-    facts = latest_values(session, t.subject.id, derive.needs(t.form))
-    calculated = derive.calculate(t.form, values, facts)
+    facts = latest_values(session, t.subject.id, calculators.needs(t.form))
+    calculated = calculators.calculate(t.form, values, facts, ctx)
     values.update({oid: c.value for oid, c in calculated.items()})
-    guards.check(session, t, values, origin)
+    rules.check(session, t, values, origin)
 
     existing = find_form(session, t)
     if existing is not None:
@@ -159,5 +159,5 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
             session.flush()
     except (StaleDataError, IntegrityError):  # a concurrent save of the same form got there first
         raise Conflict() from None
-    guards.after_save(session, t, form, origin)
+    rules.after_save(session, t, form, origin)
     return form

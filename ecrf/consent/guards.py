@@ -1,18 +1,16 @@
 """Capture guards for consent: nothing before consent; registered ICF versions; consent before procedures."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 
-from ecrf.capture.errors import Refused
 from ecrf.capture.facts import form_entries
-from ecrf.capture.guards import guard
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.consent import rules
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
-from ecrf.forms.types import DataType
-from ecrf.study import load as load_study
+from ecrf.errors import Refused
+from ecrf.study import clock, codec
+from ecrf.study.definition import load as load_study
+from ecrf.study.types import DataType
 
 # forms that may still be completed after a withdrawal of all consent
 _AFTER_FULL_WITHDRAWAL = {"F.EOS", "F.DEATH", "F.IC"}
@@ -20,18 +18,16 @@ _TREATMENT_FORMS = {"F.LEUK", "F.PRODUCT", "F.LD", "F.LDDOSE", "F.INF"}
 
 
 def subject_consents(session, subject) -> list[rules.Consent]:
-    return rules.from_entries(form_entries(session, subject.id, "F.IC"), ZoneInfo(subject.site.timezone))
+    return rules.from_entries(form_entries(session, subject.id, "F.IC"), subject.site.zone)
 
 
-@guard
 def consent_before_data(session, t, values, origin) -> None:
     """ICH E6(R3): no trial data for a subject before informed consent is recorded."""
     if t.form.oid == "F.IC":
         return
-    tz = ZoneInfo(t.subject.site.timezone)
-    from ecrf.db import utcnow
+    tz = t.subject.site.zone
 
-    if not rules.allows_data_entry(subject_consents(session, t.subject), utcnow().astimezone(tz).date()):
+    if not rules.allows_data_entry(subject_consents(session, t.subject), clock.today_at(tz)):
         raise Refused("No data can be entered for this subject before informed consent is recorded: "
                       "enter the signed consent (participant, or parent/guardian) on the Informed consent form first.")
     withdrawal = session.scalar(select(ConsentWithdrawal).where(ConsentWithdrawal.subject_id == t.subject.id)
@@ -43,7 +39,6 @@ def consent_before_data(session, t, values, origin) -> None:
         raise Refused(f"Consent to further trial treatment was withdrawn on {withdrawal.withdrawn_on}.")
 
 
-@guard
 def registered_icf_version(session, t, values, origin) -> None:
     """A consent must name an ICF version that the ethics committee approved for that population."""
     if t.form.oid != "F.IC" or not values.get("I.IC.TYPE") or not values.get("I.IC.VERSION"):
@@ -57,19 +52,18 @@ def registered_icf_version(session, t, values, origin) -> None:
         raise Refused(f"ICF version {version} is not in the register for {population.lower()} consent "
                       f"(approved versions: {listed}). An investigator or data manager registers new versions.")
     if values.get("I.IC.DTC"):
-        signed = rules.local_date(values["I.IC.DTC"], ZoneInfo(t.subject.site.timezone))
+        signed = codec.local_date(values["I.IC.DTC"], t.subject.site.zone)
         if signed < match.approved_on:
             raise Refused(f"The consent was signed on {signed}, before ICF version {version} was approved "
                           f"({match.approved_on}).")
 
 
-@guard
 def consent_precedes_procedures(session, t, values, origin) -> None:
     """A first consent dated after a recorded procedure would mean procedures without consent."""
     if t.form.oid != "F.IC" or not values.get("I.IC.DTC") or values.get("I.IC.TYPE") not in ("ADULT", "GUARDIAN"):
         return
-    tz = ZoneInfo(t.subject.site.timezone)
-    signed = rules.local_date(values["I.IC.DTC"], tz)
+    tz = t.subject.site.zone
+    signed = codec.local_date(values["I.IC.DTC"], tz)
     others = [c.signed_on for c in subject_consents(session, t.subject) if c.type in ("ADULT", "GUARDIAN")]
     if others and min(others) < signed and t.form_repeat != 1:
         return  # a later re-consent; the first consent still precedes the procedures
@@ -91,5 +85,5 @@ def earliest_procedure_date(session, subject, tz):
     ).all()
     if not rows:
         return None
-    day, oid = min((rules.local_date(v, tz), oid) for oid, v in rows)
+    day, oid = min((codec.local_date(v, tz), oid) for oid, v in rows)
     return day, study.items[oid].label

@@ -6,11 +6,10 @@ those entries, the ICF register and the date of birth. Pure: no database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
-ADULT_AGE = 18
-ASSENT_AGE = 8  # children this old give assent besides the guardian's permission (configurable: ASSENT_AGE)
+from ecrf.study import codec, protocol
 
 
 @dataclass(frozen=True)
@@ -23,19 +22,13 @@ class Consent:
     version: str
 
 
-def local_date(value: str, tz: ZoneInfo) -> date:
-    """The site-local calendar date of a stored date or UTC date-time."""
-    if "T" in value:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(tz).date()
-    return date.fromisoformat(value)
-
-
 def from_entries(entries: list[dict], tz: ZoneInfo) -> list[Consent]:
     """Complete F.IC entries as consents, oldest first."""
     out = []
     for e in entries:
         if e.get("I.IC.TYPE") and e.get("I.IC.SIGNER") and e.get("I.IC.DTC") and e.get("I.IC.VERSION"):
-            out.append(Consent(e["I.IC.TYPE"], e["I.IC.SIGNER"], local_date(e["I.IC.DTC"], tz), e["I.IC.VERSION"]))
+            out.append(Consent(e["I.IC.TYPE"], e["I.IC.SIGNER"], codec.local_date(e["I.IC.DTC"], tz),
+                               e["I.IC.VERSION"]))
     return sorted(out, key=lambda c: c.signed_on)
 
 
@@ -58,8 +51,10 @@ def birthday(dob: date, years: int) -> date:
 
 
 def reconsent_flags(consents: list[Consent], latest_versions: dict[str, tuple[str, date]], dob: date | None,
-                    today: date, assent_age: int = ASSENT_AGE) -> list[str]:
+                    today: date, assent_age: int | None = None) -> list[str]:
     """Why this (active) subject must consent again: a newer approved ICF, majority, or assent age reached."""
+    assent_age = protocol.active().assent_age_years if assent_age is None else assent_age
+    adult_age = protocol.active().adult_age_years
     flags = []
     for population, (version, approved) in latest_versions.items():
         signed = [c for c in consents if c.type == population]
@@ -67,9 +62,9 @@ def reconsent_flags(consents: list[Consent], latest_versions: dict[str, tuple[st
             flags.append(f"Re-consent needed: ICF {population.lower()} version {version} approved {approved} "
                          f"(last signed: version {signed[-1].version} on {signed[-1].signed_on}).")
     if dob is not None and any(c.type == "GUARDIAN" for c in consents):
-        adult_from = birthday(dob, ADULT_AGE)
+        adult_from = birthday(dob, adult_age)
         if today >= adult_from and not any(c.type == "ADULT" and c.signed_on >= adult_from for c in consents):
-            flags.append(f"Adult re-consent needed: the participant turned {ADULT_AGE} on {adult_from}.")
+            flags.append(f"Adult re-consent needed: the participant turned {adult_age} on {adult_from}.")
         assent_from = birthday(dob, assent_age)
         if assent_from <= today < adult_from and not any(c.type == "ASSENT" for c in consents):
             flags.append(f"Child assent needed: the participant reached {assent_age} on {assent_from}.")

@@ -6,8 +6,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecrf.capture.errors import Refused
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES, ConsentWithdrawal, IcfVersion
+from ecrf.errors import Refused
 from ecrf.subjects.models import Subject
 
 

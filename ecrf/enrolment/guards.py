@@ -1,11 +1,9 @@
 """The enrolment form is written by the enrolment service only."""
 from __future__ import annotations
 
-from ecrf.capture.errors import Refused
-from ecrf.capture.guards import guard
+from ecrf.errors import Refused
 
 
-@guard
 def enrolment_form_is_service_owned(session, t, values, origin) -> None:
     if t.form.oid == "F.ENROL" and origin != "enrolment":
         raise Refused("The enrolment form is filled by the Enrol action (subject number, dose level); "

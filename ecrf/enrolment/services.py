@@ -9,48 +9,39 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.trail import record
 from ecrf.auth.passwords import check_password
 from ecrf.capture import services as capture
-from ecrf.capture.errors import Refused
 from ecrf.capture.facts import event_values, form_entries
 from ecrf.consent import rules as consent_rules
-from ecrf.db import utcnow
+from ecrf.enrolment.eligibility import Eligibility, evaluate
 from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
-from ecrf.forms.validation import Context
-from ecrf.subjects.eligibility import Eligibility, evaluate
+from ecrf.errors import Refused, SignatureFailed
+from ecrf.study import codec, protocol
+from ecrf.study.validation import Context
 from ecrf.subjects.models import Subject
 from ecrf.subjects.services import next_value
 
 MAX_LEVEL = 3
 
 
-class SignatureFailed(Refused):
-    """The password re-entered to sign was wrong (the failed attempt is audited and kept)."""
-
-    status = 403
-    keep_audit = True
-
-
 def eligibility(session: Session, subject: Subject) -> Eligibility:
     """Each inclusion criterion evaluated from the data entered so far."""
     values = event_values(session, subject.id, ["SE.SCREENING", "SE.SUBJECT"])
     merged = {**values.get("SE.SUBJECT", {}), **values.get("SE.SCREENING", {})}
-    tz = ZoneInfo(subject.site.timezone)
+    tz = subject.site.zone
     # ages count from the consent's date at the site, not its UTC date (they differ in the evening in Shanghai)
-    consents = [{**c, "I.IC.DTC": consent_rules.local_date(c["I.IC.DTC"], tz).isoformat()} if c.get("I.IC.DTC") else c
+    consents = [{**c, "I.IC.DTC": codec.local_date(c["I.IC.DTC"], tz).isoformat()} if c.get("I.IC.DTC") else c
                 for c in form_entries(session, subject.id, "F.IC")]
-    return evaluate(merged, consents, assent_age=current_app.config.get("ASSENT_AGE", 8))
+    return evaluate(merged, consents, assent_age=protocol.active().assent_age_years)
 
 
 def _consents(session: Session, subject: Subject):
-    return consent_rules.from_entries(form_entries(session, subject.id, "F.IC"), ZoneInfo(subject.site.timezone))
+    return consent_rules.from_entries(form_entries(session, subject.id, "F.IC"), subject.site.zone)
 
 
 def latest_review(session: Session, subject: Subject) -> EligibilityReview | None:
@@ -121,7 +112,7 @@ def enrol(session: Session, subject: Subject, today: date) -> Subject:
     level = current_dose_level(session)
     if level is None:
         raise Refused("Enrolment is stopped by the safety review's decision.")
-    cap = current_app.config["ENROLMENT_CAP"]
+    cap = protocol.active().enrolment_cap
     count = next_value(session, "enrolment")  # holds the row lock until commit or rollback
     if count > cap:
         raise Refused(f"The cohort is full: {cap} of {cap} participants are enrolled. This enrolment was refused.")
@@ -133,7 +124,7 @@ def enrol(session: Session, subject: Subject, today: date) -> Subject:
     target = capture.resolve(subject, "SE.SUBJECT", "F.ENROL")
     capture.save_form(session, target, {"I.ENROL.DAT": today.isoformat(), "I.ENROL.DOSELEVEL": str(level),
                                         "I.ENROL.DLDAT": today.isoformat(), "I.ENROL.COHSEQ": str(subject.cohort_seq)},
-                      version=0, user_id=None, ctx=Context(ZoneInfo(subject.site.timezone), utcnow()),
+                      version=0, user_id=None, ctx=Context.now_at(subject.site.zone),
                       origin="enrolment")
     return subject
 

@@ -1,7 +1,7 @@
 """Builds a WTForms class from a CRF definition (one class per form OID, cached).
 
 Fields are named by item OID. The fields only carry and render raw input;
-validation is ecrf.forms.validation's, run by the capture service, so the web
+validation is ecrf.study.validation's, run by the capture service, so the web
 form and the API refuse the same values with the same messages.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.widgets import DateInput, DateTimeLocalInput
 
-from ecrf.capture.reasons import REASONS
-from ecrf.forms.types import DataType, Form, Item
+from ecrf.study.reasons import REASONS
+from ecrf.study.types import DataType, Form, Item
 
 
 def _hint(item: Item) -> str:

@@ -1,10 +1,10 @@
-"""Site-level access: a user sees only the subjects of their sites."""
+"""Site-level access: a user sees only the subjects of their sites (every face asks here)."""
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ecrf.extensions import db
+from ecrf.errors import Forbidden, NotFound
 from ecrf.subjects.models import Subject
 
 
@@ -12,11 +12,11 @@ def visible_site_ids(user) -> set[int]:
     return user.site_ids
 
 
-def load_subject(key: str, user) -> Subject:
-    """The subject ``key`` if ``user`` may see it; 404 when unknown, 403 when another site's."""
-    subject = db.session.scalar(select(Subject).where(Subject.key == key))
+def find_subject(session: Session, key: str, user) -> Subject:
+    """The subject ``key`` if ``user`` may see it; NotFound when unknown, Forbidden when another site's."""
+    subject = session.scalar(select(Subject).where(Subject.key == key))
     if subject is None:
-        abort(404)
+        raise NotFound(f"There is no subject {key}.")
     if subject.site_id not in visible_site_ids(user):
-        abort(403)
+        raise Forbidden("This subject belongs to another site.")
     return subject

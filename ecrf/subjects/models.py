@@ -1,16 +1,15 @@
 """Subjects: known by codes only, never by name."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecrf.auth.models import Site
-from ecrf.db import UTCDateTime, utcnow
-from ecrf.extensions import db
+from ecrf.infra.db import UTCDateTime
+from ecrf.infra.extensions import db
+from ecrf.study.clock import utcnow
 
 SUBJECT_STATUSES = ("screening", "screen_failed", "enrolled", "infused", "follow_up", "completed", "withdrawn")
 

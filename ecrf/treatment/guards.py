@@ -8,17 +8,15 @@ of childbearing potential. A positive test during follow-up opens a report.
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from ecrf.capture import services as capture
-from ecrf.capture.errors import Refused
 from ecrf.capture.facts import event_values, latest_values
-from ecrf.capture.guards import guard, hook
 from ecrf.clinical.dosing import DOSE_LEVELS_CELLS_PER_KG
-from ecrf.consent.rules import local_date
+from ecrf.errors import Refused
+from ecrf.study import protocol
+from ecrf.study.codec import local_date
 from ecrf.subjects.models import Subject
 from ecrf.treatment import pregnancy
 from ecrf.visits.planning import sentinel_clear_date
@@ -43,21 +41,20 @@ def _pregnancy_check(session, t, step: str, step_date: date, test_event: str, wi
     if wocbp is None:
         raise Refused(f"Sex and menarche status must be recorded on Demographics before {step}.")
     if wocbp:
-        tz = ZoneInfo(t.subject.site.timezone)
+        tz = t.subject.site.zone
         test = event_values(session, t.subject.id, [test_event]).get(test_event, {})
         problem = pregnancy.clearance_problem(test, step, step_date, _day(test, "I.PREG.DTC", tz), window_days)
         if problem:
             raise Refused(problem)
 
 
-@guard
 def lymphodepletion_order(session, t, values, origin) -> None:
     if t.form.oid not in ("F.LD", "F.LDDOSE"):
         return
     _needs_enrolment(t, "Lymphodepletion")
     if t.form.oid != "F.LDDOSE" or not values.get("I.LDDOSE.DAT"):
         return
-    tz = ZoneInfo(t.subject.site.timezone)
+    tz = t.subject.site.zone
     day = date.fromisoformat(values["I.LDDOSE.DAT"])
     known = event_values(session, t.subject.id, ["SE.LEUKAPHERESIS", *LD_EVENTS])
     collected = _day(known.get("SE.LEUKAPHERESIS", {}), "I.LEUK.STDTC", tz)
@@ -65,20 +62,24 @@ def lymphodepletion_order(session, t, values, origin) -> None:
         raise Refused("Record the cell collection (leukapheresis) before lymphodepletion.")
     if day <= collected:
         raise Refused(f"Lymphodepletion on {day} must come after the cell collection on {collected}.")
+    ld_tolerance = protocol.active().lymphodepletion_dose_tolerance
     for drug in ("FLU", "CY"):
         expected, given = values.get(f"I.LDDOSE.{drug}EXP"), values.get(f"I.LDDOSE.{drug}MG")
         if expected and given and float(expected) > 0 and values.get("I.LDDOSE.MOD") != "true" \
-                and abs(float(given) - float(expected)) > 0.10 * float(expected):
+                and abs(float(given) - float(expected)) > ld_tolerance * float(expected):
             name = "Fludarabine" if drug == "FLU" else "Cyclophosphamide"
-            raise Refused(f"{name}: {given} mg given is more than 10 % away from the expected {expected} mg "
+            raise Refused(f"{name}: {given} mg given is more than {ld_tolerance * 100:g} % away from the expected "
+                          f"{expected} mg "
                           "(dose per m² x BSA); record the dose modification and its reason.")
     index = LD_EVENTS.index(t.event.oid)
     if index > 0:
         before = _day(known.get(LD_EVENTS[index - 1], {}), "I.LDDOSE.DAT", tz)
         if before is None or day <= before:
-            raise Refused(f"Lymphodepletion day {index + 1} ({day}) must follow day {index} ({before or 'not recorded'}).")
+            raise Refused(f"Lymphodepletion day {index + 1} ({day}) must follow day {index} "
+                          f"({before or 'not recorded'}).")
     else:
-        _pregnancy_check(session, t, "lymphodepletion", day, "SE.PRELD", pregnancy.BEFORE_LD_HOURS // 24)
+        hours = protocol.active().pregnancy_test_before_lymphodepletion_hours
+        _pregnancy_check(session, t, "lymphodepletion", day, "SE.PRELD", hours // 24)
 
 
 def _sentinel_problem(session, t, infusion: date) -> str | None:
@@ -88,11 +89,11 @@ def _sentinel_problem(session, t, infusion: date) -> str | None:
     first = session.scalar(select(Subject).where(Subject.dose_level == subject.dose_level, Subject.cohort_seq == 1))
     first_day = None
     if first is not None:
-        tz = ZoneInfo(first.site.timezone)
+        tz = first.site.zone
         first_day = _day(event_values(session, first.id, ["SE.D0"]).get("SE.D0", {}), "I.INF.STDTC", tz)
     if first_day is None:
         return f"The sentinel subject of dose level {subject.dose_level} has not been infused yet."
-    days = current_app.config.get("SENTINEL_DAYS", 14)
+    days = protocol.active().sentinel_days
     clear = sentinel_clear_date(first_day, days)
     if infusion < clear:
         return (f"Dose level {subject.dose_level}: the sentinel subject was infused on {first_day}; the next subject "
@@ -100,12 +101,11 @@ def _sentinel_problem(session, t, infusion: date) -> str | None:
     return None
 
 
-@guard
 def infusion_order(session, t, values, origin) -> None:
     if t.form.oid != "F.INF":
         return
     _needs_enrolment(t, "The CAR-T infusion")
-    tz = ZoneInfo(t.subject.site.timezone)
+    tz = t.subject.site.zone
     start, end = _day(values, "I.INF.STDTC", tz), values.get("I.INF.ENDTC")
     if start is None:
         return
@@ -124,7 +124,7 @@ def infusion_order(session, t, values, origin) -> None:
     per_kg = values.get("I.INF.DOSEKG")
     if per_kg and t.subject.dose_level and values.get("I.INF.COMPLETE") == "true":
         target = DOSE_LEVELS_CELLS_PER_KG[t.subject.dose_level - 1] / 1e5
-        tolerance = current_app.config["DOSE_TOLERANCE_PERCENT"] / 100
+        tolerance = protocol.active().infused_dose_tolerance
         if abs(float(per_kg) - target) > target * tolerance + 1e-9:
             raise Refused(f"The infused dose {per_kg} x10^5 cells/kg is more than {tolerance:.0%} away from the "
                           f"prescribed {target:g} x10^5 cells/kg of dose level {t.subject.dose_level}.")
@@ -136,11 +136,11 @@ def infusion_order(session, t, values, origin) -> None:
         raise Refused(f"The infused lot {values['I.INF.LOT']} is not the released lot {product['I.PRODUCT.LOT']}.")
     if problem := _sentinel_problem(session, t, start):
         raise Refused(problem)
-    _pregnancy_check(session, t, "the infusion", start, "SE.D0", 1)
+    _pregnancy_check(session, t, "the infusion", start, "SE.D0",
+                     protocol.active().pregnancy_test_before_infusion_days)
 
 
-@hook
-def positive_test_opens_report(session, t, form, origin) -> None:
+def writes_pregnancy_report_on_positive_test(session, t, form, origin) -> None:
     """A positive pregnancy test during follow-up opens a pregnancy report to be completed (brief: safety)."""
     values = form.values
     if t.form.oid != "F.PREG" or values.get("I.PREG.RES") != "POS":
@@ -153,20 +153,18 @@ def positive_test_opens_report(session, t, form, origin) -> None:
     if any(r.get("I.PREGREP.AWAREDTC") == values.get("I.PREG.DTC") for r in reports):
         return
     target = capture.resolve(t.subject, "SE.SUBJECT", "F.PREGREP", 1, len(reports) + 1)
-    from ecrf.forms.validation import Context
-    from ecrf.db import utcnow
+    from ecrf.study.validation import Context
 
     capture.save_form(session, target, {"I.PREGREP.SUBJ": "PARTICIPANT", "I.PREGREP.AWAREDTC": values["I.PREG.DTC"]},
-                      version=0, user_id=form.updated_by_id, ctx=Context(ZoneInfo(t.subject.site.timezone), utcnow()),
+                      version=0, user_id=form.updated_by_id, ctx=Context.now_at(t.subject.site.zone),
                       origin="pregnancy_report")
 
 
-@hook
-def subject_status_follows_treatment(session, t, form, origin) -> None:
+def writes_subject_status_after_treatment(session, t, form, origin) -> None:
     """Enrolled -> infused once the infusion is recorded -> follow-up once a visit after the DLT window has data."""
     subject = t.subject
     if t.form.oid == "F.INF" and subject.status == "enrolled" and form.values.get("I.INF.STDTC"):
         subject.status = "infused"
-    elif subject.status == "infused" and t.event.day is not None and t.event.day > 28:
+    elif subject.status == "infused" and t.event.day is not None and t.event.day > protocol.active().dlt_days:
         subject.status = "follow_up"
     session.flush()

@@ -7,12 +7,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ecrf.clinical.wocbp import wocbp_status
+from ecrf.study import protocol
 
 #: events at which a WOCBP needs a negative test (screening, before LD, before infusion, follow-up to month 12)
 TEST_EVENTS = ("SE.SCREENING", "SE.PRELD", "SE.D0", "SE.D28", "SE.M2", "SE.M3", "SE.M6", "SE.M9", "SE.M12")
 FOLLOW_UP_TEST_EVENTS = TEST_EVENTS[3:]
-BEFORE_LD_HOURS = 72  # negative test within 72 hours before lymphodepletion
-CONTRACEPTION_DAYS = 365  # effective contraception for the first year after infusion (IN10)
 
 
 def is_wocbp(dm: dict) -> bool | None:
@@ -51,4 +50,4 @@ def clearance_problem(test: dict, step: str, step_date: date, test_date: date | 
 
 
 def contraception_until(infusion: date) -> date:
-    return infusion + timedelta(days=CONTRACEPTION_DAYS)
+    return infusion + timedelta(days=protocol.active().contraception_days)

@@ -1,6 +1,6 @@
 """Visit planning: target dates, windows and the state of each visit of the schedule.
 
-Pure functions over the schedule (``ecrf.visits.schedule.SCHEDULE``), a subject's anchor dates and
+Pure functions over the schedule (``ecrf.study.schedule.SCHEDULE``), a subject's anchor dates and
 what is recorded in the database; no Flask, no session. Rules cite the protocol brief
 (``/work/shared/reference/protocol-brief.md``), section "Schedule of events" unless stated.
 """
@@ -10,17 +10,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ecrf.forms.types import StudyEvent
+from ecrf.study import protocol
+from ecrf.study.types import StudyEvent
 
 #: Every state a VisitPlan can take, in display order.
 STATES: tuple[str, ...] = ("done", "done_out_of_window", "not_done", "due", "overdue", "upcoming", "not_planned")
 
 # Brief: "Lymphodepletion | days -5, -4, -3": the first lymphodepletion day is day -5.
 LD1_DAY = -5
-# Brief, dose levels: "a dose-limiting toxicity (DLT) window of 28 days after infusion" (configurable).
-DLT_DAYS = 28
-# Brief, dose levels: "the first subject of each dose level observed for 14 days before the next ...".
-SENTINEL_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -152,13 +149,15 @@ def next_due(plans: Iterable[VisitPlan], today: date) -> VisitPlan | None:
     return min(open_, key=lambda p: (p.window_start, p.target), default=None)
 
 
-def dlt_window(infusion: date, days: int = DLT_DAYS) -> tuple[date, date]:
-    """First and last day (inclusive) of the DLT observation window: day 0 to day ``days``."""
+def dlt_window(infusion: date, days: int | None = None) -> tuple[date, date]:
+    """First and last day (inclusive) of the DLT observation window: day 0 to day ``days`` (the protocol's)."""
+    days = protocol.active().dlt_days if days is None else days
     # Brief, dose levels: "DLT window of 28 days after infusion" -> days 0..28 inclusive.
     return infusion, infusion + timedelta(days=days)
 
 
-def sentinel_clear_date(first_infusion: date, days: int = SENTINEL_DAYS) -> date:
-    """First date the next subject of the same dose level may be infused."""
+def sentinel_clear_date(first_infusion: date, days: int | None = None) -> date:
+    """First date the next subject of the same dose level may be infused (after the protocol's sentinel days)."""
+    days = protocol.active().sentinel_days if days is None else days
     # Brief, dose levels: first subject "observed for 14 days before the next subject of that level is infused".
     return first_infusion + timedelta(days=days)

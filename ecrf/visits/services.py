@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecrf.capture.errors import NotFound, Refused
 from ecrf.capture.models import FormData, ItemData, StudyEventData
-from ecrf.consent.rules import local_date
-from ecrf.db import utcnow
-from ecrf.study import load as load_study
+from ecrf.errors import NotFound, Refused
+from ecrf.study import clock
+from ecrf.study.codec import local_date
+from ecrf.study.definition import load as load_study
 from ecrf.subjects.models import Subject
 from ecrf.visits.planning import Anchors, Recorded, VisitPlan, plan
 
@@ -41,11 +40,11 @@ def plans(session: Session, subjects: list[Subject], today: date | None = None) 
     events = load_study().events
     out = {}
     for subject in subjects:
-        tz = ZoneInfo(subject.site.timezone)
+        tz = subject.site.zone
         found = {name: sorted(local_date(v, tz) for v in values[subject.id][key])
                  for name, key in ANCHOR_ITEMS.items()}
         anchors = Anchors(*(found[n][0] if found[n] else None for n in ("consent", "lymphodepletion", "infusion")))
-        day = today or utcnow().astimezone(tz).date()
+        day = today or clock.today_at(tz)
         out[subject.id] = plan(events, anchors, day, recorded[subject.id])
     return out
 

@@ -6,9 +6,9 @@ from datetime import date
 
 from flask import abort, flash, request
 
-from ecrf.auth.webforms import ActionForm
-from ecrf.capture.errors import CaptureError, Refused
-from ecrf.extensions import db
+from ecrf.errors import Refused, ServiceError
+from ecrf.forms.webforms import ActionForm
+from ecrf.infra.extensions import db
 
 
 def checked() -> None:
@@ -30,7 +30,7 @@ def perform(action: Callable[[], object], success: str | Callable[[object], str]
     must keep, e.g. the record of a failed signature). Returns the action's result, or None when refused."""
     try:
         result = action()
-    except CaptureError as exc:
+    except ServiceError as exc:
         db.session.commit() if exc.keep_audit else db.session.rollback()
         flash(str(exc), "danger")
         return None

@@ -5,7 +5,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ecrf.extensions import db
+from ecrf.infra.extensions import db
 
 MESSAGES = {
     400: "The request could not be understood.",

@@ -8,8 +8,9 @@ from flask_login import current_user
 from sqlalchemy import text
 
 import ecrf
-from ecrf.extensions import db
-from ecrf.study import METADATA_VERSION, PROTOCOL_NAME, STUDY_OID
+from ecrf.infra.config import ROOT
+from ecrf.infra.extensions import db
+from ecrf.study.definition import METADATA_VERSION, PROTOCOL_NAME, STUDY_OID
 
 bp = Blueprint("web", __name__)
 
@@ -21,8 +22,8 @@ def git_revision() -> str:
     if rev := os.environ.get("ECRF_GIT_REVISION"):
         return rev
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ecrf.ROOT, capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ecrf.ROOT,
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                                capture_output=True, text=True, timeout=5).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):

@@ -10,7 +10,7 @@ from ecrf.audit.context import SYSTEM, Actor, set_actor
 from ecrf.audit.trail import record
 from ecrf.auth.models import User
 from ecrf.auth.permissions import PUBLIC, allowed
-from ecrf.extensions import db, login_manager
+from ecrf.infra.extensions import db, login_manager
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

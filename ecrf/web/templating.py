@@ -6,15 +6,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from ecrf import timefmt
-from ecrf.capture.reasons import REASONS
+from ecrf.study import clock, codec
+from ecrf.study.reasons import REASONS
 
 
 def local_time(value: datetime | None, tz: str | ZoneInfo = "UTC") -> str:
     """An aware UTC time as the site reads it, e.g. '2026-11-25 14:03 CST (UTC+08:00)'."""
     if value is None:
         return ""
-    return timefmt.local(value, tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz))
+    return codec.local_text(value, tz if isinstance(tz, ZoneInfo) else clock.zone(tz))
 
 
 def dict_without(args, *keys) -> dict:

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 23:45:53.878610
 """
-from alembic import op
 import sqlalchemy as sa
-import ecrf.db
+from alembic import op
 
+import ecrf.infra.db
 
 revision = '0001'
 down_revision = None
@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('audit_event',
     sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('ts', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ts', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('username', sa.String(length=80), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=True),
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=20), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
-    sa.Column('created_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_site')),
     sa.UniqueConstraint('code', name=op.f('uq_site_code'))
     )
@@ -75,10 +75,10 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('is_active_account', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', ecrf.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_login_at', ecrf.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('password_changed_at', ecrf.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('password_changed_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('admin', 'investigator', 'coordinator', 'monitor', 'data_manager', 'sponsor')", name=op.f('ck_user_account_role_known')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
@@ -88,9 +88,9 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', ecrf.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_password_reset_token_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_password_reset_token_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset_token')),
@@ -102,7 +102,7 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=40), nullable=False),
     sa.Column('subject_no', sa.String(length=40), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('screening', 'screen_failed', 'enrolled', 'infused', 'follow_up', 'completed', 'withdrawn')", name=op.f('ck_subject_status_known')),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_subject_site_id_site')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subject')),
@@ -145,10 +145,10 @@ def upgrade() -> None:
     sa.Column('form_oid', sa.String(length=64), nullable=False),
     sa.Column('repeat_key', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('completed_at', ecrf.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('locked_at', ecrf.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('locked_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("status IN ('incomplete', 'complete')", name=op.f('ck_form_data_status_known')),

@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25 23:48:09.748260
 """
-from alembic import op
 import sqlalchemy as sa
-import ecrf.db
+from alembic import op
 
+import ecrf.infra.db
 
 revision = '0003'
 down_revision = '0002'
@@ -22,10 +22,10 @@ def upgrade() -> None:
     sa.Column('prefix', sa.String(length=12), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('label', sa.String(length=100), nullable=False),
-    sa.Column('created_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', ecrf.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', ecrf.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', ecrf.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))

@@ -4,10 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25 23:52:17.557146
 """
-from alembic import op
 import sqlalchemy as sa
-import ecrf.db
+from alembic import op
 
+import ecrf.infra.db
 
 revision = '0004'
 down_revision = '0003'
@@ -21,7 +21,7 @@ def upgrade() -> None:
     sa.Column('version', sa.String(length=40), nullable=False),
     sa.Column('population', sa.String(length=20), nullable=False),
     sa.Column('approved_on', sa.Date(), nullable=False),
-    sa.Column('created_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("population IN ('ADULT', 'GUARDIAN', 'ASSENT')", name=op.f('ck_icf_version_population_known')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_icf_version')),
     sa.UniqueConstraint('version', 'population', name=op.f('uq_icf_version_version_population'))
@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('to_level', sa.Integer(), nullable=True),
     sa.Column('rationale', sa.Text(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("decision IN ('escalate', 'stay', 'de_escalate', 'stop')", name=op.f('ck_dose_decision_decision_known')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_dose_decision_recorded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dose_decision'))
@@ -45,7 +45,7 @@ def upgrade() -> None:
     sa.Column('withdrawn_on', sa.Date(), nullable=False),
     sa.Column('scope', sa.String(length=20), nullable=False),
     sa.Column('note', sa.String(length=1000), nullable=True),
-    sa.Column('created_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("scope IN ('ALL', 'TREATMENT')", name=op.f('ck_consent_withdrawal_scope_known')),
     sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], name=op.f('fk_consent_withdrawal_subject_id_subject')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_withdrawal'))
@@ -57,7 +57,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=False),
-    sa.Column('reviewed_at', ecrf.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reviewed_at', ecrf.infra.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('eligible', sa.Boolean(), nullable=False),
     sa.Column('overridden', sa.String(length=200), nullable=False),
     sa.Column('override_reason', sa.Text(), nullable=True),

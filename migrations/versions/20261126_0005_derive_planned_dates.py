@@ -5,10 +5,10 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-26 00:07:50.784236
 """
-from alembic import op
 import sqlalchemy as sa
-import ecrf.db
+from alembic import op
 
+import ecrf.infra.db
 
 revision = '0005'
 down_revision = '0004'

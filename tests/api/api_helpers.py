@@ -36,7 +36,7 @@ def audit_rows(app, **where):
     from sqlalchemy import select
 
     from ecrf.audit.models import AuditEvent
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         stmt = select(AuditEvent).filter_by(**where).order_by(AuditEvent.seq)

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-
 from api_helpers import ROLES, Api
 from helpers import PASSWORD, new_subject
+from sqlalchemy import select
 
 
 @pytest.fixture
@@ -18,12 +17,12 @@ def api(app):
 @pytest.fixture
 def tokens(app, world):
     """Raw tokens by name: every role, coordinator2 (site 02), and broken ones (None for anonymous)."""
-    from ecrf.api.tokens import issue, revoke
     from ecrf.audit.context import Actor, set_actor
     from ecrf.auth.models import User
     from ecrf.auth.services import create_user, set_active
-    from ecrf.db import utcnow
-    from ecrf.extensions import db
+    from ecrf.auth.tokens import issue, revoke
+    from ecrf.infra.extensions import db
+    from ecrf.study.clock import utcnow
 
     with app.app_context():
         set_actor(db.session, Actor(None, "test-setup", "system"))
@@ -46,7 +45,7 @@ def tokens(app, world):
 @pytest.fixture
 def keys(app, world):
     """Subject keys: ``keys["01"]`` at site 01, ``keys["02"]`` at site 02."""
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         out = {site: new_subject(db.session, site).key for site in ("01", "02")}

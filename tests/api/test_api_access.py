@@ -6,10 +6,10 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from api_helpers import API, BROKEN, ROLES, VS_API, audit_rows
-from ecrf.auth.permissions import API_MATRIX, PUBLIC
 from helpers import vs_values
+
+from ecrf.auth.permissions import API_MATRIX, PUBLIC
 
 #: one concrete request per API endpoint, for the site-01 subject
 REQUESTS = {

@@ -26,7 +26,7 @@ def _written_since(app, key, seq):
 
 
 def test_an_api_write_is_audited_like_a_web_write(app, api, tokens, keys, as_role):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         web_key, api_key = keys["01"], new_subject(db.session, "01").key

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-
 from api_helpers import API, VS_API, audit_rows
 from helpers import vs_values
+from sqlalchemy import select
 
 
 def _vs(app, key):
     """The stored F.VS values of subject ``key`` at screening (None when never saved)."""
     from ecrf.capture.models import FormData, StudyEventData
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
     from ecrf.subjects.models import Subject
 
     with app.app_context():
@@ -119,8 +118,8 @@ def test_unacceptable_reasons_are_422(api, tokens, keys, reason, message):
 def test_a_locked_form_is_423(app, api, tokens, keys):
     from ecrf.auth.models import User
     from ecrf.capture.models import FormData
-    from ecrf.db import utcnow
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
+    from ecrf.study.clock import utcnow
 
     _put(api, tokens, keys["01"], vs_values())
     with app.app_context():

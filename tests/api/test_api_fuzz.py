@@ -5,12 +5,12 @@ import json
 from urllib.parse import quote, urlencode
 
 import pytest
+from api_helpers import API
+from helpers import vs_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api_helpers import API
-from ecrf.capture.reasons import REASONS
-from helpers import vs_values
+from ecrf.study.reasons import REASONS
 
 VS_OIDS = sorted(vs_values())
 ROUTES = {

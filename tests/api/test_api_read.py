@@ -1,10 +1,9 @@
 """Reading through the API: the study definition and the subjects of the token's sites."""
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from api_helpers import API, VS_API
 from helpers import new_subject, vs_values
+from sqlalchemy import event
 
 
 def _study(api, tokens):
@@ -14,7 +13,7 @@ def _study(api, tokens):
 
 
 def test_the_study_lists_events_with_their_forms(api, tokens):
-    from ecrf.study import load
+    from ecrf.study.definition import load
 
     study = _study(api, tokens)
     assert study["oid"] == "S.CART19SLE"
@@ -59,7 +58,7 @@ def test_admins_see_no_subjects(api, tokens, keys):
 
 
 def test_listing_costs_the_same_queries_for_one_or_many_subjects(app, api, tokens, keys):
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     def count() -> int:
         statements = []

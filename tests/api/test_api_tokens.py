@@ -6,15 +6,14 @@ import json
 import re
 
 import pytest
+from api_helpers import API, audit_rows
 from click.testing import CliRunner
 from sqlalchemy import select
-
-from api_helpers import API, audit_rows
 
 
 def _rows(app):
     from ecrf.auth.models import ApiToken
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
@@ -24,7 +23,7 @@ def _rows(app):
 
 def _user_id(app, username):
     from ecrf.auth.models import User
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.username == username))
@@ -32,7 +31,7 @@ def _user_id(app, username):
 
 def _everything_stored(app) -> str:
     """Every value of every table, as one string (to prove a token appears nowhere)."""
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         out = [repr(row) for table in db.metadata.sorted_tables
@@ -41,9 +40,9 @@ def _everything_stored(app) -> str:
 
 
 def test_only_the_hash_is_stored(app, world):
-    from ecrf.api.tokens import issue
     from ecrf.auth.models import User
-    from ecrf.extensions import db
+    from ecrf.auth.tokens import issue
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "monitor"))
@@ -64,9 +63,10 @@ def test_only_the_hash_is_stored(app, world):
 
 @pytest.mark.parametrize("label, days", [("x" * 101, None), ("bad\x00label", None), ("ok", 0), ("ok", 3651)])
 def test_bad_labels_and_expiries_are_refused(app, world, label, days):
-    from ecrf.api.tokens import TokenError, issue
     from ecrf.auth.models import User
-    from ecrf.extensions import db
+    from ecrf.auth.tokens import issue
+    from ecrf.errors import TokenError
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "monitor"))
@@ -158,7 +158,7 @@ def test_admins_see_and_revoke_everyones_tokens(app, api, world, as_role):
 def test_a_deactivated_users_token_stops_working(app, api, world, as_role):
     from ecrf.auth.models import User
     from ecrf.auth.services import set_active
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     raw = _create_on_web(as_role("monitor"))
     assert api.get(API + "/study", token=raw).status_code == 200
@@ -171,7 +171,7 @@ def test_a_deactivated_users_token_stops_working(app, api, world, as_role):
 def test_a_token_follows_its_users_current_role_and_sites(app, api, keys, as_role):
     from ecrf.auth.models import User
     from ecrf.auth.services import update_access
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     raw = _create_on_web(as_role("monitor"))
     with app.app_context():

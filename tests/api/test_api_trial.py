@@ -9,13 +9,14 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
+from api_helpers import API, ROLES, audit_rows
+from helpers import PASSWORD, confirm_eligible, demographics, new_subject, save, vs_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api_helpers import API, ROLES, audit_rows
 from ecrf.api.openapi import document
 from ecrf.auth.permissions import API_MATRIX, MATRIX
-from helpers import PASSWORD, confirm_eligible, demographics, new_subject, save, vs_values
+from ecrf.study import protocol
 
 #: the endpoints of ecrf.api.trial, with their web counterparts
 TRIAL = {
@@ -56,7 +57,7 @@ EXPECTED = {
 @contextmanager
 def _db(app):
     from ecrf.audit.context import Actor, set_actor
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     with app.app_context():
         set_actor(db.session, Actor(None, "test-setup", "system"))
@@ -121,7 +122,8 @@ def test_eligibility_lists_the_criteria_and_no_review_yet(app, api, tokens, keys
     assert [c["code"] for c in body["criteria"]] == [f"IN{n}" for n in range(1, 12)] + ["EX"]
     assert set(body["criteria"][0]) == {"code", "label", "status", "value", "missing"}
     assert body["all_met"] is False and body["review"] is None
-    assert body["failed"] + body["missing"] and set(body["failed"] + body["missing"]) == set(_open_codes(app, keys["01"]))
+    open_codes = body["failed"] + body["missing"]
+    assert open_codes and set(open_codes) == set(_open_codes(app, keys["01"]))
     assert "I.DM.BRTHDAT" in body["criteria"][0]["missing"]  # IN1 needs the date of birth
 
 
@@ -206,7 +208,7 @@ def test_enrolment_needs_confirmed_eligibility(app, api, tokens, keys):
 
 
 def test_the_cohort_cap_refuses_the_next_enrolment(app, api, tokens, keys):
-    app.config["ENROLMENT_CAP"] = 1
+    protocol.configure(enrolment_cap=1)
     with _db(app) as session:
         second = new_subject(session, "01").key
     for key in (keys["01"], second):
@@ -227,7 +229,8 @@ def test_a_stop_decision_stops_enrolment(app, api, tokens, keys):
     assert stop.status_code == 201 and stop.json["to_level"] is None and stop.json["from_level"] == 1
     assert _get(api, tokens, "/dose-levels").json["current_level"] is None
     refused = _post(api, tokens, f"/subjects/{keys['01']}/enrolment", {})
-    assert refused.status_code == 409 and refused.json["error"] == "Enrolment is stopped by the safety review's decision."
+    assert refused.status_code == 409
+    assert refused.json["error"] == "Enrolment is stopped by the safety review's decision."
     after = _post(api, tokens, "/dose-levels/decisions", {"decision": "escalate", "decided_on": "2026-11-21",
                                                           "rationale": "r"})
     assert after.status_code == 409 and "stopped" in after.json["error"]

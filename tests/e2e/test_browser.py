@@ -6,9 +6,8 @@ import shutil
 import threading
 
 import pytest
-from werkzeug.serving import make_server
-
 from helpers import PASSWORD
+from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -18,7 +17,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 @pytest.fixture
 def server(app, tmp_path):
     from ecrf.demo import seed
-    from ecrf.extensions import db
+    from ecrf.infra.extensions import db
 
     app.config["SERVER_NAME"] = None
     with app.app_context():

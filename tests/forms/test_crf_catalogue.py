@@ -1,4 +1,4 @@
-"""The CRF catalogue (ecrf.forms.crfs): complete for the schedule, well-formed, and faithful to the
+"""The CRF catalogue (ecrf.study.crfs): complete for the schedule, well-formed, and faithful to the
 reference scores.
 
 SLEDAI-2K weights come from shared/reference/domain-data.json (found through ``ECRF_SHARED_DIR``,
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ecrf.forms.crfs import CODELISTS, FORMS
-from ecrf.forms.types import DataType
-from ecrf.visits.schedule import SCHEDULE
+from ecrf.study.crfs import CODELISTS, FORMS
+from ecrf.study.schedule import SCHEDULE
+from ecrf.study.types import DataType
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_DATA = Path(os.environ.get("ECRF_SHARED_DIR", REPO_ROOT.parent / "shared")) / "reference" / "domain-data.json"
@@ -191,9 +191,9 @@ def test_the_calculated_items_named_in_the_brief():
 
 
 def test_every_calculated_item_has_a_registered_calculator():
-    from ecrf.forms import calculators, derive  # noqa: F401  (importing registers them)
+    from ecrf.study.calculators import CALCULATORS
 
-    assert {i.calculated for _, _, i in ALL_ITEMS if i.calculated} <= set(derive.CALCULATORS)
+    assert {i.calculated for _, _, i in ALL_ITEMS if i.calculated} <= set(CALCULATORS)
 
 
 def test_dose_levels_and_pga_scale():
@@ -211,7 +211,7 @@ def test_repeating_logs():
 
 
 def test_crf_modules_stay_small():
-    for path in (REPO_ROOT / "ecrf" / "forms" / "crfs").glob("*.py"):
+    for path in (REPO_ROOT / "ecrf" / "study" / "crfs").glob("*.py"):
         if path.name != "__init__.py":
             lines = len(path.read_text(encoding="utf-8").splitlines())
             assert 50 <= lines <= 300, f"{path.name} has {lines} lines"

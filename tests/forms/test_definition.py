@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecrf.forms.types import DataType, FormRef, Item, StudyEvent, codelist, form, group
-from ecrf.study import DefinitionError, Study, load
+from ecrf.study.definition import DefinitionError, Study, load
+from ecrf.study.types import DataType, FormRef, Item, StudyEvent, codelist, form, group
 
 
 def _study(*forms, events=None):
@@ -65,8 +65,8 @@ def test_two_different_code_lists_with_one_oid_are_refused():
 
 
 def test_app_start_fails_fast_on_a_broken_definition(monkeypatch, tmp_path):
-    import ecrf.study as study_module
-    from ecrf import create_app
+    import ecrf.study.definition as study_module
+    from ecrf.app import create_app
 
     broken = _study(_form("F.A", Item("I.A.X", "x", DataType.FLOAT, min=3, max=1)))
     monkeypatch.setattr(study_module, "_STUDY", None)

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ecrf.forms.types import DataType, Item, codelist
-from ecrf.forms.validation import Context, Invalid, clean, display
+from ecrf.study.codec import display
+from ecrf.study.types import DataType, Item, codelist
+from ecrf.study.validation import Context, Invalid, clean
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 CTX = Context(tz=ZoneInfo("Asia/Shanghai"), now=NOW)

@@ -1,12 +1,12 @@
-"""Eligibility engine (ecrf.subjects.eligibility): each criterion of protocol-brief.md IN1-IN11 and the
+"""Eligibility engine (ecrf.enrolment.eligibility): each criterion of protocol-brief.md IN1-IN11 and the
 exclusions, at and just around its boundary, plus missing and unreadable data."""
 from __future__ import annotations
 
 import pytest
 
 from ecrf.clinical import eular_acr, sledai
-from ecrf.forms.crfs.codelists import IMMUNOSUPPRESSANTS
-from ecrf.subjects.eligibility import Eligibility, evaluate
+from ecrf.enrolment.eligibility import Eligibility, evaluate
+from ecrf.study.crfs.codelists import IMMUNOSUPPRESSANTS
 
 CONSENT = "2026-11-01T09:00:00Z"  # first consent: all ages below are on 2026-11-01
 SAMPLE = "2026-11-02T08:00:00Z"

@@ -5,10 +5,19 @@ from datetime import date, timedelta
 
 import pytest
 
+from ecrf.study.schedule import SCHEDULE
 from ecrf.visits.planning import (
-    STATES, Anchors, Recorded, VisitPlan, day_zero, dlt_window, next_due, plan, sentinel_clear_date, summary,
+    STATES,
+    Anchors,
+    Recorded,
+    VisitPlan,
+    day_zero,
+    dlt_window,
+    next_due,
+    plan,
+    sentinel_clear_date,
+    summary,
 )
-from ecrf.visits.schedule import SCHEDULE
 
 CONSENT = date(2025, 1, 6)
 LD1 = date(2025, 2, 10)  # lymphodepletion day 1 (day -5) -> planned day 0 = 2025-02-15

@@ -1,0 +1,82 @@
+"""Reading the audit trail: filtered, keyset-paginated, with values decoded as users saw them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ecrf.audit.models import AuditEvent
+from ecrf.study.codec import display
+from ecrf.study.definition import load as load_study
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an inspector narrows the trail by."""
+
+    username: str | None = None
+    action: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        def day(name):
+            try:
+                return date.fromisoformat(args.get(name, ""))
+            except ValueError:
+                return None
+        return cls(args.get("user") or None, args.get("action") or None, day("from"), day("to"))
+
+    def apply(self, stmt: Select) -> Select:
+        if self.username:
+            stmt = stmt.where(AuditEvent.username == self.username)
+        if self.action:
+            stmt = stmt.where(AuditEvent.action == self.action)
+        if self.date_from:
+            stmt = stmt.where(AuditEvent.ts >= datetime.combine(self.date_from, time(), timezone.utc))
+        if self.date_to:
+            stmt = stmt.where(AuditEvent.ts < datetime.combine(self.date_to + timedelta(days=1), time(), timezone.utc))
+        return stmt
+
+
+@dataclass
+class Page:
+    rows: list[AuditEvent]
+    next_before: int | None  # pass as ?before= for the next (older) page
+
+
+def page(session: Session, stmt: Select, filters: Filters, before: int | None, size: int = PAGE_SIZE) -> Page:
+    """Newest first; keyset pagination on seq so page 1000 costs what page 1 does."""
+    stmt = filters.apply(stmt)
+    if before:
+        stmt = stmt.where(AuditEvent.seq < before)
+    rows = list(session.scalars(stmt.order_by(AuditEvent.seq.desc()).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, rows[-1].seq if more else None)
+
+
+def for_subject(subject_key: str) -> Select:
+    return select(AuditEvent).where(AuditEvent.subject_key == subject_key)
+
+
+def for_form(subject_key: str, event_oid: str, form_oid: str, entity_prefix: str) -> Select:
+    return for_subject(subject_key).where(
+        AuditEvent.event_oid == event_oid, AuditEvent.form_oid == form_oid,
+        AuditEvent.entity_key.startswith(entity_prefix, autoescape=True))
+
+
+def for_item(subject_key: str, item_oid: str, entity_key: str) -> Select:
+    return for_subject(subject_key).where(AuditEvent.item_oid == item_oid, AuditEvent.entity_key == entity_key)
+
+
+def shown(row: AuditEvent, value: str | None, tz) -> str:
+    """An item value as the user saw it (code list label, units, local time); other values as stored."""
+    if row.item_oid and (item := load_study().items.get(row.item_oid)):
+        return display(item, value, tz)
+    return value or ""

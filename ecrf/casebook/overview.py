@@ -1,0 +1,81 @@
+"""What a subject's page shows about their path through the trial, computed here, not in the template."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecrf.capture.facts import event_values, form_entries, latest_values
+from ecrf.consent import rules as consent_rules
+from ecrf.consent.models import ConsentWithdrawal, IcfVersion
+from ecrf.enrolment.models import EligibilityReview
+from ecrf.study import clock, codec, protocol
+from ecrf.subjects.models import Subject
+from ecrf.treatment import pregnancy
+from ecrf.visits.planning import VisitPlan, dlt_window, next_due, summary
+from ecrf.visits.services import plans
+
+ACTIVE = ("screening", "enrolled", "infused", "follow_up")
+
+
+@dataclass
+class Overview:
+    today: date
+    consents: list[consent_rules.Consent]
+    consent_ok: bool
+    flags: list[str] = field(default_factory=list)
+    withdrawal: ConsentWithdrawal | None = None
+    review: EligibilityReview | None = None
+    wocbp: bool | None = None
+    infusion: date | None = None
+    dlt: tuple[date, date] | None = None
+    contraception_until: date | None = None
+    open_pregnancy_reports: int = 0
+    visits: list[VisitPlan] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    next_visit: VisitPlan | None = None
+
+
+def latest_icf_versions(session: Session) -> dict[str, tuple[str, date]]:
+    """The most recently approved ICF version of each population."""
+    latest: dict[str, tuple[str, date]] = {}
+    for v in session.scalars(select(IcfVersion).order_by(IcfVersion.approved_on, IcfVersion.id)):
+        latest[v.population] = (v.version, v.approved_on)
+    return latest
+
+
+def reconsent_flags(session: Session, subject: Subject, consents, dob: date | None, today: date) -> list[str]:
+    if subject.status not in ACTIVE:
+        return []
+    return consent_rules.reconsent_flags(consents, latest_icf_versions(session), dob, today,
+                                         protocol.active().assent_age_years)
+
+
+def build(session: Session, subject: Subject) -> Overview:
+    tz = subject.site.zone
+    today = clock.today_at(tz)
+    consents = consent_rules.from_entries(form_entries(session, subject.id, "F.IC"), tz)
+    dm = latest_values(session, subject.id, ("I.DM.BRTHDAT", "I.DM.SEX", "I.DM.MENARCHE", "I.DM.STERIL",
+                                              "I.DM.STERILTYP", "I.DM.POSTMENO"))
+    dob = date.fromisoformat(dm["I.DM.BRTHDAT"]) if dm.get("I.DM.BRTHDAT") else None
+    view = Overview(today, consents, consent_rules.allows_data_entry(consents, today))
+    view.flags = reconsent_flags(session, subject, consents, dob, today)
+    view.withdrawal = session.scalar(select(ConsentWithdrawal).where(ConsentWithdrawal.subject_id == subject.id)
+                                     .order_by(ConsentWithdrawal.id.desc()))
+    view.review = session.scalar(select(EligibilityReview).where(EligibilityReview.subject_id == subject.id)
+                                 .order_by(EligibilityReview.id.desc()))
+    view.wocbp = pregnancy.is_wocbp(dm)
+    infusion = event_values(session, subject.id, ["SE.D0"]).get("SE.D0", {}).get("I.INF.STDTC")
+    if infusion:
+        view.infusion = codec.local_date(infusion, tz)
+        view.dlt = dlt_window(view.infusion, protocol.active().dlt_days)
+        if view.wocbp:
+            view.contraception_until = pregnancy.contraception_until(view.infusion)
+    view.open_pregnancy_reports = sum(1 for r in form_entries(session, subject.id, "F.PREGREP")
+                                      if not r.get("I.PREGREP.OUT"))
+    view.visits = plans(session, [subject], today)[subject.id]
+    view.counts = summary(view.visits)
+    view.next_visit = next_due(view.visits, today)
+    return view

@@ -1,0 +1,27 @@
+"""The trial's rules around every form save, in the order capture runs them (given to it by the app factory).
+
+Checks refuse a write before anything is stored; writers (named ``writes_...``) store the consequences of a
+save in the same transaction. Order matters: consent comes before everything, service-owned forms next, then
+the order of the cell-therapy steps.
+"""
+from __future__ import annotations
+
+from ecrf.capture.rules import RuleSet
+from ecrf.consent import guards as consent
+from ecrf.enrolment import guards as enrolment
+from ecrf.treatment import guards as treatment
+
+TRIAL_RULES = RuleSet(
+    checks=(
+        consent.consent_before_data,
+        consent.registered_icf_version,
+        consent.consent_precedes_procedures,
+        enrolment.enrolment_form_is_service_owned,
+        treatment.lymphodepletion_order,
+        treatment.infusion_order,
+    ),
+    writers=(
+        treatment.writes_pregnancy_report_on_positive_test,
+        treatment.writes_subject_status_after_treatment,
+    ),
+)

@@ -1,0 +1,28 @@
+"""Calculated items: the shapes of a derived value and of the calculator that produces it.
+
+An item with ``calculated="name"`` is filled by the calculator of that name in ``ecrf.study.calculators``;
+whatever a client sent is ignored. A calculator may read facts from the subject's other forms (date of birth,
+sex, height) by naming their item OIDs in ``needs``; capture fetches them in one query.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Calculated:
+    """A derived value and the formula (with its version) that produced it."""
+
+    value: str | None
+    formula: str | None = None
+
+
+@dataclass(frozen=True)
+class Calculator:
+    """``fn(values, facts, ctx)``, or with ``per_item`` ``fn(values, facts, ctx, item_oid)`` for one calculator
+    serving several items; ``needs`` are the item OIDs it reads from the subject's other forms."""
+
+    fn: Callable[..., Calculated]
+    needs: tuple[str, ...] = ()
+    per_item: bool = False

@@ -1,0 +1,159 @@
+"""This study's calculated items, wired to the cited formulas in ecrf.clinical.
+
+Each returns the value as stored (a canonical string) and the formula version.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from ecrf.clinical import body, crs, dosing, icans, renal, sledai, steroids
+from ecrf.study import codec
+from ecrf.study.calculated import Calculated, Calculator
+from ecrf.study.types import Form
+from ecrf.study.validation import Context
+
+DOB, SEX, HEIGHT = "I.DM.BRTHDAT", "I.DM.SEX", "I.HTWT.HEIGHT"
+
+
+def _num(values, oid) -> float | None:
+    raw = values.get(oid)
+    return None if raw in (None, "") else float(Decimal(raw))
+
+
+def _yes(values, oid) -> bool:
+    return values.get(oid) == "true"
+
+
+def _round(x: float, places: int) -> str:
+    return format(Decimal(str(round(x, places))).normalize(), "f")
+
+
+def _age_on(facts, on: str | None, ctx: Context) -> float | None:
+    """Age in years on the site-local date of ``on`` (a stored date or date-time), else on today at the site."""
+    dob = codec.decode_date(facts.get(DOB))
+    if dob is None:
+        return None
+    day = codec.local_date(on, ctx.tz) if on else ctx.today
+    return body.age_years(dob, day) if day else None
+
+
+def sledai_total(values, facts, ctx) -> Calculated:
+    present = [d.id for d in sledai.DESCRIPTORS if _yes(values, f"I.SLEDAI.{d.id.upper()}")]
+    if not values.get("I.SLEDAI.DAT"):
+        return Calculated(None)
+    return Calculated(str(sledai.sledai_2k_total(present)), sledai.FORMULA_VERSION)
+
+
+def egfr(values, facts, ctx) -> Calculated:
+    creatinine, age = _num(values, "I.CHEM.CREAT"), _age_on(facts, values.get("I.CHEM.DTC"), ctx)
+    sex = {"F": "female", "M": "male"}.get(facts.get(SEX) or "")
+    if creatinine is None or age is None or sex is None:
+        return Calculated(None)
+    result = renal.egfr(renal.creatinine_umol_to_mg_dl(creatinine), age, sex, _num(facts, HEIGHT))
+    return Calculated(_round(result.value, 1), result.formula_version)
+
+
+def bsa(values, facts, ctx) -> Calculated:
+    height, weight = _num(values, "I.LD.HEIGHT"), _num(values, "I.LD.WEIGHT")
+    if height is None or weight is None:
+        return Calculated(None)
+    return Calculated(_round(body.bsa_mosteller(height, weight), 2), body.BSA_VERSION)
+
+
+def prednisone_equivalent(values, facts, ctx) -> Calculated:
+    drug, dose = values.get("I.GCIS.GCDRUG"), _num(values, "I.GCIS.GCDOSE")
+    if not drug or dose is None:
+        return Calculated(None)
+    return Calculated(_round(steroids.prednisone_equivalent_mg(drug, dose), 2), steroids.FORMULA_VERSION)
+
+
+def car_t_total(values, facts, ctx) -> Calculated:
+    per_kg, weight = _num(values, "I.INF.DOSEKG"), _num(values, "I.INF.WEIGHT")
+    if per_kg is None or weight is None:
+        return Calculated(None)
+    # dose per kg is entered in 10^5 cells/kg; the total is stored in 10^6 cells
+    total = dosing.total_cells(per_kg * 1e5, weight) / 1e6
+    return Calculated(_round(total, 3), dosing.FORMULA_VERSION)
+
+
+def crs_grade(values, facts, ctx) -> Calculated:
+    if not values.get("I.CRS.DTC"):
+        return Calculated(None)
+    fever = values.get("I.CRS.FEVER")
+    grade = crs.crs_grade(
+        fever=None if fever is None else fever == "true", temperature_c=_num(values, "I.CRS.TEMP"),
+        antipyretic_or_anticytokine_given=_yes(values, "I.CRS.ANTIPYR"),
+        hypotension=values.get("I.CRS.HYPOT") or "none", hypoxia=values.get("I.CRS.HYPOX") or "none",
+        death_due_to_crs=_yes(values, "I.CRS.DEATH"),
+    )
+    return Calculated(str(grade), crs.FORMULA_VERSION)
+
+
+_ICE = ("I.ICANS.ICEORIENT", "I.ICANS.ICEOBJECTS", "I.ICANS.ICECMD", "I.ICANS.ICEWRITE", "I.ICANS.ICEATTN")
+
+
+def icans_grade(values, facts, ctx) -> Calculated:
+    tool = values.get("I.ICANS.TOOL")
+    if not values.get("I.ICANS.DTC") or not tool:
+        return Calculated(None)
+    ice = capd = None
+    if tool == "ICE":
+        scores = [_num(values, oid) for oid in _ICE]
+        if None in scores:
+            return Calculated(None)
+        ice = icans.ice_score(*(int(s) for s in scores))
+    elif tool == "CAPD":
+        answers = [values.get(f"I.ICANS.CAPD{n}") for n in range(1, 9)]
+        if None in answers:
+            return Calculated(None)
+        capd = icans.capd_total(answers)
+    grade = icans.icans_grade(
+        ice=ice, capd=capd, capd_unable=tool == "UNABLE", loc=values.get("I.ICANS.LOC") or "normal",
+        seizure=values.get("I.ICANS.SEIZ") or "none", motor=values.get("I.ICANS.MOTOR") or "none",
+        icp=values.get("I.ICANS.ICP") or "none", age_years=_age_on(facts, values.get("I.ICANS.DTC"), ctx),
+        death_due_to_icans=_yes(values, "I.ICANS.DEATH"),
+    )
+    return Calculated(str(grade), icans.FORMULA_VERSION)
+
+
+def ld_dose(values, facts, ctx, oid: str) -> Calculated:
+    """Expected lymphodepletion dose = mg/m2 x BSA, for I.LDDOSE.FLUEXP and I.LDDOSE.CYEXP."""
+    per_m2, bsa_m2 = _num(values, oid.replace("EXP", "M2")), _num(facts, "I.LD.BSA")
+    if per_m2 is None or bsa_m2 is None:
+        return Calculated(None)
+    return Calculated(_round(dosing.lymphodepletion_dose_mg(per_m2, bsa_m2), 1), f"{dosing.FORMULA_VERSION}; "
+                      f"BSA {facts['I.LD.BSA']} m2")
+
+
+#: every calculator of the study, by the name CRF items give in ``calculated=`` (the definition check refuses an
+#: unknown name)
+CALCULATORS: dict[str, Calculator] = {
+    "sledai_2k": Calculator(sledai_total),
+    "bsa": Calculator(bsa),
+    "prednisone_equivalent": Calculator(prednisone_equivalent),
+    "car_t_total_cells": Calculator(car_t_total),
+    "crs_grade": Calculator(crs_grade),
+    "egfr": Calculator(egfr, needs=(DOB, SEX, HEIGHT)),
+    "icans_grade": Calculator(icans_grade, needs=(DOB,)),
+    "ld_dose_mg": Calculator(ld_dose, needs=("I.LD.BSA",), per_item=True),
+}
+
+
+def needs(form: Form) -> set[str]:
+    """Item OIDs from other forms that the form's calculators read."""
+    return {oid for i in form.items if i.calculated for oid in CALCULATORS[i.calculated].needs}
+
+
+def calculate(form: Form, values: Mapping[str, str | None], facts: Mapping[str, str | None],
+              ctx: Context) -> dict[str, Calculated]:
+    """The form's calculated items; a calculator that cannot compute (missing or impossible input) gives None."""
+    out = {}
+    for item in form.items:
+        if item.calculated:
+            calc = CALCULATORS[item.calculated]
+            try:
+                out[item.oid] = calc.fn(values, facts, ctx, item.oid) if calc.per_item else calc.fn(values, facts, ctx)
+            except (ValueError, TypeError, ArithmeticError):
+                out[item.oid] = Calculated(None)
+    return out

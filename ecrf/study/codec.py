@@ -1,0 +1,120 @@
+"""The one value codec: stored canonical strings to Python values and back, and how a site reads them.
+
+Values are stored as canonical strings (ODM ItemData/@Value): integers and decimals as written without padding,
+booleans ``true``/``false``, dates ISO 8601 ``YYYY-MM-DD``, date-times in UTC as ``YYYY-MM-DDTHH:MM:SSZ``.
+Every rule, calculator and page reads them through this module, so "the date of a date-time" always means the
+site's calendar date. Readers never raise on a bad stored value: they return None (or the raw text for display).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from ecrf.study.types import DataType, Item
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def encode_date(value: date) -> str:
+    return value.isoformat()
+
+
+def encode_datetime(value: datetime) -> str:
+    """An aware datetime as the stored UTC string."""
+    return value.astimezone(timezone.utc).strftime(DATETIME_FORMAT)
+
+
+def decode_date(value: str | None) -> date | None:
+    """A stored date (or the date part of a stored date), None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def decode_datetime(value: str | None) -> datetime | None:
+    """A stored UTC date-time as an aware datetime, None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def local_date(value: str | None, tz: ZoneInfo) -> date | None:
+    """The site-local calendar date of a stored date or UTC date-time (None when absent or unreadable)."""
+    if not value:
+        return None
+    if "T" in value:
+        moment = decode_datetime(value)
+        return moment.astimezone(tz).date() if moment else None
+    return decode_date(value)
+
+
+def decode_decimal(value: str | None) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def decode(item: Item, value: str | None):
+    """A stored value as its Python value: int, Decimal, date, aware datetime, bool or str (None if unreadable)."""
+    if value is None:
+        return None
+    kind = item.data_type
+    if kind is DataType.INTEGER:
+        number = decode_decimal(value)
+        return int(number) if number is not None and number == number.to_integral_value() else None
+    if kind is DataType.FLOAT:
+        return decode_decimal(value)
+    if kind is DataType.DATE:
+        return decode_date(value)
+    if kind is DataType.DATETIME:
+        return decode_datetime(value)
+    if kind is DataType.BOOLEAN:
+        return {"true": True, "false": False}.get(value)
+    return value
+
+
+def local_text(value: datetime, tz: ZoneInfo) -> str:
+    """A moment as the site reads it, the zone named unambiguously: '2026-11-25 14:03 CST (UTC+08:00)'
+    ("CST" alone could be Chicago)."""
+    moment = value.astimezone(tz)
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def display(item: Item, value: str | None, tz: ZoneInfo) -> str:
+    """A stored value as a person reads it: code list labels, local times with the zone, units.
+
+    A stored value that cannot be decoded (a bad legacy value) is shown as stored, never an error.
+    """
+    if value is None:
+        return ""
+    if item.data_type is DataType.CODELIST:
+        return item.codelist.label(value) or value
+    if item.data_type is DataType.BOOLEAN:
+        return "Yes" if value == "true" else "No"
+    if item.data_type is DataType.DATETIME:
+        moment = decode_datetime(value)
+        return local_text(moment, tz) if moment else value
+    return f"{value} {item.units}" if item.units else value
+
+
+def to_input(item: Item, value: str | None, tz: ZoneInfo) -> str:
+    """A stored value as it goes back into an input box (local time for date-times)."""
+    if value is None:
+        return ""
+    if item.data_type is DataType.DATETIME:
+        moment = decode_datetime(value)
+        return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if moment else value
+    return value

@@ -1,0 +1,142 @@
+"""Subject-level logs: adverse events and concomitant medications (CDASH AE and CM).
+
+AEs are graded with CTCAE v5.0; CRS and ICANS events carry their ASTCT grade in the same field
+(the per-assessment ASTCT grading is on F.CRS and F.ICANS). SAEs are reported to the sponsor
+within 24 hours of site awareness, so awareness and report times are recorded.
+"""
+from __future__ import annotations
+
+from ecrf.study.crfs import builders as b
+from ecrf.study.crfs import codelists as cl
+from ecrf.study.types import codelist, form, group
+
+AESI = codelist(
+    "CL.AESI", "Adverse event of special interest",
+    ("CRS", "Cytokine release syndrome (CRS)"),
+    ("ICANS", "Immune effector cell-associated neurotoxicity syndrome (ICANS)"),
+    ("IECHS", "IEC-associated HLH-like syndrome (IEC-HS)"),
+    ("ICAHT", "Prolonged cytopenia / haematotoxicity (ICAHT)"),
+    ("INFECTION", "Infection"),
+    ("HYPOGAMMA", "Hypogammaglobulinaemia"),
+    ("MALIGNANCY", "New malignancy (other than T-cell)"),
+    ("TCELL_MALIGNANCY", "T-cell malignancy / CAR-positive lymphoma"),
+    ("INFUSION_REACTION", "Infusion reaction"),
+    ("TLS", "Tumour-lysis-like syndrome"),
+    ("AUTOIMMUNE", "New autoimmune disorder"),
+    ("NEURO", "New neurological disorder"),
+    ("OTHER", "Other"),
+)
+CMCAT = codelist(
+    "CL.CMCAT", "Medication category",
+    ("SLE", "SLE treatment (glucocorticoid, antimalarial, immunosuppressant, biologic)"),
+    ("PREMED", "Premedication for leukapheresis or infusion"),
+    ("CRS_ICANS", "CRS/ICANS treatment (e.g. tocilizumab, corticosteroids, anakinra)"),
+    ("ANTIMICROBIAL", "Anti-infective treatment or prophylaxis"),
+    ("IVIG", "Immunoglobulin replacement"),
+    ("GROWTH_FACTOR", "Growth factor or transfusion support"),
+    ("OTHER", "Other"),
+)
+
+AE = form(
+    "F.AE", "Adverse event",
+    group(
+        "IG.AE.AE", "Event",
+        b.text("I.AE.TERM", "Adverse event term", required=True, sdtm="AETERM", max_length=200,
+               help="One diagnosis per record if known, otherwise one sign or symptom; use CTCAE terms."),
+        b.date("I.AE.STDAT", "Start date", required=True, sdtm="AESTDAT",
+               help="Date of onset of the event (or of worsening of a pre-existing condition)."),
+        b.coded("I.AE.ONGO", "Ongoing", cl.NY, required=True, sdtm="AEONGO",
+                help="Yes if not resolved at the time of entry; then leave the end date empty."),
+        b.date("I.AE.ENDAT", "End date", sdtm="AEENDAT",
+               help="Date the event resolved or stabilised; must not precede the start date."),
+        b.coded("I.AE.TOXGR", "Grade (CTCAE v5.0; ASTCT for CRS and ICANS)", cl.CTCAE, required=True,
+                sdtm="AETOXGR", help="Worst grade during the event. CRS and ICANS: ASTCT consensus grade."),
+        domain="AE",
+    ),
+    group(
+        "IG.AE.SER", "Seriousness",
+        b.coded("I.AE.SER", "Serious adverse event", cl.NY, required=True, sdtm="AESER",
+                help="Yes if at least one seriousness criterion below applies (ICH E2A)."),
+        b.coded("I.AE.SDTH", "Results in death", cl.NY, sdtm="AESDTH",
+                help="Also complete the death form."),
+        b.coded("I.AE.SLIFE", "Life-threatening", cl.NY, sdtm="AESLIFE",
+                help="At risk of death at the time of the event, not one that might have caused death if "
+                     "more severe."),
+        b.coded("I.AE.SHOSP", "Requires or prolongs in-patient hospitalisation", cl.NY, sdtm="AESHOSP",
+                help="Planned admissions for CAR-T infusion and monitoring are not SAEs by themselves."),
+        b.coded("I.AE.SDISAB", "Persistent or significant disability/incapacity", cl.NY, sdtm="AESDISAB",
+                help="Substantial disruption of the ability to conduct normal life functions."),
+        b.coded("I.AE.SCONG", "Congenital anomaly/birth defect", cl.NY, sdtm="AESCONG",
+                help="In the offspring of a participant."),
+        b.coded("I.AE.SMIE", "Other important medical event", cl.NY, sdtm="AESMIE",
+                help="Medical judgement: may jeopardise the participant or need intervention to prevent one "
+                     "of the outcomes above."),
+        b.datetime("I.AE.AWAREDTC", "Date and time site became aware of the SAE",
+                   help="Starts the 24-hour clock for the initial SAE report to the sponsor."),
+        b.datetime("I.AE.RPTDTC", "Date and time initial SAE report sent to the sponsor",
+                   help="Must be within 24 hours of awareness; follow-ups within 15 days of new information."),
+        domain="AE",
+    ),
+    group(
+        "IG.AE.ASSESS", "Assessment",
+        b.coded("I.AE.RELCART", "Relationship to CAR-T cells", cl.AEREL, required=True, sdtm="AEREL",
+                help="Investigator's causality assessment for the CAR-T cell infusion."),
+        b.coded("I.AE.RELLD", "Relationship to lymphodepletion (fludarabine/cyclophosphamide)", cl.AEREL,
+                help="Leave empty if the event began before lymphodepletion."),
+        b.coded("I.AE.RELLEUK", "Relationship to leukapheresis", cl.AEREL,
+                help="Leave empty if the event is unrelated in time to the collection."),
+        b.coded("I.AE.ACN", "Action taken with study treatment", cl.AEACN, sdtm="AEACN",
+                help="Not applicable for events after the single CAR-T infusion."),
+        b.coded("I.AE.OUT", "Outcome", cl.AEOUT, required=True, sdtm="AEOUT",
+                help="Outcome at the end date, or current status while ongoing."),
+        b.flag("I.AE.DLT", "Dose-limiting toxicity",
+               help="Tick if the event meets the protocol DLT definition within 28 days of infusion."),
+        domain="AE",
+    ),
+    group(
+        "IG.AE.AESI", "Special interest",
+        b.flag("I.AE.AESI", "Adverse event of special interest",
+               help="CRS, ICANS, IEC-HS, ICAHT, infection, malignancy and the other types listed."),
+        b.coded("I.AE.AESITYP", "Type of AESI", AESI,
+                help="Choose the type; for Other describe it in the term."),
+        b.text("I.AE.PATHOGEN", "Infection: pathogen and site", max_length=200,
+               help="For infections only, e.g. 'CMV viraemia' or 'E. coli urinary tract infection'."),
+        domain="AE",
+    ),
+    repeating=True,
+    help="One record per adverse event from consent to end of study.",
+)
+
+CM = form(
+    "F.CM", "Concomitant medication",
+    group(
+        "IG.CM.CM", "Medication",
+        b.text("I.CM.TRT", "Medication (generic)", required=True, sdtm="CMTRT", max_length=200,
+               help="Generic drug or therapy, e.g. 'tocilizumab'; not a brand where a generic exists."),
+        b.coded("I.CM.CAT", "Category", CMCAT, required=True, sdtm="CMCAT",
+                help="Groups the medications for review of SLE therapy, CRS treatment and supportive care."),
+        b.text("I.CM.INDC", "Indication", required=True, sdtm="CMINDC", max_length=200,
+               help="The reason for use; an AE given as indication must be on the AE log."),
+        b.integer("I.CM.AENO", "Adverse event record number", None, 1, 999,
+                  help="If given for an AE, the number of that AE record."),
+        b.decimal("I.CM.DOSE", "Dose per administration", None, 0, 100000, 3, sdtm="CMDOSE",
+                  help="Numeric dose; the unit is chosen below."),
+        b.coded("I.CM.DOSU", "Dose unit", cl.DOSEU, sdtm="CMDOSU",
+                help="Unit of the dose per administration."),
+        b.coded("I.CM.DOSFRQ", "Frequency", cl.FREQ, sdtm="CMDOSFRQ",
+                help="How often the dose is given."),
+        b.coded("I.CM.ROUTE", "Route", cl.ROUTE, sdtm="CMROUTE",
+                help="Route of administration."),
+        b.date("I.CM.STDAT", "Start date", required=True, sdtm="CMSTDAT",
+               help="Date the medication was started (use the 15th if only the month is known)."),
+        b.coded("I.CM.ONGO", "Ongoing", cl.NY, required=True, sdtm="CMONGO",
+                help="Yes if still taken; then leave the end date empty."),
+        b.date("I.CM.ENDAT", "End date", sdtm="CMENDAT",
+               help="Date of the last dose."),
+        domain="CM",
+    ),
+    repeating=True,
+    help="All medications in the protocol's reporting period, including tocilizumab, steroids and IVIG.",
+)
+
+FORMS = (AE, CM)

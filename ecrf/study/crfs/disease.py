@@ -1,0 +1,141 @@
+"""Disease activity: SLEDAI-2K, physician global assessment, current SLE therapy.
+
+SLEDAI-2K (Gladman, J Rheumatol 2002;29:288): 24 descriptors, each scoring its full weight if
+present and attributable to SLE at the visit or in the look-back window (10 days; 30 days in the
+Touma 2010 variant). Item OIDs are ``I.SLEDAI.<id>`` with the ids of ``ecrf.clinical.sledai`` in
+upper case; the weight is in each label. Total 0-105.
+"""
+from __future__ import annotations
+
+from ecrf.study.crfs import builders as b
+from ecrf.study.crfs import codelists as cl
+from ecrf.study.types import Item, codelist, form, group
+
+LOOKBACK = codelist(
+    "CL.LOOKBACK", "SLEDAI-2K look-back",
+    ("10", "10 days (standard)"), ("30", "30 days (SLEDAI-2K 30-day variant)"),
+    data_type="integer",
+)
+
+_ATTR = " Score only if attributable to SLE and present at the visit or within the look-back period."
+
+# (id, descriptor, weight, definition) in the order of the published form.
+SLEDAI_DESCRIPTORS: tuple[tuple[str, str, int, str], ...] = (
+    ("seizure", "Seizure", 8, "Recent onset; exclude metabolic, infectious or drug causes."),
+    ("psychosis", "Psychosis", 8,
+     "Altered ability to function due to severe disturbance in perception of reality: hallucinations, "
+     "incoherence, marked loose associations, impoverished thought content, marked illogical thinking, bizarre, "
+     "disorganised or catatonic behaviour. Exclude uraemia and drugs."),
+    ("organic_brain_syndrome", "Organic brain syndrome", 8,
+     "Altered mental function with impaired orientation, memory or intellect, rapid onset and fluctuating: "
+     "clouding of consciousness with reduced attention, plus >=2 of perceptual disturbance, incoherent speech, "
+     "insomnia or daytime drowsiness, increased or decreased psychomotor activity. Exclude metabolic, "
+     "infectious or drug causes."),
+    ("visual_disturbance", "Visual disturbance", 8,
+     "Retinal changes of SLE: cytoid bodies, retinal haemorrhages, serous exudate or haemorrhages in the "
+     "choroid, or optic neuritis. Exclude hypertension, infection or drug causes."),
+    ("cranial_nerve_disorder", "Cranial nerve disorder", 8,
+     "New onset of sensory or motor neuropathy involving cranial nerves."),
+    ("lupus_headache", "Lupus headache", 8,
+     "Severe, persistent headache; may be migrainous but must be nonresponsive to narcotic analgesia."),
+    ("cva", "Cerebrovascular accident", 8, "New onset of cerebrovascular accident(s). Exclude arteriosclerosis."),
+    ("vasculitis", "Vasculitis", 8,
+     "Ulceration, gangrene, tender finger nodules, periungual infarction, splinter haemorrhages, or biopsy or "
+     "angiogram proof of vasculitis."),
+    ("arthritis", "Arthritis", 4, ">=2 joints with pain and signs of inflammation (tenderness, swelling or effusion)."),
+    ("myositis", "Myositis", 4,
+     "Proximal muscle aching or weakness with elevated CK/aldolase, electromyogram changes or a biopsy showing "
+     "myositis."),
+    ("urinary_casts", "Urinary casts", 4, "Heme-granular or red blood cell casts."),
+    ("hematuria", "Haematuria", 4, ">5 red blood cells/high-power field. Exclude stone, infection or other cause."),
+    ("proteinuria", "Proteinuria", 4, ">0.5 g/24 hours. Persistent proteinuria counts."),
+    ("pyuria", "Pyuria", 4, ">5 white blood cells/high-power field. Exclude infection."),
+    ("rash", "Rash", 2, "Inflammatory-type rash. Persistent rash counts."),
+    ("alopecia", "Alopecia", 2, "Abnormal, patchy or diffuse loss of hair. Persistent alopecia counts."),
+    ("mucosal_ulcers", "Mucosal ulcers", 2, "Oral or nasal ulcerations. Persistent ulcers count."),
+    ("pleurisy", "Pleurisy", 2, "Pleuritic chest pain with pleural rub or effusion, or pleural thickening."),
+    ("pericarditis", "Pericarditis", 2,
+     "Pericardial pain with at least one of: rub, effusion, or electrocardiogram or echocardiogram confirmation."),
+    ("low_complement", "Low complement", 2,
+     "Decrease in CH50, C3 or C4 below the lower limit of normal of the testing laboratory."),
+    ("increased_dna_binding", "Increased DNA binding", 2,
+     "Anti-dsDNA (DNA binding) above the normal range of the testing laboratory."),
+    ("fever", "Fever", 1, ">38 °C. Exclude infectious cause."),
+    ("thrombocytopenia", "Thrombocytopenia", 1, "<100 x10^9 platelets/L. Exclude drug causes."),
+    ("leukopenia", "Leukopenia", 1, "<3 x10^9 white blood cells/L (<3000/mm³). Exclude drug causes."),
+)
+
+
+def _descriptor(cid: str, label: str, weight: int, definition: str) -> Item:
+    unit = "point" if weight == 1 else "points"
+    return b.flag(f"I.SLEDAI.{cid.upper()}", f"{label} ({weight} {unit})", help=definition + _ATTR)
+
+
+SLEDAI = form(
+    "F.SLEDAI", "SLEDAI-2K",
+    group(
+        "IG.SLEDAI.ASSESS", "Assessment",
+        b.date("I.SLEDAI.DAT", "Date of assessment", required=True,
+               help="Date of the visit at which the SLEDAI-2K is scored."),
+        b.coded("I.SLEDAI.LOOKBACK", "Look-back period", LOOKBACK, required=True,
+                help="10 days is standard; use the same period for every visit of the participant."),
+    ),
+    group("IG.SLEDAI.DESC", "Descriptors (tick each present)", *(_descriptor(*d) for d in SLEDAI_DESCRIPTORS)),
+    group(
+        "IG.SLEDAI.TOTAL", "Score",
+        b.integer("I.SLEDAI.TOTAL", "SLEDAI-2K total", "points", 0, 105, calculated="sledai_2k",
+                  help="Calculated: sum of the weights of the descriptors ticked. IN4 requires 8 or more."),
+    ),
+    help="Score after the physician global assessment. Laboratory descriptors use results from the look-back "
+         "period.",
+)
+
+PGA = form(
+    "F.PGA", "Physician global assessment",
+    group(
+        "IG.PGA.PGA", "Physician global assessment",
+        b.date("I.PGA.DAT", "Date of assessment", required=True,
+               help="Date of the visit."),
+        b.decimal("I.PGA.SCORE", "Physician global assessment of disease activity", None, 0, 3, 1, required=True,
+                  help="0 none, 1 mild, 2 moderate, 3 severe (SELENA-SLEDAI PGA); rate before reviewing serology "
+                       "and before scoring SLEDAI-2K."),
+    ),
+)
+
+
+def _current_is_items() -> tuple[Item, ...]:
+    return tuple(
+        b.flag(f"I.GCIS.{code}", drug, help=f"Tick if {drug.split(' (')[0].lower()} is taken at present.")
+        for code, drug in cl.IMMUNOSUPPRESSANTS
+    )
+
+
+GCIS = form(
+    "F.GCIS", "Current glucocorticoid and immunosuppressant use",
+    group(
+        "IG.GCIS.GC", "Glucocorticoid",
+        b.date("I.GCIS.DAT", "Date assessed", required=True,
+               help="Date of the visit at which current SLE therapy was reviewed."),
+        b.flag("I.GCIS.GCYN", "Currently taking a systemic glucocorticoid", required=True,
+               help="Oral or intravenous; not topical or inhaled."),
+        b.coded("I.GCIS.GCDRUG", "Glucocorticoid", cl.GCDRUG,
+                help="The systemic glucocorticoid currently taken."),
+        b.decimal("I.GCIS.GCDOSE", "Current daily dose", "mg/day", 0, 2000, 2,
+                  help="Total daily dose of the drug chosen."),
+        b.decimal("I.GCIS.GCPREDEQ", "Prednisone-equivalent dose", "mg/day", 0, 15000, 2,
+                  calculated="prednisone_equivalent",
+                  help="Calculated from the drug and dose (prednisone 5 mg = methylprednisolone 4 mg = "
+                       "dexamethasone 0.75 mg)."),
+    ),
+    group(
+        "IG.GCIS.IS", "Antimalarial, immunosuppressants and biologics",
+        b.flag("I.GCIS.HCQ", "Hydroxychloroquine", help="Tick if hydroxychloroquine is taken at present."),
+        b.flag("I.GCIS.ISYN", "Any immunosuppressant or biologic at present", required=True,
+               help="Tick the drugs below; record doses on the concomitant medication log."),
+        *_current_is_items(),
+        b.text("I.GCIS.ISOTHER", "Other immunosuppressant or biologic",
+               help="Any other immunosuppressive or biologic therapy taken at present."),
+    ),
+)
+
+FORMS = (SLEDAI, PGA, GCIS)

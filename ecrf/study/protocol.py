@@ -1,0 +1,68 @@
+"""Every protocol parameter in one place, with where the protocol says it.
+
+Source: the protocol brief of CART19-SLE-IIT (NCT07331467; ``docs/reference/protocol-brief.md`` in this
+repository) and the reference data beside it. Deployment configuration may override a few of them explicitly
+(``ECRF_ENROLMENT_CAP``, ``DOSE_TOLERANCE_PERCENT`` ...); :func:`configure` applies those at start-up and
+:func:`active` is what every rule reads. Nothing else holds these numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Protocol:
+    #: cohort size: 18 participants (brief: "Design")
+    enrolment_cap: int = 18
+    #: IN1 "Age >= 5 years at consent"
+    min_age_years: int = 5
+    #: from this age a participant consents for themself (IN11)
+    adult_age_years: int = 18
+    #: children this old give assent besides the guardian's permission (IN11; ethics committee practice)
+    assent_age_years: int = 8
+    #: dose-limiting toxicity window after infusion, in days (brief: "DLT observation 28 days")
+    dlt_days: int = 28
+    #: days the sentinel subject of a dose level is observed before the next is infused
+    sentinel_days: int = 14
+    #: infused dose within this fraction of the prescribed dose per kg (domain-data.json
+    #: ``dose_tolerance_fraction_common`` 0.2)
+    infused_dose_tolerance: float = 0.20
+    #: lymphodepletion doses within this fraction of mg/m2 x BSA unless a modification is recorded
+    lymphodepletion_dose_tolerance: float = 0.10
+    #: a negative pregnancy test within 72 h before lymphodepletion (brief: "Pregnancy tests")
+    pregnancy_test_before_lymphodepletion_hours: int = 72
+    #: and on the day of (or the day before) the infusion
+    pregnancy_test_before_infusion_days: int = 1
+    #: effective contraception for the first year after infusion (IN10)
+    contraception_days: int = 365
+
+
+PROTOCOL = Protocol()
+_active = PROTOCOL
+
+#: configuration keys that may override a parameter, and how a configured value becomes the parameter
+OVERRIDES = {
+    "ENROLMENT_CAP": ("enrolment_cap", int),
+    "ASSENT_AGE": ("assent_age_years", int),
+    "DLT_DAYS": ("dlt_days", int),
+    "SENTINEL_DAYS": ("sentinel_days", int),
+    "DOSE_TOLERANCE_PERCENT": ("infused_dose_tolerance", lambda percent: float(percent) / 100),
+}
+
+
+def configure(config: dict | None = None, **parameters) -> Protocol:
+    """Make PROTOCOL with the overrides found in ``config`` (and any ``parameters``) the active protocol."""
+    global _active
+    changes = {name: convert(config[key]) for key, (name, convert) in OVERRIDES.items()
+               if config and config.get(key) is not None}
+    known = {f.name for f in fields(Protocol)}
+    unknown = set(parameters) - known
+    if unknown:
+        raise TypeError(f"unknown protocol parameter(s): {', '.join(sorted(unknown))}")
+    _active = replace(PROTOCOL, **changes, **parameters)
+    return _active
+
+
+def active() -> Protocol:
+    """The protocol in force in this process."""
+    return _active

@@ -1,0 +1,72 @@
+"""The schedule of events (protocol brief, "Schedule of events"; day 0 = CAR-T infusion).
+
+Windows follow the brief's defaults; change them here, not in code that reads them.
+"""
+from __future__ import annotations
+
+from ecrf.study.types import FormRef, StudyEvent
+
+
+def _refs(*oids: str, optional: tuple[str, ...] = ()) -> tuple[FormRef, ...]:
+    return tuple(FormRef(o) for o in oids) + tuple(FormRef(o, required=False) for o in optional)
+
+
+# Forms collected at every early post-infusion visit (brief: "Days 1-14, 21, 28").
+_EARLY = ("F.VS", "F.CRS", "F.ICANS", "F.HEM", "F.CHEM", "F.CYTOKINE", "F.CARTPK")
+# Months 2-24; pregnancy test and contraception only up to month 12.
+_MONTHLY = ("F.VS", "F.HEM", "F.CHEM", "F.IMMUNO", "F.UA", "F.SLEDAI", "F.PGA", "F.CARTPK", "F.GCIS")
+_WOCBP = ("F.PREG", "F.CONTRA")  # optional: only women of childbearing potential
+
+
+def _ltfu(year: int) -> StudyEvent:
+    return StudyEvent(f"SE.Y{year}", f"Long-term follow-up year {year}", _refs("F.LTFU", "F.CARTPK"),
+                      day=365 * year, window_before=30, window_after=30, short=f"Y{year}")
+
+
+SUBJECT = StudyEvent(
+    "SE.SUBJECT", "Subject-level forms",
+    _refs("F.IC", "F.DM", "F.ENROL", optional=("F.AE", "F.CM", "F.PREGREP", "F.DEATH")),
+    anchor="none", type="Common", short="Subject",
+)
+
+SCHEDULE: tuple[StudyEvent, ...] = (
+    SUBJECT,
+    StudyEvent(
+        "SE.SCREENING", "Screening",
+        _refs("F.SLEHX", "F.PRIORTX", "F.MH", "F.VS", "F.HTWT", "F.PE", "F.HEM", "F.CHEM", "F.IMMUNO",
+              "F.UA", "F.SEROLOGY", "F.CARDIO", "F.CHEST", "F.SLEDAI", "F.PGA", "F.ELIG", optional=_WOCBP),
+        day=0, window_before=0, window_after=28, anchor="consent", short="Scr",
+    ),
+    StudyEvent("SE.LEUKAPHERESIS", "Leukapheresis and manufacturing", _refs("F.LEUK", "F.PRODUCT"),
+               anchor="none", short="Leuk"),
+    StudyEvent("SE.PRELD", "Pre-lymphodepletion check", _refs("F.VS", "F.HEM", "F.CHEM", optional=("F.PREG",)),
+               day=-7, window_before=0, window_after=1, short="D-7"),
+    StudyEvent("SE.LD1", "Lymphodepletion day -5", _refs("F.LD", "F.LDDOSE"), day=-5, short="D-5"),
+    StudyEvent("SE.LD2", "Lymphodepletion day -4", _refs("F.LDDOSE"), day=-4, short="D-4"),
+    StudyEvent("SE.LD3", "Lymphodepletion day -3", _refs("F.LDDOSE"), day=-3, short="D-3"),
+    StudyEvent("SE.D0", "CAR-T infusion (day 0)",
+               _refs("F.INF", "F.VS", optional=("F.PREG", "F.CRS", "F.ICANS", "F.HEM", "F.CHEM", "F.CYTOKINE")),
+               day=0, short="D0"),
+    *(StudyEvent(f"SE.D{d}", f"Day {d}", _refs(*_EARLY), day=d, short=f"D{d}") for d in range(1, 15)),
+    StudyEvent("SE.D21", "Day 21", _refs(*_EARLY), day=21, window_before=2, window_after=2, short="D21"),
+    StudyEvent("SE.D28", "Day 28", _refs(*_EARLY, "F.IMMUNO", "F.SLEDAI", "F.PGA", optional=_WOCBP),
+               day=28, window_before=3, window_after=3, short="D28"),
+    StudyEvent("SE.M2", "Month 2", _refs(*_MONTHLY, optional=_WOCBP), day=60, window_before=7, window_after=7,
+               short="M2"),
+    StudyEvent("SE.M3", "Month 3", _refs(*_MONTHLY, optional=_WOCBP), day=90, window_before=7, window_after=7,
+               short="M3"),
+    StudyEvent("SE.M6", "Month 6", _refs(*_MONTHLY, optional=_WOCBP), day=180, window_before=14, window_after=14,
+               short="M6"),
+    StudyEvent("SE.M9", "Month 9", _refs(*_MONTHLY, optional=_WOCBP), day=270, window_before=14, window_after=14,
+               short="M9"),
+    StudyEvent("SE.M12", "Month 12", _refs(*_MONTHLY, optional=_WOCBP), day=365, window_before=14, window_after=14,
+               short="M12"),
+    StudyEvent("SE.M18", "Month 18", _refs(*_MONTHLY), day=545, window_before=30, window_after=30, short="M18"),
+    StudyEvent("SE.M24", "Month 24", _refs(*_MONTHLY), day=730, window_before=30, window_after=30, short="M24"),
+    *(_ltfu(y) for y in range(3, 16)),
+    StudyEvent("SE.UNSCHED", "Unscheduled visit",
+               _refs("F.VS", optional=("F.HEM", "F.CHEM", "F.CRS", "F.ICANS", "F.CYTOKINE", "F.CARTPK", "F.PREG")),
+               anchor="none", repeating=True, type="Unscheduled", short="Unsch"),
+    StudyEvent("SE.EOS", "End of study / early termination", _refs("F.EOS"), anchor="none", type="Unscheduled",
+               short="EOS"),
+)

@@ -1,0 +1,137 @@
+"""Parse and check one submitted value against its item definition (reading stored values: ecrf.study.codec).
+
+The web form, the JSON API and imports all call :func:`clean`, so a value is
+accepted or refused with the same message whichever way it arrives. Values are
+stored as canonical strings (ODM ItemData/@Value): integers and decimals as
+written without padding, dates ISO 8601, date-times in UTC with ``Z``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from ecrf.study import clock, codec
+from ecrf.study.types import DataType, Item
+
+TRUE_WORDS = {"true", "1", "y", "yes"}
+FALSE_WORDS = {"false", "0", "n", "no"}
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Invalid(ValueError):
+    """A value refused, with the message shown beside the field."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What validation needs to know about the moment and place of entry."""
+
+    tz: ZoneInfo
+    now: datetime  # aware
+
+    @classmethod
+    def now_at(cls, tz: ZoneInfo) -> Context:
+        """An entry made now at a site of zone ``tz``."""
+        return cls(tz=tz, now=clock.utcnow())
+
+    @property
+    def today(self) -> date:
+        return clock.today_at(self.tz, self.now)
+
+
+def _range_text(item: Item) -> str:
+    unit = f" {item.units}" if item.units else ""
+    if item.min is not None and item.max is not None:
+        return f"{item.min}–{item.max}{unit}"
+    if item.min is not None:
+        return f"at least {item.min}{unit}"
+    return f"at most {item.max}{unit}"
+
+
+def _number(item: Item, text: str) -> str:
+    try:
+        number = Decimal(text.replace(",", ".")) if item.data_type is DataType.FLOAT else Decimal(int(text))
+    except (InvalidOperation, ValueError):
+        kind = "a whole number" if item.data_type is DataType.INTEGER else "a number"
+        raise Invalid(f"Enter {kind}.") from None
+    if not number.is_finite():
+        raise Invalid("Enter a finite number.")
+    if item.data_type is DataType.FLOAT and item.decimals is not None:
+        if -number.as_tuple().exponent > item.decimals:
+            raise Invalid(f"Enter at most {item.decimals} decimal place(s).")
+    if (item.min is not None and number < Decimal(str(item.min))) or (
+        item.max is not None and number > Decimal(str(item.max))
+    ):
+        raise Invalid(f"{text} is outside the allowed range {_range_text(item)}.")
+    return format(number.normalize(), "f") if item.data_type is DataType.FLOAT else str(int(number))
+
+
+def _date(item: Item, text: str, ctx: Context) -> str:
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise Invalid("Enter a real date as YYYY-MM-DD.") from None
+    if not item.allow_future and value > ctx.today:
+        raise Invalid(f"The date {value.isoformat()} is in the future.")
+    return codec.encode_date(value)
+
+
+def _datetime(item: Item, text: str, ctx: Context) -> str:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid("Enter a real date and time as YYYY-MM-DD HH:MM.") from None
+    if value.tzinfo is None:  # typed on a form: the site's local clock
+        value = value.replace(tzinfo=ctx.tz)
+    if not item.allow_future and value > ctx.now + CLOCK_SKEW:
+        raise Invalid("The date and time is in the future.")
+    return codec.encode_datetime(value)
+
+
+def clean(item: Item, raw, ctx: Context) -> str | None:
+    """The canonical stored string for ``raw``, None when empty; raises Invalid with a field message."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raw = "true" if raw else "false"
+    text = str(raw).strip()
+    if text == "":
+        return None
+    if len(text) > item.max_length:
+        raise Invalid(f"Too long: {len(text)} characters, at most {item.max_length} allowed.")
+    kind = item.data_type
+    if kind in (DataType.INTEGER, DataType.FLOAT):
+        return _number(item, text)
+    if kind is DataType.DATE:
+        return _date(item, text, ctx)
+    if kind is DataType.DATETIME:
+        return _datetime(item, text, ctx)
+    if kind is DataType.BOOLEAN:
+        word = text.lower()
+        if word in TRUE_WORDS:
+            return "true"
+        if word in FALSE_WORDS:
+            return "false"
+        raise Invalid("Choose yes or no.")
+    if kind is DataType.CODELIST:
+        if text not in item.codelist.values:
+            raise Invalid(f"Choose one of: {', '.join(i.label for i in item.codelist.items)}.")
+        return text
+    if "\x00" in text:
+        raise Invalid("The text contains a control character.")
+    return text
+
+
+def clean_all(items, raw: dict, ctx: Context) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Clean every item of a form; returns (values by OID, messages by OID)."""
+    values, errors = {}, {}
+    for item in items:
+        if item.calculated:
+            continue  # derived on the server; whatever the client sent is ignored
+        try:
+            values[item.oid] = clean(item, raw.get(item.oid), ctx)
+        except Invalid as exc:
+            errors[item.oid] = str(exc)
+    return values, errors

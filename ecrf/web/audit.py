@@ -1,0 +1,96 @@
+"""Audit trail views: per subject, per form, per item, a CSV export, and the system trail for admins."""
+from __future__ import annotations
+
+import csv
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from ecrf.audit import chain
+from ecrf.audit.models import AuditEvent
+from ecrf.audit.trail import record
+from ecrf.capture import services
+from ecrf.casebook import audit_trail as queries
+from ecrf.errors import ServiceError
+from ecrf.infra.extensions import db
+from ecrf.web.access import load_subject
+
+bp = Blueprint("audit", __name__)
+
+CSV_COLUMNS = ("seq", "ts", "username", "role", "actor_sites", "action", "entity", "entity_key", "site_code",
+               "subject_key", "event_oid", "form_oid", "item_oid", "old_value", "new_value", "reason", "hash")
+
+
+def _render(title: str, stmt, subject=None, **context):
+    filters = queries.Filters.from_args(request.args)
+    result = queries.page(db.session, stmt, filters, request.args.get("before", type=int))
+    tz = subject.site.zone if subject else ZoneInfo("UTC")
+    return render_template("audit/trail.html", title=title, page=result, filters=filters, subject=subject,
+                           tz=tz, shown=queries.shown, head=chain.head(db.session.connection()), **context)
+
+
+def _form_prefix(t: services.Target) -> str:
+    return f"{t.subject.key}/{t.event.oid}[{t.event_repeat}]/{t.form.oid}[{t.form_repeat}]"
+
+
+def _target(key, event_oid, form_oid):
+    subject = load_subject(key, current_user)
+    try:
+        return services.resolve(subject, event_oid, form_oid, request.args.get("event_repeat", 1, type=int),
+                                request.args.get("repeat", 1, type=int))
+    except ServiceError as exc:
+        abort(exc.status)
+
+
+@bp.get("/subjects/<key>/audit")
+def subject(key: str):
+    subj = load_subject(key, current_user)
+    return _render(f"Audit trail of subject {subj.label}", queries.for_subject(subj.key), subj)
+
+
+@bp.get("/subjects/<key>/events/<event_oid>/forms/<form_oid>/audit")
+def form(key: str, event_oid: str, form_oid: str):
+    t = _target(key, event_oid, form_oid)
+    stmt = queries.for_form(t.subject.key, t.event.oid, t.form.oid, _form_prefix(t))
+    return _render(f"Audit trail of {t.form.label} at {t.event.label}, subject {t.subject.label}", stmt, t.subject,
+                   target=t)
+
+
+@bp.get("/subjects/<key>/events/<event_oid>/forms/<form_oid>/items/<item_oid>/audit")
+def item(key: str, event_oid: str, form_oid: str, item_oid: str):
+    t = _target(key, event_oid, form_oid)
+    definition = next((i for i in t.form.items if i.oid == item_oid), None)
+    if definition is None:
+        abort(404)
+    stmt = queries.for_item(t.subject.key, item_oid, f"{_form_prefix(t)}/{item_oid}")
+    return _render(f"History of “{definition.label}” ({item_oid}), subject {t.subject.label}", stmt, t.subject,
+                   target=t)
+
+
+@bp.get("/subjects/<key>/audit.csv")
+def subject_csv(key: str):
+    subj = load_subject(key, current_user)
+    filters = queries.Filters.from_args(request.args)
+    stmt = filters.apply(queries.for_subject(subj.key)).order_by(AuditEvent.seq)
+    record(db.session, "export_audit_csv", "subject", entity_id=subj.id, **subj.audit_keys())
+    db.session.commit()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in db.session.scalars(stmt.execution_options(yield_per=1000)):
+        writer.writerow([row.ts.isoformat() if c == "ts" else getattr(row, c) for c in CSV_COLUMNS])
+    seq, digest = chain.head(db.session.connection())
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="audit-{subj.key}.csv"',
+        "X-Audit-Chain-Head": f"{seq} {digest}"})
+
+
+@bp.get("/admin/audit")
+def system():
+    stmt = select(AuditEvent)
+    if request.args.get("scope") != "all":
+        stmt = stmt.where(AuditEvent.subject_key.is_(None))
+    return _render("System audit trail (accounts, sites, logins)", stmt)

@@ -1,0 +1,88 @@
+"""Data entry: show a CRF with its stored values, and save it through the capture service."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ecrf.capture import services
+from ecrf.capture.facts import latest_values
+from ecrf.errors import Invalid, ServiceError
+from ecrf.forms.builder import form_class, hint
+from ecrf.infra.extensions import db
+from ecrf.study import calculators
+from ecrf.study.codec import to_input
+from ecrf.study.validation import Context, clean_all
+from ecrf.web.access import load_subject
+
+bp = Blueprint("capture", __name__, url_prefix="/subjects/<key>/events/<event_oid>/forms/<form_oid>")
+
+
+def _target(key: str, event_oid: str, form_oid: str) -> services.Target:
+    subject = load_subject(key, current_user)
+    try:
+        return services.resolve(subject, event_oid, form_oid, request.args.get("event_repeat", 1, type=int),
+                                request.args.get("repeat", 1, type=int))
+    except ServiceError as exc:
+        abort(exc.status)
+
+
+def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str | None = None):
+    tz = t.subject.site.zone
+    return render_template(
+        "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
+        can_edit=current_user.role in ("investigator", "coordinator") and not (stored and stored.locked_at),
+    ), status
+
+
+@bp.get("")
+def form(key: str, event_oid: str, form_oid: str):
+    t = _target(key, event_oid, form_oid)
+    stored = services.find_form(db.session, t)
+    tz = t.subject.site.zone
+    values = stored.values if stored else {}
+    data = {i.oid: to_input(i, values.get(i.oid), tz) for i in t.form.items}
+    data["version"] = stored.version if stored else 0
+    return _render(t, form_class(t.form)(data=data), stored)
+
+
+@bp.post("")
+def save(key: str, event_oid: str, form_oid: str):
+    t = _target(key, event_oid, form_oid)
+    wtform = form_class(t.form)()
+    if not wtform.validate():  # CSRF, and field presence
+        abort(400)
+    raw = {item.oid: request.form.get(item.oid) for item in t.form.items}
+    version = request.form.get("version", type=int)
+    try:
+        saved = services.save_form(
+            db.session, t, raw, version=version, user_id=current_user.id, ctx=Context.now_at(t.subject.site.zone),
+            reason_code=request.form.get("reason_code") or None, reason_note=request.form.get("reason_note"),
+        )
+        db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        for oid, message in exc.errors.items():
+            target = wtform.reason_code if oid == "reason" else wtform[oid] if oid in wtform else None
+            if target is not None:
+                target.errors = [*target.errors, message]
+        return _render(t, wtform, services.find_form(db.session, t), 422,
+                       "Nothing was saved: correct the fields marked below.")
+    except ServiceError as exc:
+        db.session.rollback()
+        return _render(t, wtform, services.find_form(db.session, t), exc.status, str(exc))
+    flash(f"{t.form.label} saved ({'complete' if saved.status == 'complete' else 'incomplete'}).", "success")
+    return redirect(url_for("capture.form", key=key, event_oid=event_oid, form_oid=form_oid,
+                            event_repeat=t.event_repeat, repeat=t.form_repeat))
+
+
+@bp.post("/calculate")
+def calculate(key: str, event_oid: str, form_oid: str):
+    """The form's calculated items for the values typed so far (the live preview; the save recomputes them)."""
+    t = _target(key, event_oid, form_oid)
+    if not form_class(t.form)().validate():
+        abort(400)
+    ctx = Context.now_at(t.subject.site.zone)
+    values, _ = clean_all(t.form.items, {i.oid: request.form.get(i.oid) for i in t.form.items}, ctx)
+    facts = latest_values(db.session, t.subject.id, calculators.needs(t.form))
+    return jsonify({oid: {"value": c.value, "formula": c.formula}
+                    for oid, c in calculators.calculate(t.form, values, facts, ctx).items()})

@@ -1,0 +1,94 @@
+"""Eligibility (review and signed confirmation), screen failure, enrolment, dose decisions, the screening log."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ecrf.enrolment import services
+from ecrf.enrolment.models import DECISIONS, DoseDecision
+from ecrf.forms.webforms import ActionForm
+from ecrf.infra.extensions import db
+from ecrf.study import clock
+from ecrf.study.clock import utcnow
+from ecrf.subjects.access import visible_site_ids
+from ecrf.subjects.models import Subject
+from ecrf.web.access import load_subject
+from ecrf.web.actions import checked, form_date, perform
+
+bp = Blueprint("enrolment", __name__)
+
+
+def _local_today(subject) -> date:
+
+    return clock.today_at(subject.site.zone)
+
+
+@bp.get("/subjects/<key>/eligibility")
+def eligibility(key: str):
+    subject = load_subject(key, current_user)
+    review = services.latest_review(db.session, subject)
+    snapshot = json.loads(review.snapshot) if review else None
+    return render_template("enrolment/eligibility.html", subject=subject,
+                           result=services.eligibility(db.session, subject),
+                           review=review, snapshot=snapshot, action=ActionForm())
+
+
+@bp.post("/subjects/<key>/eligibility")
+def confirm(key: str):
+    subject = load_subject(key, current_user)
+    checked()
+    perform(lambda: services.confirm_eligibility(db.session, subject, current_user, request.form.get("password", ""),
+                                                 request.form.getlist("override"), request.form.get("reason")),
+            lambda review: "Eligibility confirmed: eligible." if review.eligible else "Recorded: not eligible.")
+    return redirect(url_for("enrolment.eligibility", key=key))
+
+
+@bp.post("/subjects/<key>/enrol")
+def enrol(key: str):
+    subject = load_subject(key, current_user)
+    checked()
+    perform(lambda: services.enrol(db.session, subject, _local_today(subject)),
+            lambda s: f"Enrolled as {s.subject_no}, dose level {s.dose_level}.")
+    return redirect(url_for("subjects.casebook", key=key))
+
+
+@bp.post("/subjects/<key>/screen-fail")
+def screen_fail(key: str):
+    subject = load_subject(key, current_user)
+    checked()
+    perform(lambda: services.screen_fail(db.session, subject, request.form.get("reason", "")),
+            "Recorded as a screen failure.")
+    return redirect(url_for("subjects.casebook", key=key))
+
+
+@bp.route("/dose-levels", methods=["GET", "POST"])
+def dose_levels():
+    if request.method == "POST":
+        checked()
+        if current_user.role not in ("investigator", "data_manager"):
+            abort(403)
+        perform(lambda: services.record_decision(db.session, current_user, request.form.get("decision", ""),
+                                                 form_date("decided_on"), request.form.get("rationale", "")),
+                "Decision recorded.")
+        return redirect(url_for("enrolment.dose_levels"))
+    decisions = db.session.scalars(select(DoseDecision).order_by(DoseDecision.decided_on, DoseDecision.id)).all()
+    per_level = dict(db.session.execute(select(Subject.dose_level, func.count()).where(Subject.dose_level.is_not(None))
+                                        .group_by(Subject.dose_level)).all())
+    subjects = db.session.scalars(select(Subject).where(Subject.dose_level.is_not(None),
+                                                        Subject.site_id.in_(visible_site_ids(current_user)))
+                                  .order_by(Subject.dose_level, Subject.cohort_seq)).all()
+    return render_template("enrolment/dose_levels.html", decisions=decisions,
+                           current=services.current_dose_level(db.session),
+                           per_level=per_level, subjects=subjects, choices=DECISIONS, action=ActionForm(),
+                           today=utcnow().date())
+
+
+@bp.get("/screening-log")
+def screening_log():
+    subjects = db.session.scalars(select(Subject).where(Subject.site_id.in_(visible_site_ids(current_user)))
+                                  .order_by(Subject.key)).all()
+    return render_template("enrolment/screening_log.html", subjects=subjects)

@@ -1,0 +1,59 @@
+"""Subject list per site, new subject, and the casebook grid."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ecrf.auth.models import Site
+from ecrf.capture.models import FormData, StudyEventData
+from ecrf.casebook import grid as grids
+from ecrf.casebook import overview
+from ecrf.forms.webforms import ActionForm
+from ecrf.infra.extensions import db
+from ecrf.study.definition import load as load_study
+from ecrf.subjects import services
+from ecrf.subjects.access import visible_site_ids
+from ecrf.subjects.models import Subject
+from ecrf.treatment import pregnancy
+from ecrf.web.access import load_subject
+
+bp = Blueprint("subjects", __name__, url_prefix="/subjects")
+
+
+@bp.get("")
+def index():
+    site_ids = visible_site_ids(current_user)
+    last_change = (
+        select(StudyEventData.subject_id, func.max(FormData.updated_at).label("last"),
+               func.count(FormData.id).label("forms"))
+        .join(FormData.event).group_by(StudyEventData.subject_id).subquery()
+    )
+    rows = db.session.execute(
+        select(Subject, last_change.c.last, last_change.c.forms)
+        .outerjoin(last_change, last_change.c.subject_id == Subject.id)
+        .where(Subject.site_id.in_(site_ids)).order_by(Subject.key)
+    ).all()
+    sites = db.session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.code)).all()
+    return render_template("subjects/index.html", rows=rows, sites=sites, action=ActionForm())
+
+
+@bp.post("/new")
+def new():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    site = db.session.scalar(select(Site).where(Site.code == request.form.get("site", "")))
+    if site is None or site.id not in visible_site_ids(current_user):
+        abort(403)
+    subject = services.create_subject(db.session, site)
+    db.session.commit()
+    flash(f"Subject {subject.key} created in screening.", "success")
+    return redirect(url_for("subjects.casebook", key=subject.key))
+
+
+@bp.get("/<key>")
+def casebook(key: str):
+    subject = load_subject(key, current_user)
+    view = overview.build(db.session, subject)
+    grid = grids.build(db.session, load_study(), subject, frozenset(pregnancy.required_forms(view.wocbp)))
+    return render_template("subjects/casebook.html", subject=subject, grid=grid, view=view, action=ActionForm())
