@@ -10,6 +10,7 @@ from ecrf.capture.rules import RuleSet
 from ecrf.consent import guards as consent
 from ecrf.enrolment import guards as enrolment
 from ecrf.treatment import guards as treatment
+from ecrf.treatment import progress
 
 TRIAL_RULES = RuleSet(
     checks=(
@@ -22,6 +23,7 @@ TRIAL_RULES = RuleSet(
     ),
     writers=(
         treatment.writes_pregnancy_report_on_positive_test,
-        treatment.writes_subject_status_after_treatment,
+        progress.writes_subject_status_after_treatment,
+        progress.writes_subject_status_at_end_of_study,
     ),
 )

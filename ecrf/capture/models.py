@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ecrf.infra.db import UTCDateTime
 from ecrf.infra.extensions import db
 from ecrf.study.clock import utcnow
+from ecrf.study.locator import FormLocator, event_key
 from ecrf.subjects.models import Subject
 
 EVENT_STATUSES = ("scheduled", "in_progress", "completed", "not_done")
@@ -44,7 +45,7 @@ class StudyEventData(db.Model):
 
     def audit_keys(self) -> dict:
         keys = self.subject.audit_keys()
-        keys.update(event_oid=self.event_oid, entity_key=f"{keys['subject_key']}/{self.event_oid}[{self.repeat_key}]")
+        keys.update(event_oid=self.event_oid, entity_key=event_key(self.subject.key, self.event_oid, self.repeat_key))
         return keys
 
 
@@ -82,9 +83,14 @@ class FormData(db.Model):
     def values(self) -> dict[str, str | None]:
         return {i.item_oid: i.value for i in self.items}
 
+    @property
+    def locator(self) -> FormLocator:
+        return FormLocator(self.event.subject.key, self.event.event_oid, self.form_oid, self.event.repeat_key,
+                           self.repeat_key)
+
     def audit_keys(self) -> dict:
         keys = self.event.audit_keys()
-        keys.update(form_oid=self.form_oid, entity_key=f"{keys['entity_key']}/{self.form_oid}[{self.repeat_key}]")
+        keys.update(form_oid=self.form_oid, entity_key=self.locator.key)
         return keys
 
 
@@ -108,5 +114,5 @@ class ItemData(db.Model):
 
     def audit_keys(self) -> dict:
         keys = self.form.audit_keys()
-        keys.update(item_oid=self.item_oid, entity_key=f"{keys['entity_key']}/{self.item_oid}")
+        keys.update(item_oid=self.item_oid, entity_key=self.form.locator.item_key(self.item_oid))
         return keys

@@ -22,6 +22,7 @@ from ecrf.errors import Conflict, Invalid, Locked, NotFound
 from ecrf.study import calculators
 from ecrf.study.clock import utcnow
 from ecrf.study.definition import load as load_study
+from ecrf.study.locator import FormLocator
 from ecrf.study.reasons import reason_text
 from ecrf.study.types import DataType, Form, StudyEvent
 from ecrf.study.validation import Context, clean_all
@@ -37,6 +38,10 @@ class Target:
     form: Form
     event_repeat: int = 1
     form_repeat: int = 1
+
+    @property
+    def locator(self) -> FormLocator:
+        return FormLocator(self.subject.key, self.event.oid, self.form.oid, self.event_repeat, self.form_repeat)
 
 
 def resolve(subject: Subject, event_oid: str, form_oid: str, event_repeat: int = 1, form_repeat: int = 1) -> Target:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ecrf.audit.models import AuditEvent
 from ecrf.study.codec import display
 from ecrf.study.definition import load as load_study
+from ecrf.study.locator import FormLocator
 
 PAGE_SIZE = 50
 
@@ -65,14 +66,16 @@ def for_subject(subject_key: str) -> Select:
     return select(AuditEvent).where(AuditEvent.subject_key == subject_key)
 
 
-def for_form(subject_key: str, event_oid: str, form_oid: str, entity_prefix: str) -> Select:
-    return for_subject(subject_key).where(
-        AuditEvent.event_oid == event_oid, AuditEvent.form_oid == form_oid,
-        AuditEvent.entity_key.startswith(entity_prefix, autoescape=True))
+def for_form(form: FormLocator) -> Select:
+    """The form's own records and those of its items (their keys start with the form's key)."""
+    return for_subject(form.subject_key).where(
+        AuditEvent.event_oid == form.event_oid, AuditEvent.form_oid == form.form_oid,
+        AuditEvent.entity_key.startswith(form.key, autoescape=True))
 
 
-def for_item(subject_key: str, item_oid: str, entity_key: str) -> Select:
-    return for_subject(subject_key).where(AuditEvent.item_oid == item_oid, AuditEvent.entity_key == entity_key)
+def for_item(form: FormLocator, item_oid: str) -> Select:
+    return for_subject(form.subject_key).where(AuditEvent.item_oid == item_oid,
+                                               AuditEvent.entity_key == form.item_key(item_oid))
 
 
 def shown(row: AuditEvent, value: str | None, tz) -> str:

@@ -12,12 +12,11 @@ from ecrf.consent import rules as consent_rules
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import EligibilityReview
 from ecrf.study import clock, codec, protocol
+from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
 from ecrf.treatment import pregnancy
 from ecrf.visits.planning import VisitPlan, dlt_window, next_due, summary
 from ecrf.visits.services import plans
-
-ACTIVE = ("screening", "enrolled", "infused", "follow_up")
 
 
 @dataclass
@@ -47,7 +46,7 @@ def latest_icf_versions(session: Session) -> dict[str, tuple[str, date]]:
 
 
 def reconsent_flags(session: Session, subject: Subject, consents, dob: date | None, today: date) -> list[str]:
-    if subject.status not in ACTIVE:
+    if subject.status not in lifecycle.ACTIVE:
         return []
     return consent_rules.reconsent_flags(consents, latest_icf_versions(session), dob, today,
                                          protocol.active().assent_age_years)

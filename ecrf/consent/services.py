@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES, ConsentWithdrawal, IcfVersion
 from ecrf.errors import Refused
+from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
 
 
@@ -35,6 +36,6 @@ def withdraw(session: Session, subject: Subject, scope: str, withdrawn_on: date,
     row = ConsentWithdrawal(subject=subject, scope=scope, withdrawn_on=withdrawn_on, note=(note or "").strip() or None)
     session.add(row)
     if scope == "ALL":
-        subject.status = "withdrawn"
+        lifecycle.move(subject, "withdrawn")
     session.flush()
     return row

@@ -23,6 +23,7 @@ from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
 from ecrf.errors import Refused, SignatureFailed
 from ecrf.study import codec, protocol
 from ecrf.study.validation import Context
+from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
 from ecrf.subjects.services import next_value
 
@@ -89,7 +90,8 @@ def screen_fail(session: Session, subject: Subject, reason: str) -> None:
         raise Refused("Give the reason for the screen failure.")
     if len(reason) > 500:
         raise Refused("The reason is too long (at most 500 characters).")
-    subject.status, subject.screen_fail_reason = "screen_failed", reason
+    lifecycle.move(subject, "screen_failed")
+    subject.screen_fail_reason = reason
     session.flush()
 
 
@@ -118,7 +120,8 @@ def enrol(session: Session, subject: Subject, today: date) -> Subject:
         raise Refused(f"The cohort is full: {cap} of {cap} participants are enrolled. This enrolment was refused.")
     site = subject.site.code
     subject.subject_no = f"{site}-{next_value(session, f'subject_no:{site}'):03d}"
-    subject.enrolled_on, subject.status = today, "enrolled"
+    lifecycle.move(subject, "enrolled")
+    subject.enrolled_on = today
     subject.dose_level, subject.cohort_seq = level, next_value(session, f"dose_level:{level}")
     session.flush()
     target = capture.resolve(subject, "SE.SUBJECT", "F.ENROL")

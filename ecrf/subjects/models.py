@@ -10,8 +10,7 @@ from ecrf.auth.models import Site
 from ecrf.infra.db import UTCDateTime
 from ecrf.infra.extensions import db
 from ecrf.study.clock import utcnow
-
-SUBJECT_STATUSES = ("screening", "screen_failed", "enrolled", "infused", "follow_up", "completed", "withdrawn")
+from ecrf.subjects.lifecycle import STATUSES
 
 
 class Subject(db.Model):
@@ -20,7 +19,7 @@ class Subject(db.Model):
     __tablename__ = "subject"
     __audited__ = True
     __table_args__ = (
-        CheckConstraint(f"status IN {SUBJECT_STATUSES!r}", name="status_known"),
+        CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
         CheckConstraint("(subject_no IS NULL) = (enrolled_on IS NULL)", name="enrolment_complete"),
         CheckConstraint("status <> 'screen_failed' OR screen_fail_reason IS NOT NULL", name="screen_fail_reason"),
     )

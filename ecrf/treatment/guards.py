@@ -4,6 +4,7 @@ Lymphodepletion follows collection and enrolment; infusion follows
 lymphodepletion, matches the assigned dose within tolerance, waits for the
 dose level's sentinel period, and needs a negative pregnancy test for women
 of childbearing potential. A positive test during follow-up opens a report.
+The subject's status follows in ecrf.treatment.progress.
 """
 from __future__ import annotations
 
@@ -12,17 +13,18 @@ from datetime import date
 from sqlalchemy import select
 
 from ecrf.capture import services as capture
-from ecrf.capture.facts import event_values, latest_values
+from ecrf.capture.facts import event_values, form_entries, latest_values
 from ecrf.clinical.dosing import DOSE_LEVELS_CELLS_PER_KG
 from ecrf.errors import Refused
 from ecrf.study import protocol
 from ecrf.study.codec import local_date
+from ecrf.study.validation import Context
+from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
 from ecrf.treatment import pregnancy
 from ecrf.visits.planning import sentinel_clear_date
 
 LD_EVENTS = ("SE.LD1", "SE.LD2", "SE.LD3")
-ENROLLED = ("enrolled", "infused", "follow_up", "completed")
 
 
 def _day(values: dict, oid: str, tz) -> date | None:
@@ -30,7 +32,7 @@ def _day(values: dict, oid: str, tz) -> date | None:
 
 
 def _needs_enrolment(t, step: str) -> None:
-    if t.subject.status not in ENROLLED:
+    if t.subject.status not in lifecycle.ENROLLED:
         raise Refused(f"{step} can only be recorded for an enrolled subject (this subject is {t.subject.status}).")
 
 
@@ -147,24 +149,10 @@ def writes_pregnancy_report_on_positive_test(session, t, form, origin) -> None:
         return
     if t.event.oid not in pregnancy.FOLLOW_UP_TEST_EVENTS and t.event.oid != "SE.UNSCHED":
         return
-    from ecrf.capture.facts import form_entries
-
     reports = form_entries(session, t.subject.id, "F.PREGREP")
     if any(r.get("I.PREGREP.AWAREDTC") == values.get("I.PREG.DTC") for r in reports):
         return
     target = capture.resolve(t.subject, "SE.SUBJECT", "F.PREGREP", 1, len(reports) + 1)
-    from ecrf.study.validation import Context
-
     capture.save_form(session, target, {"I.PREGREP.SUBJ": "PARTICIPANT", "I.PREGREP.AWAREDTC": values["I.PREG.DTC"]},
                       version=0, user_id=form.updated_by_id, ctx=Context.now_at(t.subject.site.zone),
                       origin="pregnancy_report")
-
-
-def writes_subject_status_after_treatment(session, t, form, origin) -> None:
-    """Enrolled -> infused once the infusion is recorded -> follow-up once a visit after the DLT window has data."""
-    subject = t.subject
-    if t.form.oid == "F.INF" and subject.status == "enrolled" and form.values.get("I.INF.STDTC"):
-        subject.status = "infused"
-    elif subject.status == "infused" and t.event.day is not None and t.event.day > protocol.active().dlt_days:
-        subject.status = "follow_up"
-    session.flush()

@@ -32,10 +32,6 @@ def _render(title: str, stmt, subject=None, **context):
                            tz=tz, shown=queries.shown, head=chain.head(db.session.connection()), **context)
 
 
-def _form_prefix(t: services.Target) -> str:
-    return f"{t.subject.key}/{t.event.oid}[{t.event_repeat}]/{t.form.oid}[{t.form_repeat}]"
-
-
 def _target(key, event_oid, form_oid):
     subject = load_subject(key, current_user)
     try:
@@ -54,7 +50,7 @@ def subject(key: str):
 @bp.get("/subjects/<key>/events/<event_oid>/forms/<form_oid>/audit")
 def form(key: str, event_oid: str, form_oid: str):
     t = _target(key, event_oid, form_oid)
-    stmt = queries.for_form(t.subject.key, t.event.oid, t.form.oid, _form_prefix(t))
+    stmt = queries.for_form(t.locator)
     return _render(f"Audit trail of {t.form.label} at {t.event.label}, subject {t.subject.label}", stmt, t.subject,
                    target=t)
 
@@ -65,7 +61,7 @@ def item(key: str, event_oid: str, form_oid: str, item_oid: str):
     definition = next((i for i in t.form.items if i.oid == item_oid), None)
     if definition is None:
         abort(404)
-    stmt = queries.for_item(t.subject.key, item_oid, f"{_form_prefix(t)}/{item_oid}")
+    stmt = queries.for_item(t.locator, item_oid)
     return _render(f"History of “{definition.label}” ({item_oid}), subject {t.subject.label}", stmt, t.subject,
                    target=t)
 
