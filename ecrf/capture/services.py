@@ -7,7 +7,7 @@ records every changed value in the same transaction. The caller commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ecrf.audit.context import reason as audit_reason
-from ecrf.capture import rules
+from ecrf.capture import derived, rules, store
 from ecrf.capture.facts import latest_values
-from ecrf.capture.models import FormData, ItemData, StudyEventData
+from ecrf.capture.models import FormData, StudyEventData
 from ecrf.errors import Conflict, Invalid, Locked, NotFound
-from ecrf.study import calculators
-from ecrf.study.clock import utcnow
+from ecrf.study import calculators, codec
 from ecrf.study.definition import load as load_study
 from ecrf.study.locator import FormLocator
 from ecrf.study.reasons import reason_text
@@ -82,13 +81,9 @@ def _event_for(session: Session, t: Target) -> StudyEventData:
 
 def _visit_date(t: Target, values: dict, ctx: Context) -> date | None:
     """The date the visit took place: the earliest date or date-time entered on the form (site-local)."""
-    days = []
-    for item in t.form.items:
-        value = values.get(item.oid)
-        if value and item.data_type is DataType.DATE:
-            days.append(date.fromisoformat(value))
-        elif value and item.data_type is DataType.DATETIME:
-            days.append(datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(ctx.tz).date())
+    days = [codec.local_date(values.get(item.oid), ctx.tz) for item in t.form.items
+            if item.data_type in (DataType.DATE, DataType.DATETIME)]
+    days = [d for d in days if d]
     return min(days) if days else None
 
 
@@ -146,23 +141,13 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     if existing is None:
         session.add(form)
     _record_visit(form.event, t, stored | changed, ctx)
-    rows = {i.item_oid: i for i in form.items}
-    for oid, value in changed.items():
-        formula = calculated[oid].formula if oid in calculated and value is not None else None
-        if oid in rows:
-            rows[oid].value, rows[oid].formula = value, formula
-        elif value is not None:
-            session.add(ItemData(form=form, item_oid=oid, value=value, formula=formula))
-    merged = stored | changed
-    complete = all(merged.get(i.oid) is not None for i in t.form.items if i.required)
-    form.status = "complete" if complete else "incomplete"
-    if complete and form.completed_at is None:
-        form.completed_at = utcnow()
-    form.updated_at, form.updated_by_id = utcnow(), user_id
+    store.apply_values(session, form, changed, {oid: c.formula for oid, c in calculated.items()})
+    store.mark(form, t.form, stored | changed, user_id)
     try:
         with audit_reason(session, reason):
             session.flush()
     except (StaleDataError, IntegrityError):  # a concurrent save of the same form got there first
         raise Conflict() from None
+    derived.recalculate_dependents(session, t.subject.id, set(changed), ctx, user_id, form.id)
     rules.after_save(session, t, form, origin)
     return form

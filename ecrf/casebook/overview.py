@@ -58,7 +58,7 @@ def build(session: Session, subject: Subject) -> Overview:
     consents = consent_rules.from_entries(form_entries(session, subject.id, "F.IC"), tz)
     dm = latest_values(session, subject.id, ("I.DM.BRTHDAT", "I.DM.SEX", "I.DM.MENARCHE", "I.DM.STERIL",
                                               "I.DM.STERILTYP", "I.DM.POSTMENO"))
-    dob = date.fromisoformat(dm["I.DM.BRTHDAT"]) if dm.get("I.DM.BRTHDAT") else None
+    dob = codec.decode_date(dm.get("I.DM.BRTHDAT"))
     view = Overview(today, consents, consent_rules.allows_data_entry(consents, today))
     view.flags = reconsent_flags(session, subject, consents, dob, today)
     view.withdrawal = session.scalar(select(ConsentWithdrawal).where(ConsentWithdrawal.subject_id == subject.id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from ecrf.clinical import wocbp
 from ecrf.enrolment import eligibility_rules as r
@@ -76,9 +77,9 @@ class Eligibility:
         raise KeyError(code)
 
 
-def first_consent(consents: Sequence[Mapping[str, str | None]]) -> date | None:
-    """The earliest consent date (UTC date of I.IC.DTC); None if any record's date is unreadable."""
-    days = [r.parse_day(c.get("I.IC.DTC")) if isinstance(c, Mapping) else None for c in consents or ()]
+def first_consent(consents: Sequence[Mapping[str, str | None]], tz: ZoneInfo = r.UTC) -> date | None:
+    """The earliest consent date (the site's date of I.IC.DTC); None if any record's date is unreadable."""
+    days = [r.parse_day(c.get("I.IC.DTC"), tz) if isinstance(c, Mapping) else None for c in consents or ()]
     return min(days) if days and None not in days else None
 
 
@@ -219,13 +220,13 @@ def _criterion(code: str, rule) -> Criterion:
 
 
 def evaluate(screening: dict[str, str | None], consents: list[dict[str, str | None]], *,
-             assent_age: int | None = None, adult_age: int | None = None) -> Eligibility:
+             assent_age: int | None = None, adult_age: int | None = None, tz: ZoneInfo = r.UTC) -> Eligibility:
     """Evaluate IN1..IN11 and the exclusions for one subject (see the module docstring); ages default to the
     protocol's."""
     assent_age = protocol.active().assent_age_years if assent_age is None else assent_age
     adult_age = protocol.active().adult_age_years if adult_age is None else adult_age
-    v = Values(screening)
-    first = first_consent(consents)
+    v = Values(screening, tz)  # date-times count by the site's calendar day
+    first = first_consent(consents, tz)
     rules = {
         "IN1": lambda: _age(v, first),
         "IN2": lambda: r.sle_classified(v),

@@ -9,27 +9,28 @@ ANAEQUIV, STDINT) count as "no" when unanswered; unanswered required items are m
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from ecrf.clinical import eular_acr, renal, sledai, steroids
 from ecrf.clinical.body import age_years
+from ecrf.study import codec
 from ecrf.study.crfs import codelists as cl
 from ecrf.study.types import CodeList
 
 DOB, SEX = "I.DM.BRTHDAT", "I.DM.SEX"
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
+UTC = ZoneInfo("UTC")
 
 
 class Values:
     """Typed, never-raising access to stored values by OID (None = absent or unparseable)."""
 
-    def __init__(self, data: Mapping[str, object] | None):
+    def __init__(self, data: Mapping[str, object] | None, tz: ZoneInfo = UTC):
         self._data = data if isinstance(data, Mapping) else {}
+        self.tz = tz
 
     def given(self, oid: str) -> bool:
         value = self._data.get(oid)
@@ -59,27 +60,18 @@ class Values:
         return int(number) if number is not None and number == number.to_integral_value() else None
 
     def day(self, oid: str) -> date | None:
-        """A date item, or the UTC calendar date of a date-time item (as the calculators use)."""
-        return parse_day(self.text(oid))
+        """A date item, or the site-local calendar date of a date-time item (as the calculators use)."""
+        return parse_day(self.text(oid), self.tz)
 
     def code(self, oid: str, codelist: CodeList) -> str | None:
         value = self.text(oid)
         return value if value in codelist.values else None
 
 
-def parse_day(value: object) -> date | None:
-    """The date of "YYYY-MM-DD" or of an ISO date-time (converted to UTC); None if unparseable."""
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    try:
-        if _DATE.fullmatch(value):
-            return date.fromisoformat(value)
-        if _DATETIME.fullmatch(value):
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc).date()
-    except ValueError:
-        pass
-    return None
+def parse_day(value: object, tz: ZoneInfo = UTC) -> date | None:
+    """The date of "YYYY-MM-DD", or the date at the site (``tz``) of an ISO date-time with its offset; None if
+    unparseable."""
+    return codec.local_date(value.strip(), tz) if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from ecrf.consent import rules as consent_rules
 from ecrf.enrolment.eligibility import Eligibility, evaluate
 from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
 from ecrf.errors import Refused, SignatureFailed
-from ecrf.study import codec, protocol
+from ecrf.study import protocol
 from ecrf.study.validation import Context
 from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
@@ -34,11 +34,8 @@ def eligibility(session: Session, subject: Subject) -> Eligibility:
     """Each inclusion criterion evaluated from the data entered so far."""
     values = event_values(session, subject.id, ["SE.SCREENING", "SE.SUBJECT"])
     merged = {**values.get("SE.SUBJECT", {}), **values.get("SE.SCREENING", {})}
-    tz = subject.site.zone
-    # ages count from the consent's date at the site, not its UTC date (they differ in the evening in Shanghai)
-    consents = [{**c, "I.IC.DTC": codec.local_date(c["I.IC.DTC"], tz).isoformat()} if c.get("I.IC.DTC") else c
-                for c in form_entries(session, subject.id, "F.IC")]
-    return evaluate(merged, consents, assent_age=protocol.active().assent_age_years)
+    # ages and dates count by the site's calendar (a 07:00 Shanghai sample is the previous day in UTC)
+    return evaluate(merged, form_entries(session, subject.id, "F.IC"), tz=subject.site.zone)
 
 
 def _consents(session: Session, subject: Subject):

@@ -140,6 +140,11 @@ CALCULATORS: dict[str, Calculator] = {
 }
 
 
+def all_needs() -> set[str]:
+    """Every item OID that some calculator reads from another form."""
+    return {oid for calc in CALCULATORS.values() for oid in calc.needs}
+
+
 def needs(form: Form) -> set[str]:
     """Item OIDs from other forms that the form's calculators read."""
     return {oid for i in form.items if i.calculated for oid in CALCULATORS[i.calculated].needs}

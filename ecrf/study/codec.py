@@ -7,6 +7,7 @@ site's calendar date. Readers never raise on a bad stored value: they return Non
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo
 from ecrf.study.types import DataType, Item
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
 
 
 def encode_date(value: date) -> str:
@@ -26,24 +29,24 @@ def encode_datetime(value: datetime) -> str:
 
 
 def decode_date(value: str | None) -> date | None:
-    """A stored date (or the date part of a stored date), None when absent or unreadable."""
-    if not value:
+    """A stored date (YYYY-MM-DD), None when absent or unreadable."""
+    if not value or not _DATE.fullmatch(value):
         return None
     try:
-        return date.fromisoformat(value[:10])
+        return date.fromisoformat(value)
     except ValueError:
         return None
 
 
 def decode_datetime(value: str | None) -> datetime | None:
-    """A stored UTC date-time as an aware datetime, None when absent or unreadable."""
-    if not value:
+    """A stored date-time (with its UTC offset, as stored) as an aware UTC datetime; None when absent or not
+    canonical (no offset, a year before 1000: what a typo once let through is never guessed at)."""
+    if not value or not _DATETIME.fullmatch(value) or value[:4] < "1000":
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
     except ValueError:
         return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def local_date(value: str | None, tz: ZoneInfo) -> date | None:

@@ -1,6 +1,8 @@
 """Reasons for change after a form was first completed (21 CFR 11.10(e), ICH E6(R3) 4.2.2)."""
 from __future__ import annotations
 
+import json
+
 from ecrf.study.types import codelist
 
 REASONS = codelist(
@@ -26,3 +28,8 @@ def reason_text(code: str | None, text: str | None) -> tuple[str | None, str | N
         return None, "The explanation is too long (at most 1000 characters)."
     label = REASONS.label(code)
     return (f"{label}: {text}" if text else label), None
+
+
+def recalculated(sources: list[str]) -> str:
+    """The stored reason of a derived value recomputed because its sources changed (a code and parameters)."""
+    return json.dumps({"code": "RECALCULATED", "sources": sorted(sources)}, separators=(",", ":"))

@@ -16,7 +16,7 @@ from ecrf.capture import services as capture
 from ecrf.capture.facts import event_values, form_entries, latest_values
 from ecrf.clinical.dosing import DOSE_LEVELS_CELLS_PER_KG
 from ecrf.errors import Refused
-from ecrf.study import protocol
+from ecrf.study import codec, protocol
 from ecrf.study.codec import local_date
 from ecrf.study.validation import Context
 from ecrf.subjects import lifecycle
@@ -57,7 +57,7 @@ def lymphodepletion_order(session, t, values, origin) -> None:
     if t.form.oid != "F.LDDOSE" or not values.get("I.LDDOSE.DAT"):
         return
     tz = t.subject.site.zone
-    day = date.fromisoformat(values["I.LDDOSE.DAT"])
+    day = codec.decode_date(values["I.LDDOSE.DAT"])
     known = event_values(session, t.subject.id, ["SE.LEUKAPHERESIS", *LD_EVENTS])
     collected = _day(known.get("SE.LEUKAPHERESIS", {}), "I.LEUK.STDTC", tz)
     if collected is None:

@@ -1,0 +1,58 @@
+"""Calculated values stay true: when a source value changes, every stored value derived from it is recomputed.
+
+A calculator may read items of the subject's other forms (its ``needs``: date of birth, sex, height, the BSA
+of lymphodepletion). When a save changes one of those, each form of the subject that holds a calculated item
+reading it is recomputed in the same transaction, and what changes is audited with the reason RECALCULATED
+naming the sources. Locked forms are left as they are (a lock means nobody changes them; a data manager
+unlocks, and the next save recomputes).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecrf.audit.context import reason as audit_reason
+from ecrf.capture import store
+from ecrf.capture.facts import latest_values
+from ecrf.capture.models import FormData, StudyEventData
+from ecrf.study import calculators
+from ecrf.study.definition import load as load_study
+from ecrf.study.reasons import recalculated
+from ecrf.study.validation import Context
+
+
+def dependent_forms(sources: set[str]) -> set[str]:
+    """OIDs of the forms with a calculated item that reads one of ``sources`` from another form."""
+    return {form.oid for form in load_study().forms if calculators.needs(form) & sources}
+
+
+def recalculate_dependents(session: Session, subject_id: int, changed: set[str], ctx: Context,
+                           user_id: int | None, saved_form_id: int) -> list[FormData]:
+    """Recompute the subject's other forms whose calculators read a changed item; returns those that changed."""
+    sources = changed & calculators.all_needs()
+    targets = dependent_forms(sources)
+    if not targets:
+        return []
+    study, updated = load_study(), []
+    forms = session.scalars(
+        select(FormData).join(FormData.event)
+        .where(StudyEventData.subject_id == subject_id, FormData.form_oid.in_(targets), FormData.id != saved_form_id,
+               FormData.locked_at.is_(None))
+        .order_by(FormData.id)
+    ).all()
+    for form in forms:
+        definition = study.form(form.form_oid)
+        stored = form.values
+        facts = latest_values(session, subject_id, calculators.needs(definition))
+        calculated = calculators.calculate(definition, stored, facts, ctx)
+        new = {oid: c.value for oid, c in calculated.items() if stored.get(oid) != c.value}
+        if not new:
+            continue
+        reads = sorted(sources & {oid for i in definition.items if i.calculated
+                                  for oid in calculators.CALCULATORS[i.calculated].needs})
+        store.apply_values(session, form, new, {oid: c.formula for oid, c in calculated.items()})
+        store.mark(form, definition, stored | new, user_id)
+        with audit_reason(session, recalculated(reads)):
+            session.flush()
+        updated.append(form)
+    return updated
