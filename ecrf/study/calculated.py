@@ -16,6 +16,15 @@ class Calculated:
 
     value: str | None
     formula: str | None = None
+    #: why there is no value: the item OIDs still missing (on this form or the subject's others) ...
+    missing: tuple[str, ...] = ()
+    #: ... or the calculator's refusal of the inputs (an age outside the equation's band, a zero creatinine)
+    problem: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        """No value, and a reason to show for it."""
+        return self.value is None and bool(self.missing or self.problem)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ def _round(x: float, places: int) -> str:
     return format(Decimal(str(round(x, places))).normalize(), "f")
 
 
+def _absent(*where: tuple[Mapping, str]) -> tuple[str, ...]:
+    """The OIDs without a value, each looked up in its own mapping (this form's values or the facts)."""
+    return tuple(oid for mapping, oid in where if mapping.get(oid) in (None, ""))
+
+
 def _age_on(facts, on: str | None, ctx: Context) -> float | None:
     """Age in years on the site-local date of ``on`` (a stored date or date-time), else on today at the site."""
     dob = codec.decode_date(facts.get(DOB))
@@ -41,7 +46,7 @@ def _age_on(facts, on: str | None, ctx: Context) -> float | None:
 def sledai_total(values, facts, ctx) -> Calculated:
     present = [d.id for d in sledai.DESCRIPTORS if _yes(values, f"I.SLEDAI.{d.id.upper()}")]
     if not values.get("I.SLEDAI.DAT"):
-        return Calculated(None)
+        return Calculated(None, missing=("I.SLEDAI.DAT",))
     return Calculated(str(sledai.sledai_2k_total(present)), sledai.FORMULA_VERSION)
 
 
@@ -49,7 +54,8 @@ def egfr(values, facts, ctx) -> Calculated:
     creatinine, age = _num(values, "I.CHEM.CREAT"), _age_on(facts, values.get("I.CHEM.DTC"), ctx)
     sex = {"F": "female", "M": "male"}.get(facts.get(SEX) or "")
     if creatinine is None or age is None or sex is None:
-        return Calculated(None)
+        return Calculated(None, missing=_absent((values, "I.CHEM.CREAT"), (values, "I.CHEM.DTC"), (facts, DOB),
+                                                (facts, SEX)))
     result = renal.egfr(renal.creatinine_umol_to_mg_dl(creatinine), age, sex, _num(facts, HEIGHT))
     return Calculated(_round(result.value, 1), result.formula_version)
 
@@ -57,21 +63,21 @@ def egfr(values, facts, ctx) -> Calculated:
 def bsa(values, facts, ctx) -> Calculated:
     height, weight = _num(values, "I.LD.HEIGHT"), _num(values, "I.LD.WEIGHT")
     if height is None or weight is None:
-        return Calculated(None)
+        return Calculated(None, missing=_absent((values, "I.LD.HEIGHT"), (values, "I.LD.WEIGHT")))
     return Calculated(_round(body.bsa_mosteller(height, weight), 2), body.BSA_VERSION)
 
 
 def prednisone_equivalent(values, facts, ctx) -> Calculated:
     drug, dose = values.get("I.GCIS.GCDRUG"), _num(values, "I.GCIS.GCDOSE")
     if not drug or dose is None:
-        return Calculated(None)
+        return Calculated(None, missing=_absent((values, "I.GCIS.GCDRUG"), (values, "I.GCIS.GCDOSE")))
     return Calculated(_round(steroids.prednisone_equivalent_mg(drug, dose), 2), steroids.FORMULA_VERSION)
 
 
 def car_t_total(values, facts, ctx) -> Calculated:
     per_kg, weight = _num(values, "I.INF.DOSEKG"), _num(values, "I.INF.WEIGHT")
     if per_kg is None or weight is None:
-        return Calculated(None)
+        return Calculated(None, missing=_absent((values, "I.INF.DOSEKG"), (values, "I.INF.WEIGHT")))
     # dose per kg is entered in 10^5 cells/kg; the total is stored in 10^6 cells
     total = dosing.total_cells(per_kg * 1e5, weight) / 1e6
     return Calculated(_round(total, 3), dosing.FORMULA_VERSION)
@@ -79,7 +85,7 @@ def car_t_total(values, facts, ctx) -> Calculated:
 
 def crs_grade(values, facts, ctx) -> Calculated:
     if not values.get("I.CRS.DTC"):
-        return Calculated(None)
+        return Calculated(None, missing=("I.CRS.DTC",))
     fever = values.get("I.CRS.FEVER")
     grade = crs.crs_grade(
         fever=None if fever is None else fever == "true", temperature_c=_num(values, "I.CRS.TEMP"),
@@ -96,17 +102,17 @@ _ICE = ("I.ICANS.ICEORIENT", "I.ICANS.ICEOBJECTS", "I.ICANS.ICECMD", "I.ICANS.IC
 def icans_grade(values, facts, ctx) -> Calculated:
     tool = values.get("I.ICANS.TOOL")
     if not values.get("I.ICANS.DTC") or not tool:
-        return Calculated(None)
+        return Calculated(None, missing=_absent((values, "I.ICANS.DTC"), (values, "I.ICANS.TOOL")))
     ice = capd = None
     if tool == "ICE":
         scores = [_num(values, oid) for oid in _ICE]
         if None in scores:
-            return Calculated(None)
+            return Calculated(None, missing=_absent(*((values, oid) for oid in _ICE)))
         ice = icans.ice_score(*(int(s) for s in scores))
     elif tool == "CAPD":
         answers = [values.get(f"I.ICANS.CAPD{n}") for n in range(1, 9)]
         if None in answers:
-            return Calculated(None)
+            return Calculated(None, missing=_absent(*((values, f"I.ICANS.CAPD{n}") for n in range(1, 9))))
         capd = icans.capd_total(answers)
     grade = icans.icans_grade(
         ice=ice, capd=capd, capd_unable=tool == "UNABLE", loc=values.get("I.ICANS.LOC") or "normal",
@@ -121,7 +127,7 @@ def ld_dose(values, facts, ctx, oid: str) -> Calculated:
     """Expected lymphodepletion dose = mg/m2 x BSA, for I.LDDOSE.FLUEXP and I.LDDOSE.CYEXP."""
     per_m2, bsa_m2 = _num(values, oid.replace("EXP", "M2")), _num(facts, "I.LD.BSA")
     if per_m2 is None or bsa_m2 is None:
-        return Calculated(None)
+        return Calculated(None, missing=_absent((values, oid.replace("EXP", "M2")), (facts, "I.LD.BSA")))
     return Calculated(_round(dosing.lymphodepletion_dose_mg(per_m2, bsa_m2), 1), f"{dosing.FORMULA_VERSION}; "
                       f"BSA {facts['I.LD.BSA']} m2")
 
@@ -159,6 +165,6 @@ def calculate(form: Form, values: Mapping[str, str | None], facts: Mapping[str, 
             calc = CALCULATORS[item.calculated]
             try:
                 out[item.oid] = calc.fn(values, facts, ctx, item.oid) if calc.per_item else calc.fn(values, facts, ctx)
-            except (ValueError, TypeError, ArithmeticError):
-                out[item.oid] = Calculated(None)
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                out[item.oid] = Calculated(None, problem=str(exc) or type(exc).__name__)
     return out

@@ -71,3 +71,18 @@ def test_eligibility_counts_the_age_on_the_sites_date_of_the_sample():
     assert at_site.status == "met" and "age 18" in at_site.value and "CKD-EPI" in at_site.value
     in_utc = evaluate(screening, [], tz=ZoneInfo("UTC"))["IN6"]
     assert in_utc.status == "missing" and "I.HTWT.HEIGHT" in in_utc.missing
+
+
+def test_a_calculator_that_cannot_compute_says_why():
+    chem = load().form("F.CHEM")
+    now = Context(SHANGHAI, datetime.now(timezone.utc))
+    missing = calculators.calculate(chem, {"I.CHEM.DTC": "2026-03-01"}, {"I.DM.SEX": "F"}, now)["I.CHEM.EGFR"]
+    assert missing.value is None and missing.blocked
+    assert set(missing.missing) == {"I.CHEM.CREAT", "I.DM.BRTHDAT"}
+    # a 16-year-old without a height: Schwartz cannot run
+    child = calculators.calculate(chem, {"I.CHEM.DTC": "2026-03-01", "I.CHEM.CREAT": "50"},
+                                  {"I.DM.SEX": "F", "I.DM.BRTHDAT": "2010-01-01"}, now)["I.CHEM.EGFR"]
+    assert child.value is None and child.blocked and (child.problem or child.missing)
+    done = calculators.calculate(chem, {"I.CHEM.DTC": "2026-03-01", "I.CHEM.CREAT": "70"},
+                                 {"I.DM.SEX": "F", "I.DM.BRTHDAT": "1990-01-01"}, now)["I.CHEM.EGFR"]
+    assert done.value is not None and not done.blocked
