@@ -1,6 +1,8 @@
 """The audit trail: complete, in the same transaction, append-only, tamper-evident, readable."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import VS_URL, new_subject, save, vs_values
 from sqlalchemy import func, select, text, update
@@ -204,6 +206,102 @@ def test_cli_audit_verify_exit_codes(app, world, db_url, monkeypatch):
         db.session.commit()
     bad = CliRunner().invoke(main, ["audit", "verify"])
     assert bad.exit_code == 1 and "sequence number 3" in bad.output
+
+
+def _cli_verify(db_url, monkeypatch):
+    """Run ``ecrf audit verify`` against the test database, as an operator would."""
+    from click.testing import CliRunner
+
+    from ecrf.cli import main
+
+    monkeypatch.setenv("ECRF_DATABASE_URL", db_url)
+    monkeypatch.setenv("ECRF_SECRET_KEY", "x")
+    return CliRunner().invoke(main, ["audit", "verify"])
+
+
+def _printed_head(output: str) -> str:
+    match = re.search(r"head hash ([0-9a-f]{64})", output)
+    assert match, output
+    return match.group(1)
+
+
+def _trail_with_later_records(session, world):
+    """A form, a heart-rate correction (72 -> 80) and a later SpO2 correction, so the HR correction
+    has successors in the chain."""
+    subject = new_subject(session)
+    save(session, subject, "F.VS", vs_values())
+    save(session, subject, "F.VS", vs_values(**{"I.VS.HR": "80"}), reason_code="TRANSCRIPTION")
+    save(session, subject, "F.VS", vs_values(**{"I.VS.HR": "80", "I.VS.SPO2": "97"}), reason_code="TRANSCRIPTION")
+    assert _verify(session).ok
+    session.commit()
+
+
+def _forge_correction(session):
+    """Rewrite the record of the heart-rate correction (HR -> 80) to say 72, with a hash that fits it.
+
+    This is what a database owner could do once the append-only triggers are gone: the record's own
+    content check passes, so only the link from the next record can give it away. Returns its seq.
+    """
+    from ecrf.audit.chain import record_hash
+
+    events = _table()
+    row = dict(session.execute(select(events).where(events.c.item_oid == "I.VS.HR", events.c.new_value == "80"))
+               .mappings().one())
+    row["new_value"] = "72"
+    row["hash"] = record_hash(row)
+    session.execute(update(events).where(events.c.seq == row["seq"]).values(new_value="72", hash=row["hash"]))
+    return row["seq"], row["hash"]
+
+
+def test_cli_verify_names_the_record_after_a_rewritten_one_with_a_self_consistent_hash(
+        session, world, db_url, monkeypatch):
+    from ecrf.audit.chain import record_hash
+
+    _trail_with_later_records(session, world)
+    before = _cli_verify(db_url, monkeypatch)
+    assert before.exit_code == 0, before.output
+    _drop_triggers(session)
+    seq, _ = _forge_correction(session)
+    last = session.scalar(select(func.max(_table().c.seq)))
+    assert seq < last, "the forged record needs a successor whose link can break"
+    forged = session.execute(select(_table()).where(_table().c.seq == seq)).one()
+    assert forged.new_value == "72"
+    assert record_hash(forged) == forged.hash  # its own content check passes: only the link can tell
+    session.commit()
+    result = _cli_verify(db_url, monkeypatch)
+    assert result.exit_code == 1, result.output
+    assert f"BROKEN at sequence number {seq + 1}: link to the previous record is broken" in result.output
+
+
+def test_rewriting_the_rest_of_the_chain_and_its_head_passes_verify_but_changes_the_printed_head(
+        session, world, db_url, monkeypatch):
+    """The known limit of an unkeyed chain: whoever can rewrite every later record and the head row
+    produces a chain that verifies. What gives it away is the head: the one printed (and exported to
+    the sponsor) before the rewrite is not the one the database shows afterwards."""
+    from ecrf.audit.chain import record_hash
+    from ecrf.audit.models import AuditHead
+
+    _trail_with_later_records(session, world)
+    before = _cli_verify(db_url, monkeypatch)
+    assert before.exit_code == 0, before.output
+    exported_head = _printed_head(before.output)
+    _drop_triggers(session)
+    seq, prev = _forge_correction(session)
+    events = _table()
+    later = session.execute(select(events).where(events.c.seq > seq).order_by(events.c.seq)).mappings().all()
+    assert later, "the forgery must have successors to re-chain"
+    for row in later:
+        row = {**row, "prev_hash": prev}
+        prev = row["hash"] = record_hash(row)
+        session.execute(update(events).where(events.c.seq == row["seq"]).values(prev_hash=row["prev_hash"],
+                                                                                hash=row["hash"]))
+    session.execute(update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1).values(hash=prev))
+    session.commit()
+    after = _cli_verify(db_url, monkeypatch)
+    # the chain alone cannot tell: every hash and link is consistent again
+    assert after.exit_code == 0 and "audit trail intact" in after.output, after.output
+    assert _printed_head(after.output) == prev
+    assert _printed_head(after.output) != exported_head  # what a head kept outside the database detects
 
 
 def test_form_and_subject_views_filter_and_paginate(app, world, as_role):

@@ -4,7 +4,7 @@ Pure (no Flask, no database): :func:`evaluate` takes the subject's screening ite
 F.DM values as canonical stored strings keyed by item OID, plus the F.IC consent records, and
 returns one :class:`Criterion` per rule with status "met", "not_met" or "missing". Unparseable
 values count as missing; nothing raises. Rules, in order, are the table "Eligibility (inclusion
-criteria, as the eCRF evaluates them)" of shared/reference/protocol-brief.md and its exclusion
+criteria, as the eCRF evaluates them)" of docs/reference/protocol-brief.md and its exclusion
 paragraph; the formulas are those of ``ecrf.clinical``. Rules for IN2-IN7 are in
 ``eligibility_rules``; the subject-level and investigator rules (IN1, IN8-IN11, EX) are here.
 """

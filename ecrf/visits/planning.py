@@ -2,7 +2,7 @@
 
 Pure functions over the schedule (``ecrf.study.schedule.SCHEDULE``), a subject's anchor dates and
 what is recorded in the database; no Flask, no session. Rules cite the protocol brief
-(``/work/shared/reference/protocol-brief.md``), section "Schedule of events" unless stated.
+(``docs/reference/protocol-brief.md``), section "Schedule of events" unless stated.
 """
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""Reference data for the clinical calculator tests: shared/reference/domain-data.json.
+"""Reference data for the clinical calculator tests: docs/reference/domain-data.json.
 
-The file is found through ``ECRF_SHARED_DIR`` (default: ``<repo>/../shared``). If it is missing
-or unreadable every test that needs it FAILS (never skips): a calculator checked against nothing
-must not look green.
+The repository carries its own copy (docs/reference/README.md says where it comes from), so a bare
+clone tests against the same values; tests/test_reference_copy.py keeps it equal to the shared
+original when one is beside the repository. If the file is missing or unreadable every test that
+needs it FAILS (never skips): a calculator checked against nothing must not look green.
 
 A test asks for reference cases by naming one of the arguments in ``CASE_SOURCES``; it is then
 run once per case in the JSON (``pytest_generate_tests`` below). Missing data fails the test in its
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -34,9 +34,8 @@ CASE_SOURCES: dict[str, tuple[str, ...]] = {
 
 
 def reference_path() -> Path:
-    """Where domain-data.json is expected."""
-    shared = os.environ.get("ECRF_SHARED_DIR") or str(REPO_ROOT.parent / "shared")
-    return Path(shared) / "reference" / "domain-data.json"
+    """Where domain-data.json is expected: the repository's own copy."""
+    return REPO_ROOT / "docs" / "reference" / "domain-data.json"
 
 
 @functools.lru_cache(maxsize=1)
@@ -46,7 +45,7 @@ def _load() -> tuple[dict | None, str]:
     try:
         return json.loads(path.read_text(encoding="utf-8")), ""
     except (OSError, ValueError) as exc:
-        return None, f"reference data {path} could not be read ({exc}); set ECRF_SHARED_DIR to the shared/ folder"
+        return None, f"reference data {path} could not be read ({exc}); restore docs/reference/ from git"
 
 
 def _dig(data: dict, keys: tuple[str, ...]):

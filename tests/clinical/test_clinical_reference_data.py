@@ -1,4 +1,4 @@
-"""The calculators' built-in tables match shared/reference/domain-data.json, and the JSON is required."""
+"""The calculators' built-in tables match docs/reference/domain-data.json, and the JSON is required."""
 from __future__ import annotations
 
 import inspect
@@ -127,13 +127,17 @@ def test_outcome_thresholds_match_reference(reference):
 
 
 def test_missing_reference_file_fails_not_skips(tmp_path):
-    """With ECRF_SHARED_DIR pointing nowhere, a reference-case test must fail, not skip."""
-    shutil.copy(Path(__file__).with_name("conftest.py"), tmp_path / "conftest.py")
-    (tmp_path / "test_probe.py").write_text("def test_probe(sledai_case):\n    pass\n\n"
-                                            "def test_whole(reference):\n    pass\n")
-    env = {**os.environ, "ECRF_SHARED_DIR": str(tmp_path / "nowhere")}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                          check=False, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    """In a tree without docs/reference/domain-data.json, a reference-case test must fail, not skip."""
+    # The conftest finds the file from its own place (<repo>/tests/clinical/), so a copy placed at
+    # the same depth in an empty tree looks for <tree>/docs/reference/ and finds nothing.
+    tree = tmp_path / "tree"
+    probe_dir = tree / "tests" / "clinical"
+    probe_dir.mkdir(parents=True)
+    shutil.copy(Path(__file__).with_name("conftest.py"), probe_dir / "conftest.py")
+    (probe_dir / "test_probe.py").write_text("def test_probe(sledai_case):\n    pass\n\n"
+                                             "def test_whole(reference):\n    pass\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(probe_dir)],
+                          check=False, cwd=tree, env=dict(os.environ), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "2 failed" in proc.stdout and "skipped" not in proc.stdout, proc.stdout
-    assert "could not be read" in proc.stdout
+    assert "could not be read" in proc.stdout and str(tree / "docs" / "reference") in proc.stdout

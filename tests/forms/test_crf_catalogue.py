@@ -1,13 +1,12 @@
 """The CRF catalogue (ecrf.study.crfs): complete for the schedule, well-formed, and faithful to the
 reference scores.
 
-SLEDAI-2K weights come from shared/reference/domain-data.json (found through ``ECRF_SHARED_DIR``,
-default ``<repo>/../shared``); if the file is missing the SLEDAI test FAILS rather than skips.
+SLEDAI-2K weights come from the repository's copy docs/reference/domain-data.json; if the file is
+missing the SLEDAI test FAILS rather than skips.
 """
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,7 @@ from ecrf.study.schedule import SCHEDULE
 from ecrf.study.types import DataType
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DOMAIN_DATA = Path(os.environ.get("ECRF_SHARED_DIR", REPO_ROOT.parent / "shared")) / "reference" / "domain-data.json"
+DOMAIN_DATA = REPO_ROOT / "docs" / "reference" / "domain-data.json"
 
 FORMS_BY_OID = {f.oid: f for f in FORMS}
 ALL_ITEMS = [(form, group, item) for form in FORMS for group in form.groups for item in group.items]
@@ -31,7 +30,7 @@ IDENTIFYING = re.compile(r"\bnames?\b|\binitials\b|surname|forename", re.IGNOREC
 
 def _domain_data() -> dict:
     if not DOMAIN_DATA.is_file():
-        pytest.fail(f"reference data not found at {DOMAIN_DATA} (set ECRF_SHARED_DIR)")
+        pytest.fail(f"reference data not found at {DOMAIN_DATA} (restore docs/reference/ from git)")
     return json.loads(DOMAIN_DATA.read_text(encoding="utf-8"))
 
 
