@@ -9,8 +9,12 @@ from ecrf.audit.context import Actor, set_actor
 from ecrf.auth.models import ROLES, Site, User
 from ecrf.auth.services import create_site, create_user
 from ecrf.capture import services as capture
+from ecrf.consent.models import IcfVersion
+from ecrf.enrolment import services
+from ecrf.enrolment.services import screen_fail
 from ecrf.infra.extensions import db
 from ecrf.study.validation import Context
+from ecrf.subjects.models import Subject
 from ecrf.subjects.services import create_subject
 
 SITE = ("01", "Demo University Hospital", "Asia/Shanghai")
@@ -21,7 +25,6 @@ NAMES = {
 
 
 def _save(subject, event_oid: str, form_oid: str, values: dict, form_repeat: int = 1) -> None:
-
     target = capture.resolve(subject, event_oid, form_oid, 1, form_repeat)
     existing = capture.find_form(db.session, target)
     capture.save_form(db.session, target, values, version=existing.version if existing else 0, user_id=None,
@@ -65,13 +68,11 @@ def seed(password: str) -> list[str]:
 
 
 def _has_subjects(site) -> bool:
-    from ecrf.subjects.models import Subject
 
     return db.session.scalar(select(Subject.id).where(Subject.site_id == site.id)) is not None
 
 
 def _register_icf() -> None:
-    from ecrf.consent.models import IcfVersion
 
     for population in ("ADULT", "GUARDIAN", "ASSENT"):
         db.session.add(IcfVersion(version="2.0", population=population, approved_on=date(2025, 12, 1)))
@@ -88,7 +89,6 @@ def _preg(subject, event_oid: str, days_ago: int, spec: str = "URINE") -> None:
 
 
 def _enrol(subject, password: str) -> None:
-    from ecrf.enrolment import services
 
     investigator = db.session.scalar(select(User).where(User.username == "investigator"))
     result = services.eligibility(db.session, subject)
@@ -127,7 +127,6 @@ def _treat(subject, collected: int, ld1: int, infusion: int | None, dose_per_kg:
 
 def _subjects(site, password: str) -> None:
     _register_icf()
-    from ecrf.enrolment.services import screen_fail
 
     # 01-S001: a woman of childbearing potential in screening
     woman = create_subject(db.session, site)

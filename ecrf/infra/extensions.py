@@ -5,7 +5,9 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
+from sqlalchemy import inspect
 
+from ecrf.errors import AuditBypassError
 from ecrf.infra.db import Base
 
 
@@ -13,10 +15,6 @@ class AuditedSession(FlaskSession):
     """The app's session: the legacy bulk methods skip flush events, so they are refused on audited models."""
 
     def _refuse(self, mapper) -> None:
-        from sqlalchemy import inspect
-
-        from ecrf.errors import AuditBypassError
-
         cls = inspect(mapper).class_  # a class or its mapper
         if getattr(cls, "__audited__", False):
             raise AuditBypassError(f"bulk writes to {cls.__tablename__} would bypass the audit trail")

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ecrf.study.crfs import FORMS
+from ecrf.study.schedule import SCHEDULE
 from ecrf.study.types import CodeList, DataType, Form, Item, StudyEvent
 
 STUDY_OID = "S.CART19SLE"
@@ -96,9 +98,6 @@ def load() -> Study:
     """The study of this build, checked once (fails fast at start-up)."""
     global _STUDY
     if _STUDY is None:
-        from ecrf.study.crfs import FORMS
-        from ecrf.study.schedule import SCHEDULE
-
         study = Study(SCHEDULE, FORMS)
         study.check()
         _STUDY = study
