@@ -5,18 +5,32 @@ import getpass
 import os
 import secrets
 import sys
+import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
+from gunicorn.app.base import BaseApplication
+from sqlalchemy import select
 
 from ecrf.app import create_app
+from ecrf.audit.chain import verify
+from ecrf.audit.context import Actor, set_actor
+from ecrf.auth.models import User
+from ecrf.auth.services import create_site as make_site
+from ecrf.auth.services import create_user as make_user
+from ecrf.auth.tokens import issue
+from ecrf.demo import seed
+from ecrf.errors import ServiceError
+from ecrf.infra.extensions import db
+from ecrf.infra.migrate import upgrade
+from ecrf.infra.work import unit_of_work
+from ecrf.study.definition import load
 
 
 @contextmanager
 def _context(url: str | None = None):
     """An app context whose database connections are closed when the command ends."""
-    from ecrf.infra.extensions import db
-
     app = create_app({"SQLALCHEMY_DATABASE_URI": url} if url else None)
     with app.app_context():
         try:
@@ -27,10 +41,15 @@ def _context(url: str | None = None):
 
 
 def _cli_actor():
-    from ecrf.audit.context import Actor, set_actor
-    from ecrf.infra.extensions import db
-
     set_actor(db.session, Actor(None, f"cli:{getpass.getuser()}", "system"))
+
+
+def _work(action):
+    """Run a service call as one unit of work; a refusal ends the command with its message (exit 2)."""
+    try:
+        return unit_of_work(db.session, action)
+    except ServiceError as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:
@@ -46,9 +65,6 @@ def main() -> None:
 @main.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations to head)."""
-    from ecrf.infra.extensions import db
-    from ecrf.infra.migrate import upgrade
-
     with _context():
         upgrade(db.engine)
         click.echo(f"database at revision head: {db.engine.url.render_as_string(hide_password=True)}")
@@ -60,17 +76,9 @@ def init_db() -> None:
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of the site")
 def create_site(code: str, name: str, timezone: str) -> None:
     """Create a site."""
-    from ecrf.auth.services import create_site as make
-    from ecrf.errors import AccountError
-    from ecrf.infra.extensions import db
-
     with _context():
         _cli_actor()
-        try:
-            site = make(db.session, code, name, timezone)
-        except AccountError as exc:
-            _fail(str(exc))
-        db.session.commit()
+        site = _work(lambda: make_site(db.session, code, name, timezone))
         click.echo(f"site {site.code} created")
 
 
@@ -88,25 +96,16 @@ def _read_password() -> str:
 @click.option("--full-name", default=None, help="printed with the user's signatures")
 def create_user(username: str, role: str, sites: tuple[str, ...], full_name: str | None) -> None:
     """Create a user; the password is read from a prompt, or from stdin when it is not a terminal."""
-    from ecrf.auth.services import create_user as make
-    from ecrf.errors import AccountError
-    from ecrf.infra.extensions import db
-
     with _context():
         _cli_actor()
-        try:
-            user = make(db.session, username, full_name or username, role, list(sites), _read_password())
-        except AccountError as exc:
-            _fail(str(exc))
-        db.session.commit()
+        password = _read_password()
+        user = _work(lambda: make_user(db.session, username, full_name or username, role, list(sites), password))
         click.echo(f"user {user.username} ({user.role}) created")
 
 
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Add a demo site, one user per role and synthetic subjects at different stages."""
-    from ecrf.demo import seed
-
     with _context():
         password = os.environ.get("ECRF_DEMO_PASSWORD") or secrets.token_urlsafe(12)
         _print_logins(seed(password), password)
@@ -122,12 +121,6 @@ def _print_logins(usernames: list[str], password: str) -> None:
 @click.option("--port", default=5000, show_default=True)
 def demo(port: int) -> None:
     """A fresh SQLite demo database, migrated and seeded, served on 127.0.0.1."""
-    from pathlib import Path
-
-    from ecrf.demo import seed
-    from ecrf.infra.extensions import db
-    from ecrf.infra.migrate import upgrade
-
     probe = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     path = Path(probe.instance_path) / "demo.sqlite"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,8 +142,6 @@ def demo(port: int) -> None:
 @click.option("--workers", default=2, show_default=True)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve with gunicorn (production-style, several worker processes)."""
-    from gunicorn.app.base import BaseApplication
-
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
@@ -171,11 +162,6 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain; exit 0 with the count and head hash if intact, 1 naming the first bad record."""
-    import time
-
-    from ecrf.audit.chain import verify
-    from ecrf.infra.extensions import db
-
     with _context():
         started = time.perf_counter()
         with db.engine.connect() as connection:
@@ -192,8 +178,6 @@ def audit_verify() -> None:
 @main.command("check-definition")
 def check_definition() -> None:
     """Load and check the study definition; print what it declares."""
-    from ecrf.study.definition import load
-
     study = load()
     click.echo(f"{len(study.events)} study events, {len(study.forms)} forms, {len(study.items)} items, "
                f"{len(study.codelists)} code lists: OK")
@@ -206,23 +190,12 @@ def check_definition() -> None:
 @click.option("--label", default="", help="what the token is for")
 def create_token(username: str, expires_days: int | None, label: str) -> None:
     """Create an API token for a user and print it once (only its SHA-256 is stored)."""
-    from sqlalchemy import select
-
-    from ecrf.auth.models import User
-    from ecrf.auth.tokens import issue
-    from ecrf.errors import TokenError
-    from ecrf.infra.extensions import db
-
     with _context():
         _cli_actor()
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             _fail(f"no user {username}")
-        try:
-            row, raw = issue(db.session, user, label=label, expires_days=expires_days)
-        except TokenError as exc:
-            _fail(str(exc))
-        db.session.commit()
+        row, raw = _work(lambda: issue(db.session, user, label=label, expires_days=expires_days))
         expiry = row.expires_at.strftime("%Y-%m-%d %H:%M UTC") if row.expires_at else "never"
         click.echo(f"API token for {user.username} ({user.role}), prefix {row.prefix}, expires {expiry}. "
                    "It is shown only now:", err=True)
