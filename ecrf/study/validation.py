@@ -20,7 +20,7 @@ FALSE_WORDS = {"false", "0", "n", "no"}
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-class Invalid(ValueError):
+class InvalidValue(ValueError):
     """A value refused, with the message shown beside the field."""
 
 
@@ -55,16 +55,16 @@ def _number(item: Item, text: str) -> str:
         number = Decimal(text.replace(",", ".")) if item.data_type is DataType.FLOAT else Decimal(int(text))
     except (InvalidOperation, ValueError):
         kind = "a whole number" if item.data_type is DataType.INTEGER else "a number"
-        raise Invalid(f"Enter {kind}.") from None
+        raise InvalidValue(f"Enter {kind}.") from None
     if not number.is_finite():
-        raise Invalid("Enter a finite number.")
+        raise InvalidValue("Enter a finite number.")
     if item.data_type is DataType.FLOAT and item.decimals is not None:
         if -number.as_tuple().exponent > item.decimals:
-            raise Invalid(f"Enter at most {item.decimals} decimal place(s).")
+            raise InvalidValue(f"Enter at most {item.decimals} decimal place(s).")
     if (item.min is not None and number < Decimal(str(item.min))) or (
         item.max is not None and number > Decimal(str(item.max))
     ):
-        raise Invalid(f"{text} is outside the allowed range {_range_text(item)}.")
+        raise InvalidValue(f"{text} is outside the allowed range {_range_text(item)}.")
     return format(number.normalize(), "f") if item.data_type is DataType.FLOAT else str(int(number))
 
 
@@ -72,9 +72,9 @@ def _date(item: Item, text: str, ctx: Context) -> str:
     try:
         value = date.fromisoformat(text)
     except ValueError:
-        raise Invalid("Enter a real date as YYYY-MM-DD.") from None
+        raise InvalidValue("Enter a real date as YYYY-MM-DD.") from None
     if not item.allow_future and value > ctx.today:
-        raise Invalid(f"The date {value.isoformat()} is in the future.")
+        raise InvalidValue(f"The date {value.isoformat()} is in the future.")
     return codec.encode_date(value)
 
 
@@ -82,16 +82,16 @@ def _datetime(item: Item, text: str, ctx: Context) -> str:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid("Enter a real date and time as YYYY-MM-DD HH:MM.") from None
+        raise InvalidValue("Enter a real date and time as YYYY-MM-DD HH:MM.") from None
     if value.tzinfo is None:  # typed on a form: the site's local clock
         value = value.replace(tzinfo=ctx.tz)
     if not item.allow_future and value > ctx.now + CLOCK_SKEW:
-        raise Invalid("The date and time is in the future.")
+        raise InvalidValue("The date and time is in the future.")
     return codec.encode_datetime(value)
 
 
 def clean(item: Item, raw, ctx: Context) -> str | None:
-    """The canonical stored string for ``raw``, None when empty; raises Invalid with a field message."""
+    """The canonical stored string for ``raw``, None when empty; raises InvalidValue with a field message."""
     if raw is None:
         return None
     if isinstance(raw, bool):
@@ -100,7 +100,7 @@ def clean(item: Item, raw, ctx: Context) -> str | None:
     if text == "":
         return None
     if len(text) > item.max_length:
-        raise Invalid(f"Too long: {len(text)} characters, at most {item.max_length} allowed.")
+        raise InvalidValue(f"Too long: {len(text)} characters, at most {item.max_length} allowed.")
     kind = item.data_type
     if kind in (DataType.INTEGER, DataType.FLOAT):
         return _number(item, text)
@@ -114,13 +114,13 @@ def clean(item: Item, raw, ctx: Context) -> str | None:
             return "true"
         if word in FALSE_WORDS:
             return "false"
-        raise Invalid("Choose yes or no.")
+        raise InvalidValue("Choose yes or no.")
     if kind is DataType.CODELIST:
         if text not in item.codelist.values:
-            raise Invalid(f"Choose one of: {', '.join(i.label for i in item.codelist.items)}.")
+            raise InvalidValue(f"Choose one of: {', '.join(i.label for i in item.codelist.items)}.")
         return text
     if "\x00" in text:
-        raise Invalid("The text contains a control character.")
+        raise InvalidValue("The text contains a control character.")
     return text
 
 
@@ -132,6 +132,6 @@ def clean_all(items, raw: dict, ctx: Context) -> tuple[dict[str, str | None], di
             continue  # derived on the server; whatever the client sent is ignored
         try:
             values[item.oid] = clean(item, raw.get(item.oid), ctx)
-        except Invalid as exc:
+        except InvalidValue as exc:
             errors[item.oid] = str(exc)
     return values, errors

@@ -8,7 +8,7 @@ import pytest
 
 from ecrf.study.codec import display
 from ecrf.study.types import DataType, Item, codelist
-from ecrf.study.validation import Context, Invalid, clean
+from ecrf.study.validation import Context, InvalidValue, clean
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 CTX = Context(tz=ZoneInfo("Asia/Shanghai"), now=NOW)
@@ -28,13 +28,13 @@ def test_integer_inside_range_and_at_its_bounds(raw, stored):
 
 @pytest.mark.parametrize("raw", ["49", "101", "140"])
 def test_integer_outside_range_names_the_range(raw):
-    with pytest.raises(Invalid, match=r"outside the allowed range 50–100 %"):
+    with pytest.raises(InvalidValue, match=r"outside the allowed range 50–100 %"):
         clean(SPO2, raw, CTX)
 
 
 @pytest.mark.parametrize("raw", ["abc", "97.5", "1e3", "NaN"])
 def test_integer_refuses_non_integers(raw):
-    with pytest.raises(Invalid):
+    with pytest.raises(InvalidValue):
         clean(SPO2, raw, CTX)
 
 
@@ -44,22 +44,22 @@ def test_float_is_normalised(raw, stored):
 
 
 def test_float_refuses_too_many_decimals_and_infinity():
-    with pytest.raises(Invalid, match="decimal"):
+    with pytest.raises(InvalidValue, match="decimal"):
         clean(TEMP, "37.55", CTX)
-    with pytest.raises(Invalid):
+    with pytest.raises(InvalidValue):
         clean(TEMP, "inf", CTX)
 
 
 @pytest.mark.parametrize("raw", ["2026-02-31", "31/01/2026", "2026-13-01", "yesterday"])
 def test_impossible_dates_are_refused(raw):
-    with pytest.raises(Invalid, match="real date"):
+    with pytest.raises(InvalidValue, match="real date"):
         clean(DATE, raw, CTX)
 
 
 def test_future_date_is_refused_but_today_in_the_site_zone_is_accepted():
     # 12:00 UTC is 20:00 in Shanghai: still 25 November there
     assert clean(DATE, "2026-11-25", CTX) == "2026-11-25"
-    with pytest.raises(Invalid, match="in the future"):
+    with pytest.raises(InvalidValue, match="in the future"):
         clean(DATE, "2026-11-26", CTX)
     assert clean(Item("I.T.PLAN", "Planned", DataType.DATE, allow_future=True), "2027-01-01", CTX) == "2027-01-01"
 
@@ -68,25 +68,25 @@ def test_local_datetime_is_stored_in_utc_and_shown_in_the_site_zone():
     stored = clean(WHEN, "2026-11-25T08:30", CTX)
     assert stored == "2026-11-25T00:30:00Z"
     assert display(WHEN, stored, ZoneInfo("Asia/Shanghai")) == "2026-11-25 08:30 CST (UTC+08:00)"
-    with pytest.raises(Invalid, match="future"):
+    with pytest.raises(InvalidValue, match="future"):
         clean(WHEN, "2026-11-25T21:00", CTX)  # 13:00 UTC, an hour ahead
 
 
 def test_ten_megabyte_string_gets_a_message_not_a_crash():
-    with pytest.raises(Invalid, match=r"Too long: 10485760 characters, at most 200"):
+    with pytest.raises(InvalidValue, match=r"Too long: 10485760 characters, at most 200"):
         clean(TEXT, "x" * 10 * 1024 * 1024, CTX)
 
 
 def test_code_lists_and_booleans():
     assert clean(SEX, "F", CTX) == "F"
-    with pytest.raises(Invalid, match="Female, Male"):
+    with pytest.raises(InvalidValue, match="Female, Male"):
         clean(SEX, "X", CTX)
     assert clean(YES, "Yes", CTX) == "true" and clean(YES, False, CTX) == "false"
-    with pytest.raises(Invalid):
+    with pytest.raises(InvalidValue):
         clean(YES, "maybe", CTX)
     assert display(SEX, "F", CTX.tz) == "Female" and display(SPO2, "97", CTX.tz) == "97 %"
 
 
 def test_nul_byte_in_text_is_refused():
-    with pytest.raises(Invalid):
+    with pytest.raises(InvalidValue):
         clean(TEXT, "a\x00b", CTX)
