@@ -48,19 +48,19 @@ def _text(max_length: int | None, required: bool) -> Callable[[Any, ValidationIn
     return check
 
 
-def Text(max_length: int | None = None, description: str | None = None):  # noqa: N802  (a type factory)
+def Text(max_length: int | None = None, description: str | None = None):
     """A required string without NUL characters, of at most ``max_length`` characters."""
     return Annotated[str, BeforeValidator(_text(max_length, True)),
                      Field(max_length=max_length, description=description)]
 
 
-def OptionalText(max_length: int | None = None, description: str | None = None):  # noqa: N802
+def OptionalText(max_length: int | None = None, description: str | None = None):
     """A string as :func:`Text`, or null."""
     return Annotated[str | None, BeforeValidator(_text(max_length, False)),
                      Field(max_length=max_length, description=description)]
 
 
-def Choice(choices: tuple[str, ...]):  # noqa: N802
+def Choice(choices: tuple[str, ...]):
     """A string that must be one of ``choices`` (an ``enum`` in the schema)."""
     def check(value: Any, info: ValidationInfo) -> str:
         value = _text(None, True)(value, info)
