@@ -3,6 +3,10 @@
 The web layer skips its login and permission checks for this blueprint; these hooks replace them.
 Failed authentications are audit events, and the throttle counts them in the database, so the limit
 holds across worker processes without a table of its own.
+
+A request commits once. Authenticating a token may touch its ``last_used_at`` (at most every few minutes);
+that write joins the request's unit of work. A request that commits nothing else (a read, a refusal) commits
+the touch alone after its view, and only when there was one.
 """
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ import re
 from datetime import timedelta
 
 from flask import Blueprint, current_app, g, request, session
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
 from ecrf.api.errors import ApiError
 from ecrf.api.inputs import check_length
@@ -19,6 +24,7 @@ from ecrf.audit.context import Actor, set_actor
 from ecrf.audit.models import AuditEvent
 from ecrf.audit.trail import record
 from ecrf.auth import tokens
+from ecrf.auth.models import ApiToken
 from ecrf.auth.permissions import allowed
 from ecrf.infra.extensions import db
 from ecrf.study.clock import utcnow
@@ -38,6 +44,7 @@ MESSAGE_401 = {
 def register(bp: Blueprint) -> None:
     """Install the hooks on the API blueprint."""
     bp.before_request(_guard)
+    bp.after_request(_keep_touch)
     bp.after_app_request(_stateless)  # also for /api/ URLs that match no route
 
 
@@ -98,8 +105,41 @@ def _authenticate(address: str):
     result = tokens.check(db.session, raw)
     if result.token is None:
         _fail(address, result.problem, raw)
-    db.session.commit()  # keeps last_used_at when check() touched it
     return result.token.user
+
+
+#: session.info key: ("pending" | "lost", token id) of a last_used_at touch not yet committed
+TOUCH = "ecrf.api.token_touch"
+
+
+@event.listens_for(ApiToken, "after_update")
+def _touched(mapper, connection, token: ApiToken) -> None:
+    session = object_session(token)
+    if session is not None:
+        session.info[TOUCH] = ("pending", token.id)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop(TOUCH, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    if TOUCH in session.info:  # a refusal rolled the touch back with the rest of the request
+        session.info[TOUCH] = ("lost", session.info[TOUCH][1])
+
+
+def _keep_touch(response):
+    """Commit the token's touch when nothing else committed it: once, and only if there was one."""
+    state = db.session.info.pop(TOUCH, None)
+    if state is not None:
+        kind, token_id = state
+        if kind == "lost":
+            token = db.session.get(ApiToken, token_id)
+            token.last_used_at = utcnow()
+        db.session.commit()
+    return response
 
 
 def _fail(address: str, problem: str, raw: str | None) -> None:

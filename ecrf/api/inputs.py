@@ -1,31 +1,20 @@
-"""Reading API input: size-limited JSON bodies, integer query arguments, and the body of a form write."""
+"""Reading API input: size-limited JSON bodies parsed by their model, and integer query arguments."""
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import current_app, request
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
 
-from ecrf.api.errors import ApiError
-from ecrf.study.reasons import REASONS
-from ecrf.study.types import Form
+from ecrf.api.errors import MESSAGE_422, ApiError
 
+M = TypeVar("M", bound=BaseModel)
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-WRITE_KEYS = frozenset({"version", "items", "reason"})
-MESSAGES_422 = "Nothing was saved: correct the values listed in errors."
-
-
-@dataclass(frozen=True)
-class Write:
-    """A form write as the capture service takes it."""
-
-    version: int
-    items: dict
-    reason_code: str | None
-    reason_note: str | None
 
 
 def check_length() -> None:
@@ -49,6 +38,40 @@ def json_body():
 
 def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
+
+
+def body(model: type[M]) -> M:
+    """The request body parsed by ``model``: 400 when it is no JSON object, 422 with a message per field."""
+    data = json_body()
+    if not isinstance(data, dict):
+        shape = "{" + ", ".join(f'"{f}"' for f in model.model_fields) + "}"
+        raise ApiError(400, f"The body must be a JSON object {shape}.")
+    try:
+        return model.model_validate(data)
+    except PydanticError as exc:
+        raise refusal(exc) from None
+
+
+def refusal(exc: PydanticError) -> ApiError:
+    """The 422 answer to a body its model refused: ``errors`` maps each field (or item OID) to a message."""
+    errors: dict[str, str] = {}
+    unknown: list[str] = []
+    for e in exc.errors(include_url=False):
+        key = next((str(p) for p in reversed(e["loc"]) if isinstance(p, str)), "body")
+        if e["type"] == "extra_forbidden":
+            unknown.append(key)
+            errors[key] = "This field is not part of the body."
+        elif e["type"] == "missing":
+            errors.setdefault(key, f"{key} is required.")
+        else:  # our field types' messages are final; pydantic's own (a nested type) get the field's name
+            errors.setdefault(key, e["msg"] if e["type"] == "ecrf" else f"{key}: {e['msg']}.")
+    messages = [m for k, m in errors.items() if k not in unknown]
+    if unknown:
+        messages.append(f"Unknown fields in the body: {', '.join(sorted(unknown))}.")
+    message = messages[0] if len(messages) == 1 else MESSAGE_422
+    if len(messages) == 1 and not unknown and next(iter(errors)) not in message:
+        message = f"{next(iter(errors))}: {message}"  # an item's message does not name its item
+    return ApiError(422, message, errors=errors, **({"unknown_fields": sorted(unknown)} if unknown else {}))
 
 
 def _integer(name: str) -> int | None:
@@ -78,44 +101,3 @@ def repeat_arg(name: str) -> int:
     if not 1 <= value <= INT32_MAX:
         raise ApiError(404, "No such repeat of this event or form.")
     return value
-
-
-def form_write(body, form: Form) -> Write:
-    """Check the shape of ``{"version", "items", "reason"}``; 400 for a malformed body, 422 for non-scalar values."""
-    if not isinstance(body, dict):
-        raise ApiError(400, 'The body must be a JSON object {"version", "items", "reason"}.')
-    if unknown := sorted(set(body) - WRITE_KEYS):
-        raise ApiError(400, f"Unknown fields in the body: {', '.join(unknown)}.", unknown_fields=unknown)
-    version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ApiError(400, "version must be an integer: the version you read (0 for a form never saved).")
-    items = body.get("items")
-    if not isinstance(items, dict):
-        raise ApiError(400, "items must be a JSON object mapping item OIDs to values.")
-    known = {item.oid for item in form.items}
-    if unknown := sorted(oid for oid in items if oid not in known):
-        raise ApiError(400, f"Unknown item OIDs for form {form.oid}: {', '.join(unknown)}.", unknown_items=unknown)
-    errors = {oid: "Give one value: a string, number, boolean or null."
-              for oid, value in items.items() if isinstance(value, (dict, list))}
-    code, note = _reason(body.get("reason"))
-    if note is not None and "\x00" in note:
-        errors["reason"] = "The explanation contains a control character."
-    if errors:
-        raise ApiError(422, MESSAGES_422, errors=errors)
-    return Write(version, items, code, note)
-
-
-def _reason(reason) -> tuple[str | None, str | None]:
-    """(code, note) from an absent reason, a string (a code, or a note for OTHER) or ``{"code", "note"}``."""
-    if reason is None:
-        return None, None
-    if isinstance(reason, str):
-        text = reason.strip()
-        if not text:
-            return None, None
-        return (text, None) if text in REASONS.values else ("OTHER", text)
-    if isinstance(reason, dict) and set(reason) <= {"code", "note"}:
-        code, note = reason.get("code"), reason.get("note")
-        if (code is None or isinstance(code, str)) and (note is None or isinstance(note, str)):
-            return (code or None), note
-    raise ApiError(400, 'reason must be a string or an object {"code", "note"} with string values.')

@@ -1,11 +1,12 @@
-"""GET /openapi.json: the OpenAPI 3.1 document, built from the route table."""
+"""GET /openapi.json: the OpenAPI 3.1 document, generated from the route table and its pydantic models."""
 from __future__ import annotations
 
-from flask import jsonify
+from functools import cache
 
 import ecrf
 from ecrf.api import schemas
-from ecrf.api.routing import ROUTES, route
+from ecrf.api.replies import OpenAPI
+from ecrf.api.routing import ROUTES, reply, route
 from ecrf.study.definition import PROTOCOL_NAME
 
 
@@ -22,12 +23,17 @@ def document() -> dict:
                            "JSON in and out; errors are {\"error\", \"status\"}.",
         },
         "paths": paths,
-        "components": {"schemas": schemas.SCHEMAS, "parameters": schemas.PARAMETERS,
+        "components": {"schemas": schemas.schemas(ROUTES), "parameters": schemas.PARAMETERS,
                        "responses": schemas.responses(), "securitySchemes": schemas.SECURITY_SCHEMES},
         "security": [{"bearer": []}],
     }
 
 
-@route("/openapi.json", "GET", summary="This OpenAPI document", ok="OpenAPI", public=True)
+@cache
+def _published() -> OpenAPI:
+    return OpenAPI(document())  # the route table is complete once the package is imported
+
+
+@route("/openapi.json", "GET", summary="This OpenAPI document", ok=OpenAPI, public=True)
 def openapi():
-    return jsonify(document())
+    return reply(_published())

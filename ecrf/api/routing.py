@@ -5,7 +5,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint
+from flask import Blueprint, jsonify
+from pydantic import BaseModel
 
 from ecrf.infra.extensions import csrf
 
@@ -20,12 +21,14 @@ AUTH_ERRORS = (401, 403, 413, 429)
 
 @dataclass(frozen=True)
 class Route:
-    """One operation: its OpenAPI path and method, Flask endpoint and OpenAPI operation object."""
+    """One operation: its OpenAPI path and method, Flask endpoint, OpenAPI operation object and body models."""
 
     path: str
     method: str
     endpoint: str
     operation: dict
+    ok: type[BaseModel]
+    body: type[BaseModel] | None
 
 
 ROUTES: list[Route] = []
@@ -36,20 +39,32 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
-def _response(schema: str, description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+def schema_ref(model: type[BaseModel]) -> dict:
+    """The reference to ``model``'s schema among the document's components (named as the class)."""
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def route(rule: str, method: str, *, summary: str, ok: str, ok_description: str = "OK", query: tuple = (),
-          body: str | None = None, errors: tuple[int, ...] = (), public: bool = False,
-          description: str = "", status: int = 200) -> Callable:
+def _response(model: type[BaseModel], description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema_ref(model)}}}
+
+
+def reply(model: BaseModel, status: int = 200):
+    """A JSON answer built from its response model."""
+    response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    return response
+
+
+def route(rule: str, method: str, *, summary: str, ok: type[BaseModel], ok_description: str = "OK",
+          query: tuple = (), body: type[BaseModel] | None = None, errors: tuple[int, ...] = (),
+          public: bool = False, description: str = "", status: int = 200) -> Callable:
     """Register the decorated view at ``rule`` for ``method`` and describe it in the route table."""
     def register(view: Callable) -> Callable:
         path = openapi_path(PREFIX + rule)
         parameters = [{"$ref": f"#/components/parameters/{name}"} for name in re.findall(r"{([^}]+)}", path)]
         parameters += [{"$ref": f"#/components/parameters/{name}"} for name in query]
-        statuses = sorted(set(errors) | ({413} if public else set(AUTH_ERRORS)))
+        # a body is parsed by its model: 400 when it is no JSON object, 422 when a field is refused
+        statuses = sorted(set(errors) | ({400, 422} if body else set()) | ({413} if public else set(AUTH_ERRORS)))
         operation = {
             "operationId": view.__name__, "summary": summary,
             "responses": {str(status): _response(ok, "Created" if status == 201 else ok_description),
@@ -61,11 +76,11 @@ def route(rule: str, method: str, *, summary: str, ok: str, ok_description: str 
             operation["parameters"] = parameters
         if body:
             operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}}}
+                "application/json": {"schema": schema_ref(body)}}}
         if public:
             operation["security"] = []
         bp.add_url_rule(rule, view.__name__, view, methods=[method], provide_automatic_options=False,
                         merge_slashes=False)  # no redirects: a client gets JSON or an error
-        ROUTES.append(Route(path, method.lower(), f"{bp.name}.{view.__name__}", operation))
+        ROUTES.append(Route(path, method.lower(), f"{bp.name}.{view.__name__}", operation, ok, body))
         return view
     return register

@@ -1,14 +1,18 @@
-"""GET /subjects and /subjects/{subject}: the token's subjects (its user's sites only) with their events."""
+"""/subjects: the token's subjects (its user's sites only) with their events, and a new subject in screening."""
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy import select
 
+from ecrf.api import bodies, inputs
+from ecrf.api import replies as out
 from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
-from ecrf.api.routing import route
+from ecrf.api.routing import reply, route
+from ecrf.auth.models import Site
 from ecrf.errors import ServiceError
 from ecrf.infra.extensions import db
+from ecrf.infra.work import unit_of_work
+from ecrf.subjects import services
 from ecrf.subjects.access import find_subject as find_visible_subject
 from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
@@ -25,37 +29,45 @@ def find_subject(key: str) -> Subject:
         raise ApiError(exc.status) from None
 
 
-def _events(subjects: list[Subject]) -> dict[int, list[dict]]:
+def _events(subjects: list[Subject]) -> dict[int, list[out.SubjectEvent]]:
     """Each subject's visits in schedule order: planned date and window (derived from consent, lymphodepletion
     and infusion dates), actual date and state; two queries whatever the number of subjects."""
-    out: dict[int, list[dict]] = {}
-    for subject_id, visits in plans(db.session, subjects).items():
-        out[subject_id] = [{
-            "event_oid": p.oid, "repeat": p.repeat, "state": p.state,
-            "planned_date": p.target and p.target.isoformat(),
-            "window_start": p.window_start and p.window_start.isoformat(),
-            "window_end": p.window_end and p.window_end.isoformat(),
-            "actual_date": p.actual and p.actual.isoformat(), "not_done_reason": p.reason,
-        } for p in visits if p.state != "not_planned"]
-    return out
+    return {subject_id: [out.SubjectEvent(
+        event_oid=p.oid, repeat=p.repeat, state=p.state, planned_date=p.target, window_start=p.window_start,
+        window_end=p.window_end, actual_date=p.actual, not_done_reason=p.reason,
+    ) for p in visits if p.state != "not_planned"] for subject_id, visits in plans(db.session, subjects).items()}
 
 
-def subject_json(subject: Subject, events: list[dict]) -> dict:
+def subject_model(subject: Subject, events: list[out.SubjectEvent]) -> out.Subject:
     """A subject as the API shows it."""
-    return {"key": subject.key, "subject_no": subject.subject_no, "site": subject.site.code,
-            "status": subject.status, "events": events}
+    return out.Subject(key=subject.key, subject_no=subject.subject_no, site=subject.site.code,
+                       status=subject.status, events=events)
 
 
-@route("/subjects", "GET", summary="The subjects of your sites, with their events", ok="SubjectList")
+@route("/subjects", "GET", summary="The subjects of your sites, with their events", ok=out.SubjectList)
 def subjects():
     site_ids = visible_site_ids(current_user())
     rows = db.session.scalars(select(Subject).where(Subject.site_id.in_(site_ids)).order_by(Subject.key)).all()
     events = _events(list(rows))
-    return jsonify(subjects=[subject_json(s, events.get(s.id, [])) for s in rows])
+    return reply(out.SubjectList(subjects=[subject_model(s, events.get(s.id, [])) for s in rows]))
 
 
-@route("/subjects/<subject>", "GET", summary="One subject, with its events", ok="Subject", errors=(404,))
+@route("/subjects", "POST", summary="Create a subject in screening at one of your sites", ok=out.Subject,
+       body=bodies.SubjectCreate, errors=(404,), status=201,
+       description="Investigators and coordinators of the site. The subject is known by its screening number "
+                   "(site code, S, sequence). 403 for another site's code; 404 for a code no site has.")
+def create_subject():
+    code = inputs.body(bodies.SubjectCreate).site
+    site = db.session.scalar(select(Site).where(Site.code == code))
+    if site is None:
+        raise ApiError(404, f"There is no site {code}.")
+    if site.id not in visible_site_ids(current_user()):
+        raise ApiError(403, f"Site {code} is not one of your sites.")
+    created = unit_of_work(db.session, lambda: services.create_subject(db.session, site))
+    return reply(subject_model(created, _events([created]).get(created.id, [])), 201)
+
+
+@route("/subjects/<subject>", "GET", summary="One subject, with its events", ok=out.Subject, errors=(404,))
 def subject(subject: str):
     found = find_subject(subject)
-    events = _events([found])
-    return jsonify(subject_json(found, events.get(found.id, [])))
+    return reply(subject_model(found, _events([found]).get(found.id, [])))

@@ -62,6 +62,7 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.study": STUDY,
     "api.subjects": STUDY,
     "api.subject": STUDY,
+    "api.create_subject": SITE_STAFF,  # subjects.new
     "api.form": STUDY,
     "api.save_form": SITE_STAFF,
     "api.subject_audit": STUDY,

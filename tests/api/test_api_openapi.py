@@ -27,7 +27,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, api):
     doc = _document(api)
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     assert documented == _flask_operations(app)
-    assert len(documented) == 17  # 7 data routes and 10 of the trial's path
+    assert len(documented) == 18  # 8 data routes and 10 of the trial's path
 
 
 def test_operations_name_their_endpoints_and_parameters(app, api):

@@ -297,12 +297,12 @@ def test_mark_a_visit_not_done(app, api, tokens, keys):
     ("SE.NOPE", "not an object", 404, "No visit SE.NOPE."),  # the visit is looked up before the body is read
     ("SE.D1", {"reason": "x", "repeat": 2}, 404, "Visit SE.D1 does not repeat."),
     ("SE.D1", {"reason": "   "}, 409, "Give the reason the visit was not done."),
-    ("SE.D1", {"reason": "x", "repeat": 0}, 400, "repeat must be an integer from 1 to 2147483647."),
-    ("SE.D1", {"reason": "x", "repeat": "1"}, 400, "repeat must be an integer from 1 to 2147483647."),
-    ("SE.D1", {"reason": "x", "repeat": True}, 400, "repeat must be an integer from 1 to 2147483647."),
-    ("SE.D1", {"reason": "x", "repeat": 2**31}, 400, "repeat must be an integer from 1 to 2147483647."),
-    ("SE.D1", {"reason": "x" * 501}, 400, "reason must have at most 500 characters."),
-    ("SE.D1", {"repeat": 1}, 400, "reason is required."),
+    ("SE.D1", {"reason": "x", "repeat": 0}, 422, "repeat must be an integer from 1 to 2147483647."),
+    ("SE.D1", {"reason": "x", "repeat": "1"}, 422, "repeat must be an integer from 1 to 2147483647."),
+    ("SE.D1", {"reason": "x", "repeat": True}, 422, "repeat must be an integer from 1 to 2147483647."),
+    ("SE.D1", {"reason": "x", "repeat": 2**31}, 422, "repeat must be an integer from 1 to 2147483647."),
+    ("SE.D1", {"reason": "x" * 501}, 422, "reason must have at most 500 characters."),
+    ("SE.D1", {"repeat": 1}, 422, "reason is required."),
 ])
 def test_not_done_refusals(api, tokens, keys, event, body, status, message):
     response = _post(api, tokens, f"/subjects/{keys['01']}/events/{event}/not-done", body, who="coordinator")
@@ -419,21 +419,27 @@ ICF = {"version": "9.0", "population": "ADULT", "approved_on": "2026-11-20"}
     ("/icf-versions", {**ICF, "approved_on": "2026-W47-4"}, "approved_on must be a date, YYYY-MM-DD."),
     ("/icf-versions", {**ICF, "version": "1\x00"}, "version contains a NUL character."),
 ])
-def test_malformed_bodies_are_400_with_a_message(app, api, tokens, keys, path, body, message):
+def test_refused_bodies_answer_with_a_message(app, api, tokens, keys, path, body, message):
+    """No JSON object: 400. A field its model refuses: 422, the message also under errors[field]."""
     who = "data_manager" if path.startswith(("/dose", "/icf")) else "investigator"
     before = len(audit_rows(app))
     data = "" if body is None else json.dumps(body)
     response = api.request("POST", API + path.format(key=keys["01"]), token=tokens[who], data=data,
                            content_type="application/json")
-    assert (response.status_code, response.json["error"]) == (400, message), response.json
+    status = 422 if isinstance(body, dict) else 400
+    assert (response.status_code, response.json["error"]) == (status, message), response.json
+    if status == 422:
+        unknown = set(body) - set(FIELDS)  # FIELDS: every field some trial body has
+        assert response.json.get("unknown_fields", []) == sorted(unknown)
+        assert message in response.json["errors"].values() or unknown <= set(response.json["errors"])
     assert len(audit_rows(app)) == before
 
 
-def test_a_lone_surrogate_is_400_not_a_server_error(api, tokens, keys):
+def test_a_lone_surrogate_is_422_not_a_server_error(api, tokens, keys):
     data = '{"scope": "ALL", "withdrawn_on": "2026-11-20", "note": "\\ud800"}'
     response = api.request("POST", API + f"/subjects/{keys['01']}/withdrawals", token=tokens["investigator"],
                            data=data, content_type="application/json")
-    assert response.status_code == 400 and response.json["error"] == "note is not valid Unicode text."
+    assert response.status_code == 422 and response.json["errors"] == {"note": "note is not valid Unicode text."}
 
 
 # -- roles and sites -----------------------------------------------------------------------------------------------

@@ -1,0 +1,263 @@
+"""The response bodies of /api/v1, one pydantic model each: views build them, the OpenAPI document declares them.
+
+Every field is required (null where there is nothing to say) and no other field is allowed, so the document says
+exactly what a client receives; the contract test holds the views to it.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from ecrf.api.fields import Timestamp
+from ecrf.study.types import DataType
+
+DataTypeName = Literal[tuple(t.value for t in DataType)]  # type: ignore[valid-type]
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- the study definition ------------------------------------------------------------------------------------------
+
+class CodeListItem(Reply):
+    value: str
+    label: str
+
+
+class CodeList(Reply):
+    oid: str
+    name: str
+    items: list[CodeListItem]
+
+
+class Item(Reply):
+    oid: str
+    label: str
+    data_type: DataTypeName
+    units: str | None
+    min: int | float | None
+    max: int | float | None
+    required: bool
+    calculated: bool
+    calculator: str | None
+    max_length: int
+    decimals: int | None
+    allow_future: bool
+    help: str
+    codelist: CodeList | None
+
+
+class ItemGroup(Reply):
+    oid: str
+    label: str
+    domain: str | None
+    items: list[Item]
+
+
+class FormDef(Reply):
+    oid: str
+    label: str
+    repeating: bool
+    help: str
+    item_groups: list[ItemGroup]
+
+
+class FormRef(Reply):
+    form_oid: str
+    required: bool
+
+
+class EventDef(Reply):
+    oid: str
+    label: str
+    type: str
+    repeating: bool
+    day: int | None
+    window_before: int
+    window_after: int
+    anchor: str
+    forms: list[FormRef]
+
+
+class Study(Reply):
+    oid: str
+    name: str
+    protocol: str
+    metadata_version: str
+    events: list[EventDef]
+    forms: list[FormDef]
+
+
+# -- subjects, forms, audit trail ----------------------------------------------------------------------------------
+
+EventState = Literal["done", "done_out_of_window", "not_done", "due", "overdue", "upcoming"]
+
+
+class SubjectEvent(Reply):
+    event_oid: str
+    repeat: int
+    state: EventState
+    planned_date: date | None
+    window_start: date | None
+    window_end: date | None
+    actual_date: date | None
+    not_done_reason: str | None
+
+
+class Subject(Reply):
+    key: str
+    subject_no: str | None
+    site: str
+    status: str
+    events: list[SubjectEvent]
+
+
+class SubjectList(Reply):
+    subjects: list[Subject]
+
+
+StoredValue = Annotated[str | None, Field(
+    description="The value as stored: canonical text (ISO 8601 dates, UTC times).")]
+
+
+class FormData(Reply):
+    status: Literal["not_started", "incomplete", "complete"]
+    version: int
+    locked: bool
+    items: dict[str, StoredValue]
+
+
+class AuditRecord(Reply):
+    seq: int
+    ts: Timestamp
+    username: str
+    role: str | None
+    action: str
+    entity: str
+    entity_key: str | None
+    site_code: str | None
+    subject_key: str | None
+    event_oid: str | None
+    form_oid: str | None
+    item_oid: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+    hash: str
+
+
+class AuditPage(Reply):
+    records: list[AuditRecord]
+    next_before: int | None = Field(description="Pass as ?before= for the next (older) page; null at the end.")
+
+
+class OpenAPI(RootModel[dict[str, Any]]):
+    """This document."""
+
+
+# -- the trial's path ----------------------------------------------------------------------------------------------
+
+class Criterion(Reply):
+    code: str
+    label: str
+    status: Literal["met", "not_met", "missing"]
+    value: str
+    missing: list[str] = Field(description="The item OIDs lacking for this criterion.")
+
+
+class EligibilityReview(Reply):
+    eligible: bool
+    overridden: list[str]
+    override_reason: str | None
+    reviewed_at: Timestamp
+    reviewed_by: str | None
+
+
+class Eligibility(Reply):
+    criteria: list[Criterion]
+    all_met: bool
+    failed: list[str]
+    missing: list[str]
+    review: EligibilityReview | None
+
+
+class Enrolment(Reply):
+    subject_no: str
+    dose_level: int
+    cohort_seq: int
+    enrolled_on: date
+    status: str
+
+
+class ScreenFailure(Reply):
+    key: str
+    status: str
+    screen_fail_reason: str
+
+
+class Withdrawal(Reply):
+    scope: str
+    withdrawn_on: date
+    note: str | None
+    subject_status: str
+
+
+class NotDone(Reply):
+    event_oid: str
+    repeat: int
+    state: Literal["not_done"]
+    not_done_reason: str
+
+
+class DoseDecision(Reply):
+    decided_on: date
+    decision: str
+    from_level: int
+    to_level: int | None = Field(description="null after stop")
+    rationale: str
+    recorded_by: str | None
+    recorded_at: Timestamp
+
+
+class DoseLevels(Reply):
+    current_level: int | None = Field(description="The level of the next enrolment; null once stopped.")
+    decisions: list[DoseDecision]
+
+
+class IcfVersion(Reply):
+    version: str
+    population: str
+    approved_on: date
+    registered_at: Timestamp
+
+
+class IcfVersionList(Reply):
+    versions: list[IcfVersion]
+
+
+# -- errors: {"error": message, "status": N, ...} ------------------------------------------------------------------
+
+class Error(Reply):
+    error: str
+    status: int
+
+
+class BadRequest(Error):
+    unknown_items: list[str] | None = Field(None, description="Item OIDs the form does not have.")
+
+
+class ConflictError(Error):
+    current_version: int | None = Field(None, description="The form's version now: read it again.")
+
+
+class ValidationError(Error):
+    errors: dict[str, str] = Field(description="A message per field or item OID (or 'reason' for a missing or "
+                                               "unacceptable reason for change).")
+    unknown_fields: list[str] | None = Field(None, description="Fields the body may not have.")
+
+
+#: the body of an error answer, by status
+ERROR_MODELS: dict[int, type[Error]] = {400: BadRequest, 409: ConflictError, 422: ValidationError}

@@ -1,0 +1,192 @@
+"""The contract: every route of the route table, called live, answers as the OpenAPI document it serves says.
+
+Each call's status must be one the operation declares, and its body must validate against the schema declared for
+that status (reply models forbid undeclared fields and require all of theirs). Every route is called at least once
+with a valid request and once with a refused one, so a route missing from here, or from the document, fails.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from api_helpers import API, VS_API
+from helpers import PASSWORD, vs_values
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from test_api_trial import DECISION, ICF, WITHDRAWAL, _confirm, _demographics, _open_codes
+
+from ecrf.api.routing import ROUTES
+
+VS = VS_API.removeprefix(API)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One live request: endpoint, method, path (``{key}``: the site-01 subject), who sends it, what it sends."""
+
+    endpoint: str
+    method: str
+    path: str
+    status: int
+    who: str | None = "investigator"
+    body: object = None
+    #: run before the request, with the app and the subject key; returns the body when ``body`` is None
+    prepare: Callable | None = field(default=None, compare=False)
+    raw: bytes | None = None
+
+
+def _eligibility_body(app, key):
+    _demographics(app, key)
+    return {"password": PASSWORD, "overrides": _open_codes(app, key), "reason": "source documents checked"}
+
+
+CALLS = [
+    # the document itself
+    Call("api.openapi", "GET", "/openapi.json", 200, who=None),
+    Call("api.openapi", "GET", "/openapi.json", 413, who=None, raw=b"x" * (1024 * 1024 + 1)),
+    # the study, subjects, forms and audit trail
+    Call("api.study", "GET", "/study", 200, who="monitor"),
+    Call("api.study", "GET", "/study", 401, who=None),
+    Call("api.subjects", "GET", "/subjects", 200, who="sponsor"),
+    Call("api.subjects", "GET", "/subjects", 403, who="admin"),
+    Call("api.subject", "GET", "/subjects/{key}", 200),
+    Call("api.subject", "GET", "/subjects/01-S999", 404),
+    Call("api.create_subject", "POST", "/subjects", 201, who="coordinator", body={"site": "01"}),
+    Call("api.create_subject", "POST", "/subjects", 403, who="coordinator", body={"site": "02"}),
+    Call("api.create_subject", "POST", "/subjects", 404, who="coordinator", body={"site": "99"}),
+    Call("api.create_subject", "POST", "/subjects", 422, who="coordinator", body={"site": 1, "kind": "x"}),
+    Call("api.create_subject", "POST", "/subjects", 400, who="coordinator", body=["01"]),
+    Call("api.create_subject", "POST", "/subjects", 403, who="monitor", body={"site": "01"}),
+    Call("api.form", "GET", VS, 200, who="data_manager"),
+    Call("api.form", "GET", VS + "?repeat=abc", 400),
+    Call("api.form", "GET", VS.replace("F.VS", "F.NOPE"), 404),
+    Call("api.save_form", "PUT", VS, 200, who="coordinator", body={"version": 0, "items": vs_values()}),
+    Call("api.save_form", "PUT", VS, 409, who="coordinator", body={"version": 7, "items": vs_values()}),
+    Call("api.save_form", "PUT", VS, 422, who="coordinator", body={"version": 0, "items": {"I.VS.HR": "abc"}}),
+    Call("api.save_form", "PUT", VS, 422, who="coordinator", body={"version": "0", "items": [], "x": 1}),
+    Call("api.save_form", "PUT", VS, 400, who="coordinator", body={"version": 0, "items": {"I.VS.NOPE": "1"}}),
+    Call("api.subject_audit", "GET", "/subjects/{key}/audit?limit=3", 200, who="monitor"),
+    Call("api.subject_audit", "GET", "/subjects/{key}/audit?limit=0", 400, who="monitor"),
+    # the trial's path
+    Call("api.eligibility", "GET", "/subjects/{key}/eligibility", 200),
+    Call("api.eligibility", "GET", "/subjects/NOPE/eligibility", 404),
+    Call("api.confirm_eligibility", "POST", "/subjects/{key}/eligibility", 201, prepare=_eligibility_body),
+    Call("api.confirm_eligibility", "POST", "/subjects/{key}/eligibility", 403, body={"password": "wrong"}),
+    Call("api.confirm_eligibility", "POST", "/subjects/{key}/eligibility", 422, body={"overrides": "IN1"}),
+    Call("api.enrol", "POST", "/subjects/{key}/enrolment", 201, body={}, prepare=lambda app, key: _confirm(app, key)),
+    Call("api.enrol", "POST", "/subjects/{key}/enrolment", 409, body={}),
+    Call("api.screen_failure", "POST", "/subjects/{key}/screen-failure", 201, body={"reason": "LVEF 45 %"}),
+    Call("api.screen_failure", "POST", "/subjects/{key}/screen-failure", 409, body={"reason": "   "}),
+    Call("api.withdraw_consent", "POST", "/subjects/{key}/withdrawals", 201, body=WITHDRAWAL),
+    Call("api.withdraw_consent", "POST", "/subjects/{key}/withdrawals", 422, body={"scope": "all"}),
+    Call("api.mark_not_done", "POST", "/subjects/{key}/events/SE.D1/not-done", 201, body={"reason": "ill"}),
+    Call("api.mark_not_done", "POST", "/subjects/{key}/events/SE.NOPE/not-done", 404, body={"reason": "ill"}),
+    Call("api.dose_levels", "GET", "/dose-levels", 200, who="sponsor"),
+    Call("api.dose_levels", "GET", "/dose-levels", 401, who="expired"),
+    Call("api.record_dose_decision", "POST", "/dose-levels/decisions", 201, who="data_manager", body=DECISION),
+    Call("api.record_dose_decision", "POST", "/dose-levels/decisions", 422, who="data_manager",
+         body={**DECISION, "decided_on": "tomorrow"}),
+    Call("api.icf_versions", "GET", "/icf-versions", 200, who="monitor"),
+    Call("api.icf_versions", "GET", "/icf-versions", 403, who="admin"),
+    Call("api.register_icf_version", "POST", "/icf-versions", 201, who="data_manager", body=ICF),
+    Call("api.register_icf_version", "POST", "/icf-versions", 409, who="data_manager", body={**ICF, "version": ""}),
+]
+
+
+def _document(api) -> dict:
+    response = api.get(API + "/openapi.json")
+    assert response.status_code == 200
+    return response.json
+
+
+def _response_schema(doc: dict, method: str, path: str, status: int) -> dict:
+    """The schema the document declares for ``status`` of the operation; fails when either is undeclared."""
+    template = path.split("?")[0]
+    operations = {(p, m) for p, ops in doc["paths"].items() for m in ops}
+    matches = [(p, m) for p, m in operations if m == method.lower() and _matches(p, API + template)]
+    assert len(matches) == 1, f"{method} {template} is not in the document"
+    operation = doc["paths"][matches[0][0]][method.lower()]
+    assert str(status) in operation["responses"], f"{method} {template} does not declare {status}"
+    response = operation["responses"][str(status)]
+    if "$ref" in response:
+        response = _lookup(doc, response["$ref"])
+    return response["content"]["application/json"]["schema"]
+
+
+def _lookup(doc: dict, ref: str) -> dict:
+    node = doc
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _matches(template: str, path: str) -> bool:
+    a, b = template.split("/"), path.split("/")
+    return len(a) == len(b) and all(x == y or (x.startswith("{") and x.endswith("}")) for x, y in zip(a, b))
+
+
+def validate(doc: dict, schema: dict, body) -> None:
+    """``body`` against ``schema``, whose references point into the document's components."""
+    validator = Draft202012Validator({**schema, "components": doc["components"]},
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator.validate(body)
+
+
+def _send(app, api, tokens, keys, call: Call):
+    key = keys["01"]
+    body = call.body
+    if call.prepare is not None:
+        prepared = call.prepare(app, key)
+        body = prepared if body is None else body
+    url = API + call.path.format(key=key)
+    token = tokens[call.who] if call.who else None
+    if call.raw is not None:
+        return api.request(call.method, url, token=token, data=call.raw, content_type="application/json")
+    return api.request(call.method, url, token=token, json=body)
+
+
+def test_every_route_is_called_with_a_valid_and_a_refused_request():
+    table = {r.endpoint for r in ROUTES}
+    succeeding = {c.endpoint for c in CALLS if c.status < 300}
+    refused = {c.endpoint for c in CALLS if c.status >= 400}
+    assert succeeding == table and refused == table
+
+
+def test_every_route_of_the_app_is_in_the_document(app, api):
+    doc = _document(api)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                _response_schema(doc, method, rule.rule.replace("<", "{").replace(">", "}").removeprefix(API),
+                                 200 if method == "GET" else _ok(rule.endpoint))
+
+
+def _ok(endpoint: str) -> int:
+    return next(c.status for c in CALLS if c.endpoint == endpoint and c.status < 300)
+
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda c: f"{c.endpoint}-{c.status}")
+def test_the_answer_is_as_documented(app, api, tokens, keys, call):
+    doc = _document(api)
+    response = _send(app, api, tokens, keys, call)
+    assert response.status_code == call.status, response.get_data(as_text=True)[:500]
+    assert response.is_json
+    validate(doc, _response_schema(doc, call.method, call.path, call.status), response.json)
+    if call.status >= 400:
+        assert response.json["status"] == call.status and response.json["error"]
+
+
+@pytest.mark.parametrize("call", [c for c in CALLS if c.status < 300 and c.endpoint != "api.openapi"],
+                         ids=lambda c: c.endpoint)
+def test_the_check_refuses_an_undeclared_field_and_a_missing_one(app, api, tokens, keys, call):
+    """The validation above could fail: the same body with one field more, or one required field less, does."""
+    doc = _document(api)
+    response = _send(app, api, tokens, keys, call)
+    schema = _response_schema(doc, call.method, call.path, call.status)
+    declared = _lookup(doc, schema["$ref"])
+    with pytest.raises(ValidationError, match="Additional properties"):
+        validate(doc, schema, {**response.json, "undeclared": 1})
+    for name in declared["required"]:
+        with pytest.raises(ValidationError, match="required"):
+            validate(doc, schema, {k: v for k, v in response.json.items() if k != name})
