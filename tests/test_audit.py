@@ -8,6 +8,8 @@ from helpers import VS_URL, new_subject, save, vs_values
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
+from ecrf.study.words import render
+
 
 def _events(session, **where):
     from ecrf.audit.models import AuditEvent
@@ -29,7 +31,8 @@ def test_item_values_get_one_record_each_with_old_new_user_and_reason(app, world
         history = _events(db.session, subject_key=key, item_oid="I.VS.HR")
         assert [(e.action, e.old_value, e.new_value, e.username) for e in history] == [
             ("create", None, "72", "coordinator"), ("update", "72", "91", "investigator")]
-        assert history[1].reason == "Other (explain): re-measured after rest"
+        assert history[1].reason == '{"code":"OTHER","note":"re-measured after rest"}'  # a code, the note as typed
+        assert render(history[1].reason) == "Other (explain): re-measured after rest"
         assert history[1].role == "investigator" and history[1].actor_sites == "01" and history[1].site_code == "01"
         assert history[1].ts.tzinfo is not None and history[1].ts >= history[0].ts
         assert history[1].entity_key == f"{key}/SE.SCREENING[1]/F.VS[1]/I.VS.HR"

@@ -19,6 +19,7 @@ def record_json(row: AuditEvent) -> dict:
     """One audit record; ``ts`` in ISO 8601, UTC, with Z."""
     out = {f: getattr(row, f) for f in FIELDS}
     out["ts"] = row.ts.isoformat().replace("+00:00", "Z")
+    out["reason"] = queries.reason(row)
     return out
 
 

@@ -28,7 +28,7 @@ from ecrf.enrolment import services as enrolment
 from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
 from ecrf.errors import Invalid, ServiceError
 from ecrf.infra.extensions import db
-from ecrf.study import clock
+from ecrf.study import clock, words
 from ecrf.study.definition import load as load_study
 from ecrf.subjects.models import Subject
 from ecrf.visits import services as visits
@@ -97,7 +97,8 @@ def review_json(review: EligibilityReview | None) -> dict | None:
 def eligibility(subject: str):
     found = find_subject(subject)
     result = enrolment.eligibility(db.session, found)
-    return jsonify(criteria=[{"code": c.code, "label": c.label, "status": c.status, "value": c.value,
+    return jsonify(criteria=[{"code": c.code, "label": words.criterion_label(c.code), "status": c.status,
+                              "value": words.render(c.message),
                               "missing": list(c.missing)} for c in result.criteria],
                    all_met=result.all_met, failed=result.failed, missing=result.missing,
                    review=review_json(enrolment.latest_review(db.session, found)))

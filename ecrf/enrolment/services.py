@@ -7,7 +7,6 @@ never pass the cap (a refused enrolment rolls its counter increment back).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy import select
@@ -71,7 +70,7 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     review = EligibilityReview(
         subject=subject, reviewed_by_id=user.id, eligible=open_codes <= set(overrides),
         overridden=",".join(sorted(overrides)), override_reason=reason,
-        snapshot=json.dumps([asdict(c) for c in result.criteria], default=str),
+        snapshot=json.dumps([c.to_data() for c in result.criteria], ensure_ascii=False, separators=(",", ":")),
     )
     session.add(review)
     session.flush()

@@ -48,7 +48,7 @@ def test_an_api_write_is_audited_like_a_web_write(app, api, tokens, keys, as_rol
     assert api.put(VS_API.format(key=api_key), body, token=tokens["coordinator"]).status_code == 200
     web, via_api = _written_since(app, web_key, start), _written_since(app, api_key, start)
     assert [(r.action, r.entity, r.item_oid, r.old_value, r.new_value, r.reason) for r in web] == [
-        ("update", "item_data", "I.VS.HR", "72", "80", "Transcription error")]
+        ("update", "item_data", "I.VS.HR", "72", "80", '{"code":"TRANSCRIPTION"}')]
     assert [_shape(r, api_key) for r in via_api] == [_shape(r, web_key) for r in web]
     assert via_api[0].entity_key == f"{api_key}/SE.SCREENING[1]/F.VS[1]/I.VS.HR"
     assert (via_api[0].username, via_api[0].role, via_api[0].actor_sites) == ("coordinator", "coordinator", "01")
