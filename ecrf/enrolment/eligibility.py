@@ -12,6 +12,7 @@ snapshots store them, and the faces show them in the reader's language through `
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +24,7 @@ from ecrf.enrolment.eligibility_rules import DOB, SEX, Check, Values, all_of, an
 from ecrf.study import protocol
 from ecrf.study.crfs import codelists as cl
 from ecrf.study.crfs.subject import STERIL
-from ecrf.study.messages import Msg, join, to_data
+from ecrf.study.messages import LEGACY, Msg, from_data, join, to_data
 
 MET, NOT_MET, MISSING = "met", "not_met", "missing"
 
@@ -67,6 +68,29 @@ class Eligibility:
             if criterion.code == code:
                 return criterion
         raise KeyError(code)
+
+
+def snapshot_json(result: Eligibility) -> str:
+    """What an eligibility review stores: every criterion as codes and parameters, no sentence."""
+    return json.dumps([c.to_data() for c in result.criteria], ensure_ascii=False, separators=(",", ":"))
+
+
+def read_snapshot(text: str | None) -> list[Criterion]:
+    """The criteria of a stored snapshot, coded or (written before codes) with an English sentence, which
+    comes back as a legacy message shown as it is. Entries it cannot read are left out; never raises."""
+    try:
+        entries = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return []
+    criteria = []
+    for c in entries if isinstance(entries, list) else ():
+        if not isinstance(c, Mapping) or not isinstance(c.get("code"), str) or not isinstance(c.get("status"), str):
+            continue
+        message = from_data(c.get("message")) if "message" in c else (
+            Msg(LEGACY, text=c["value"]) if isinstance(c.get("value"), str) and c["value"] else None)
+        missing = [m for m in c["missing"] if isinstance(m, str)] if isinstance(c.get("missing"), list) else []
+        criteria.append(Criterion(c["code"], c["status"], message, missing))
+    return criteria
 
 
 def first_consent(consents: Sequence[Mapping[str, str | None]], tz: ZoneInfo = r.UTC) -> date | None:

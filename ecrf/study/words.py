@@ -59,7 +59,7 @@ EN: dict[str, Template] = {
     # -- reasons for change (audit_event.reason): a user's choice, with the note as typed ------------------
     **{code: _reason(REASONS.label(code)) for code in REASONS.values},
     RECALCULATED: lambda p: "Recalculated after a change to " + ", ".join(p.get("sources") or ()),
-    FORMAT_MIGRATED: "Stored text converted to codes (migration {revision})",
+    FORMAT_MIGRATED: "Stored text rewritten in a new format by migration {revision}",
 
     # -- eligibility criteria (the protocol's wording) ---------------------------------------------------
     "criterion.IN1": "Age >= 5 years at consent",
