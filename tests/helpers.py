@@ -146,3 +146,16 @@ def enrolled_subject(session, site_code: str = "01", sex: str = "M", dob: str = 
     services.enrol(session, subject, date.today())
     session.commit()
     return subject
+
+
+def legacy_reason_row(session, subject, reason: str) -> None:
+    """An item update as the trail recorded it before reasons were codes: an English sentence."""
+    from ecrf.audit import chain
+    from ecrf.audit.context import Actor, set_actor
+    from ecrf.audit.trail import _row
+
+    set_actor(session, Actor(None, "coordinator", "coordinator", "01"))
+    chain.append(session.connection(), [_row(session, "update", "item_data", 1, {
+        **subject.audit_keys(), "event_oid": "SE.SCREENING", "form_oid": "F.VS", "item_oid": "I.VS.HR",
+        "entity_key": f"{subject.key}/SE.SCREENING[1]/F.VS[1]/I.VS.HR"}, "70", "72", reason)])
+    session.commit()

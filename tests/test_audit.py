@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import VS_URL, new_subject, save, vs_values
+from helpers import VS_URL, legacy_reason_row, new_subject, save, vs_values
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DatabaseError
+
+from ecrf.study.words import render
 
 
 def _events(session, **where):
@@ -29,7 +31,8 @@ def test_item_values_get_one_record_each_with_old_new_user_and_reason(app, world
         history = _events(db.session, subject_key=key, item_oid="I.VS.HR")
         assert [(e.action, e.old_value, e.new_value, e.username) for e in history] == [
             ("create", None, "72", "coordinator"), ("update", "72", "91", "investigator")]
-        assert history[1].reason == "Other (explain): re-measured after rest"
+        assert history[1].reason == '{"code":"OTHER","note":"re-measured after rest"}'  # a code, the note as typed
+        assert render(history[1].reason) == "Other (explain): re-measured after rest"
         assert history[1].role == "investigator" and history[1].actor_sites == "01" and history[1].site_code == "01"
         assert history[1].ts.tzinfo is not None and history[1].ts >= history[0].ts
         assert history[1].entity_key == f"{key}/SE.SCREENING[1]/F.VS[1]/I.VS.HR"
@@ -349,3 +352,31 @@ def test_access_control_changes_and_login_failures_are_in_the_trail(app, world, 
     with app.app_context():
         created = [e for e in _events(db.session, entity="user_account", action="create")][0]
         assert "[redacted]" in created.new_value and "$argon2" not in created.new_value
+
+
+def test_legacy_english_and_coded_reasons_both_read_as_words_on_the_page_and_in_the_csv(app, world, as_role):
+    import csv
+    import io
+    import re
+
+    from ecrf.infra.extensions import db
+
+    legacy = "Transcription error: typed 70 for 72 (written before reasons were codes)"
+    with app.app_context():
+        subject = new_subject(db.session)
+        key = subject.key
+        legacy_reason_row(db.session, subject, legacy)
+    browser = as_role("coordinator")
+    browser.post(VS_URL.format(key=key), {**vs_values(), "version": "0"})
+    browser.post(VS_URL.format(key=key), {**vs_values(**{"I.VS.HR": "91"}), "version": "1",
+                                          "reason_code": "QUERY", "reason_note": "Q-7: 血压 re-measured"})
+    page = browser.get(f"/subjects/{key}/audit").get_data(as_text=True)
+    reasons = [r for r in re.findall(r'<td class="audit-reason">(.*?)</td>', page) if r]
+    assert reasons == ["Query response: Q-7: 血压 re-measured", legacy]  # newest first
+    assert "&#34;code&#34;" not in page and '"code"' not in page  # no stored JSON shown to a reader
+
+    export = list(csv.DictReader(io.StringIO(browser.get(f"/subjects/{key}/audit.csv").get_data(as_text=True))))
+    with_reason = [(r["reason"], r["reason_text"]) for r in export if r["reason"]]
+    assert with_reason == [(legacy, legacy), ('{"code":"QUERY","note":"Q-7: 血压 re-measured"}',
+                                              "Query response: Q-7: 血压 re-measured")]
+    assert all(r["reason_text"] == "" for r in export if not r["reason"])

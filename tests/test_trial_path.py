@@ -479,3 +479,47 @@ def test_pregnancy_forms_are_required_only_for_a_woman_of_childbearing_potential
     for key, optional in zip(keys, (False, True)):
         page = browser.get(f"/subjects/{key}").get_data(as_text=True)
         assert ("(opt)" in page.split(cell)[1].split("</td>")[0]) is optional
+
+
+def test_the_signed_snapshot_stores_codes_and_the_page_shows_its_words(app, world, as_role):
+    import json
+
+    from ecrf.enrolment.models import EligibilityReview
+    from ecrf.infra.extensions import db
+
+    with app.app_context():
+        subject = new_subject(db.session)
+        demographics(db.session, subject)
+        save(db.session, subject, "F.CARDIO", {"I.CARDIO.ECHODAT": "2026-11-02", "I.CARDIO.LVEF": "54",
+                                               "I.CARDIO.ECGDAT": "2026-11-02", "I.CARDIO.ECG": "NORMAL"})
+        confirm_eligible(db.session, subject)
+        stored = json.loads(db.session.scalar(select(EligibilityReview.snapshot)))
+        key = subject.key
+    in5 = next(c for c in stored if c["code"] == "IN5")
+    assert in5 == {"code": "IN5", "status": "not_met", "missing": [], "message": {"code": "join", "parts": [
+        {"code": "lvef", "value": "54"}, {"code": "ecg", "finding": "NORMAL"}]}}
+    assert all(set(c) == {"code", "status", "message", "missing"} for c in stored)  # no English label or sentence
+    page = as_role("investigator").get(f"/subjects/{key}/eligibility").get_data(as_text=True)
+    signed = page.split('data-testid="snapshot-IN5"')[1].split("</tr>")[0]
+    assert "LVEF &gt;= 55 % and no obvious ECG abnormality" in signed and "LVEF 54 %; ECG normal" in signed
+    assert "not met" in signed
+
+
+def test_a_snapshot_signed_before_codes_still_shows_its_english_sentences(app, world, as_role):
+    import json
+
+    from ecrf.auth.models import User
+    from ecrf.enrolment.models import EligibilityReview
+    from ecrf.infra.extensions import db
+
+    old = [{"code": "IN4", "label": "SLEDAI-2K >= 8", "status": "met", "value": "SLEDAI-2K 12", "missing": []}]
+    with app.app_context():
+        subject = new_subject(db.session)
+        investigator = db.session.scalar(select(User).where(User.username == "investigator"))
+        db.session.add(EligibilityReview(subject=subject, reviewed_by_id=investigator.id, eligible=False,
+                                         snapshot=json.dumps(old)))
+        db.session.commit()
+        key = subject.key
+    page = as_role("investigator").get(f"/subjects/{key}/eligibility").get_data(as_text=True)
+    row = page.split('data-testid="snapshot-IN4"')[1].split("</tr>")[0]
+    assert "SLEDAI-2K &gt;= 8" in row and "SLEDAI-2K 12" in row and "criterion-met" in row

@@ -13,8 +13,10 @@ MAX_LIMIT = 200
 
 
 def record_model(row: AuditEvent) -> out.AuditRecord:
-    """One audit record, every column the reply declares."""
-    return out.AuditRecord(**{f: getattr(row, f) for f in out.AuditRecord.model_fields})
+    """One audit record, every column the reply declares; the reason in words (the stored code is in the CSV)."""
+    record = {f: getattr(row, f) for f in out.AuditRecord.model_fields}
+    record["reason"] = queries.reason(row)
+    return out.AuditRecord(**record)
 
 
 @route("/subjects/<subject>/audit", "GET", summary="The subject's audit trail, newest first", ok=out.AuditPage,

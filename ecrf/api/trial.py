@@ -24,7 +24,7 @@ from ecrf.enrolment import services as enrolment
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
-from ecrf.study import clock
+from ecrf.study import clock, words
 from ecrf.study.definition import load as load_study
 from ecrf.subjects.models import Subject
 from ecrf.visits import services as visits
@@ -63,7 +63,8 @@ def eligibility(subject: str):
     found = find_subject(subject)
     result = enrolment.eligibility(db.session, found)
     return reply(out.Eligibility(
-        criteria=[out.Criterion(code=c.code, label=c.label, status=c.status, value=c.value, missing=list(c.missing))
+        criteria=[out.Criterion(code=c.code, label=words.criterion_label(c.code), status=c.status,
+                                value=words.render(c.message), missing=list(c.missing))
                   for c in result.criteria],
         all_met=result.all_met, failed=result.failed, missing=result.missing,
         review=review_model(enrolment.latest_review(db.session, found))))

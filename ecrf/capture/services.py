@@ -22,7 +22,7 @@ from ecrf.errors import Conflict, Invalid, Locked, NotFound
 from ecrf.study import calculators, codec
 from ecrf.study.definition import load as load_study
 from ecrf.study.locator import FormLocator
-from ecrf.study.reasons import reason_text
+from ecrf.study.reasons import change_reason
 from ecrf.study.types import DataType, Form, StudyEvent
 from ecrf.study.validation import Context, clean_all
 from ecrf.subjects.models import Subject
@@ -131,7 +131,7 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     changed = {oid: v for oid, v in values.items() if stored.get(oid) != v}
     reason = None
     if existing is not None and existing.completed_at is not None and changed:
-        reason, problem = reason_text(reason_code, reason_note)
+        reason, problem = change_reason(reason_code, reason_note)
         if problem:
             raise Invalid({"reason": problem})
     if existing is not None and not changed:

@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.models import AuditEvent
+from ecrf.study import words
 from ecrf.study.codec import display
 from ecrf.study.definition import load as load_study
 from ecrf.study.locator import FormLocator
@@ -76,6 +77,12 @@ def for_form(form: FormLocator) -> Select:
 def for_item(form: FormLocator, item_oid: str) -> Select:
     return for_subject(form.subject_key).where(AuditEvent.item_oid == item_oid,
                                                AuditEvent.entity_key == form.item_key(item_oid))
+
+
+def reason(row: AuditEvent, lang: str = "en") -> str | None:
+    """The reason for change in words: stored as a code with the user's note; rows from before codes hold an
+    English sentence, shown as it is (they are hashed and can never be rewritten)."""
+    return words.render(row.reason, lang) if row.reason is not None else None
 
 
 def shown(row: AuditEvent, value: str | None, tz) -> str:

@@ -7,9 +7,12 @@ values count as missing; nothing raises. Rules, in order, are the table "Eligibi
 criteria, as the eCRF evaluates them)" of docs/reference/protocol-brief.md and its exclusion
 paragraph; the formulas are those of ``ecrf.clinical``. Rules for IN2-IN7 are in
 ``eligibility_rules``; the subject-level and investigator rules (IN1, IN8-IN11, EX) are here.
+A criterion and the data it was decided on are codes with parameters, never sentences: eligibility
+snapshots store them, and the faces show them in the reader's language through ``ecrf.study.words``.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,35 +24,25 @@ from ecrf.enrolment.eligibility_rules import DOB, SEX, Check, Values, all_of, an
 from ecrf.study import protocol
 from ecrf.study.crfs import codelists as cl
 from ecrf.study.crfs.subject import STERIL
+from ecrf.study.messages import LEGACY, Msg, from_data, join, to_data
 
 MET, NOT_MET, MISSING = "met", "not_met", "missing"
 
-LABELS: dict[str, str] = {
-    "IN1": "Age >= 5 years at consent",
-    "IN2": "SLE by 2019 EULAR/ACR criteria (ANA >= 1:80; >= 10 points with >= 1 clinical item)",
-    "IN3": "Refractory SLE (>= 3 months glucocorticoid >= 1 mg/kg/d + hydroxychloroquine + >= 2 "
-           "immunosuppressants/biologics), or intolerant of standard treatment",
-    "IN4": "SLEDAI-2K >= 8",
-    "IN5": "LVEF >= 55 % and no obvious ECG abnormality",
-    "IN6": "eGFR >= 30 mL/min/1.73 m²",
-    "IN7": "AST and ALT <= 3.0 x ULN; total bilirubin <= 2.0 x ULN",
-    "IN8": "No serious lung lesions; SpO2 >= 92 %",
-    "IN9": "Meets leukapheresis or venous collection standards",
-    "IN10": "Women of childbearing potential: negative pregnancy test and agreement to contraception",
-    "IN11": "Informed consent signed by the participant or guardian (with assent for children)",
-    "EX": "No exclusion criterion",
-}
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """One criterion's outcome: ``value`` is the data used, ``missing`` the OIDs lacking for it."""
+    """One criterion's outcome: ``message`` says the data used (a code with parameters, rendered by
+    ``ecrf.study.words``), ``missing`` the OIDs lacking for it."""
 
     code: str
-    label: str
     status: str  # met | not_met | missing
-    value: str
+    message: Msg | None
     missing: list[str] = field(default_factory=list)
+
+    def to_data(self) -> dict:
+        """The JSON-ready form an eligibility snapshot stores."""
+        return {"code": self.code, "status": self.status, "message": to_data(self.message), "missing": self.missing}
 
 
 @dataclass(frozen=True)
@@ -77,6 +70,29 @@ class Eligibility:
         raise KeyError(code)
 
 
+def snapshot_json(result: Eligibility) -> str:
+    """What an eligibility review stores: every criterion as codes and parameters, no sentence."""
+    return json.dumps([c.to_data() for c in result.criteria], ensure_ascii=False, separators=(",", ":"))
+
+
+def read_snapshot(text: str | None) -> list[Criterion]:
+    """The criteria of a stored snapshot, coded or (written before codes) with an English sentence, which
+    comes back as a legacy message shown as it is. Entries it cannot read are left out; never raises."""
+    try:
+        entries = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return []
+    criteria = []
+    for c in entries if isinstance(entries, list) else ():
+        if not isinstance(c, Mapping) or not isinstance(c.get("code"), str) or not isinstance(c.get("status"), str):
+            continue
+        message = from_data(c.get("message")) if "message" in c else (
+            Msg(LEGACY, text=c["value"]) if isinstance(c.get("value"), str) and c["value"] else None)
+        missing = [m for m in c["missing"] if isinstance(m, str)] if isinstance(c.get("missing"), list) else []
+        criteria.append(Criterion(c["code"], c["status"], message, missing))
+    return criteria
+
+
 def first_consent(consents: Sequence[Mapping[str, str | None]], tz: ZoneInfo = r.UTC) -> date | None:
     """The earliest consent date (the site's date of I.IC.DTC); None if any record's date is unreadable."""
     days = [r.parse_day(c.get("I.IC.DTC"), tz) if isinstance(c, Mapping) else None for c in consents or ()]
@@ -88,32 +104,32 @@ def _age(v: Values, first: date | None) -> Check:
     age = r.age_on(v, first)
     if age is None:
         absent = [o for o, x in ((DOB, v.day(DOB)), ("I.IC.DTC", first)) if x is None]
-        return lacking(f"consent {first} before birth" if not absent else "age at consent unknown",
+        return lacking(Msg("consent_before_birth", on=first) if not absent else Msg("age_unknown"),
                        *(absent or (DOB, "I.IC.DTC")))
-    return Check(age >= protocol.active().min_age_years, f"age {age} y at consent {first}")
+    return Check(age >= protocol.active().min_age_years, Msg("age_at_consent", age=age, on=first))
 
 
 # -- IN8: protocol-brief.md IN8 "No serious lung lesions; SpO2 >= 92 %"; chest imaging result, SpO2
 # (on room air per the F.VS help text: an SpO2 measured on supplemental oxygen does not count).
 def _lungs(v: Values) -> Check:
     lesion = v.flag("I.CHEST.SERLUNG")
-    lesion_check = (lacking("chest imaging missing", "I.CHEST.SERLUNG") if lesion is None
-                    else Check(not lesion, "serious lung lesion" if lesion else "no serious lung lesion"))
-    spo2 = at_least(v, "I.VS.SPO2", "SpO2", 92, " %")
+    lesion_check = (lacking(Msg("chest_missing"), "I.CHEST.SERLUNG") if lesion is None
+                    else Check(not lesion, Msg("lung_lesion" if lesion else "no_lung_lesion")))
+    spo2 = at_least(v, "I.VS.SPO2", "spo2", 92)
     on_oxygen = v.flag("I.VS.O2SUP", default=False)
     if on_oxygen is None:
-        spo2 = all_of(spo2, lacking("oxygen answer unreadable", "I.VS.O2SUP"))
+        spo2 = all_of(spo2, lacking(Msg("oxygen_unreadable"), "I.VS.O2SUP"))
     elif on_oxygen and spo2.ok is not None:
-        spo2 = Check(False, f"{spo2.text} on supplemental oxygen (room air required)")
+        spo2 = Check(False, Msg("spo2_on_oxygen", spo2=spo2.msg))
     return all_of(lesion_check, spo2)
 
 
 # -- IN9: protocol-brief.md IN9 "Meets leukapheresis or venous collection standards"; investigator
 # assessment (yes/no, reason).
 def _collection(v: Values) -> Check:
-    check = answered(v, "I.ELIG.LEUKOK", "suitable for collection", "not suitable for collection")
-    reason = v.text("I.ELIG.LEUKRSN")
-    return Check(False, f"{check.text}: {reason}") if reason and check.ok is False else check
+    check = answered(v, "I.ELIG.LEUKOK", "collection")
+    reason = v.text("I.ELIG.LEUKRSN")  # the investigator's words, kept as typed
+    return Check(False, Msg("collection_no_because", reason=reason)) if reason and check.ok is False else check
 
 
 # -- IN10: protocol-brief.md IN10 "Women of childbearing potential: negative pregnancy test, agreement to
@@ -125,31 +141,32 @@ def _childbearing(v: Values) -> Check:
     sterile, postmeno = v.flag("I.DM.STERIL", default=False), v.flag("I.DM.POSTMENO", default=False)
     procedure = v.code("I.DM.STERILTYP", STERIL) if sterile else None
     if sex is None:
-        return lacking("sex missing", SEX)
+        return lacking(Msg("sex_missing"), SEX)
     if sex == "F" and menarche:
         unknown = [o for o, bad in (("I.DM.STERIL", sterile is None), ("I.DM.POSTMENO", postmeno is None),
                                     ("I.DM.STERILTYP", sterile and procedure is None)) if bad]
         if unknown:
-            return lacking("sterility or menopause unclear", *unknown)
+            return lacking(Msg("sterility_unclear"), *unknown)
     elif sex == "F" and menarche is None:
-        return lacking("menarche not recorded", "I.DM.MENARCHE")
+        return lacking(Msg("menarche_missing"), "I.DM.MENARCHE")
     status = wocbp.wocbp_status("female" if sex == "F" else "male", menarche,
                                 (procedure,) if procedure else (), bool(postmeno))
     if not status.is_wocbp:
-        return Check(True, f"not of childbearing potential ({status.detail.replace(' (', '; ').rstrip(')')})")
+        return Check(True, Msg("not_wocbp", why=status.reason, procedures=[procedure] if procedure else [],
+                               months=wocbp.POSTMENOPAUSAL_AMENORRHOEA_MONTHS))
     result, specimen = v.code("I.PREG.RES", cl.POSNEG), v.code("I.PREG.SPEC", cl.SPECIMEN)
     taken = v.day("I.PREG.DTC")
     if result in ("POS", "IND"):
-        test = Check(False, "pregnancy test positive" if result == "POS" else "pregnancy test indeterminate")
+        test = Check(False, Msg("pregnancy_positive" if result == "POS" else "pregnancy_indeterminate"))
     elif specimen == "URINE":
-        test = Check(False, "urine pregnancy test (screening needs serum)")
+        test = Check(False, Msg("pregnancy_urine"))
     elif None in (result, specimen, taken):
-        test = lacking("pregnancy test missing", *(o for o, x in (("I.PREG.RES", result), ("I.PREG.SPEC", specimen),
+        test = lacking(Msg("pregnancy_missing"), *(o for o, x in (("I.PREG.RES", result), ("I.PREG.SPEC", specimen),
                                                                    ("I.PREG.DTC", taken)) if x is None))
     else:
-        test = Check(True, f"negative serum pregnancy test {taken}")
-    agree = answered(v, "I.CONTRA.AGREE", "agrees to contraception", "no contraception agreement")
-    return all_of(Check(True, "of childbearing potential"), test, agree)
+        test = Check(True, Msg("pregnancy_negative", on=taken))
+    agree = answered(v, "I.CONTRA.AGREE", "contraception")
+    return all_of(Check(True, Msg("wocbp")), test, agree)
 
 
 # -- IN11: protocol-brief.md IN11 "Informed consent signed by the participant or guardian (with assent for
@@ -160,7 +177,7 @@ def _consent(v: Values, consents: Sequence[Mapping[str, str | None]], first: dat
              assent_age: int, adult_age: int) -> Check:
     records = [Values(c) for c in consents or () if isinstance(c, Mapping)]
     if not records:
-        return lacking("no consent recorded", "I.IC.DTC", "I.IC.TYPE", "I.IC.SIGNER")
+        return lacking(Msg("no_consent"), "I.IC.DTC", "I.IC.TYPE", "I.IC.SIGNER")
     age = _age(v, first)
     if age.ok is None:
         return age
@@ -171,52 +188,46 @@ def _consent(v: Values, consents: Sequence[Mapping[str, str | None]], first: dat
     else:
         needed = [("GUARDIAN", "LAR")] + ([("ASSENT", "PARTICIPANT")] if years >= assent_age else [])
     absent = [n for n in needed if n not in signed]
-    have = ", ".join(f"{t} by {s}" for t, s in signed if t and s) or "no complete consent record"
-    text = f"age {years} y at consent: {have}"
+    msg = Msg("consents_signed", age=years, signed=[[t, s] for t, s in signed if t and s])
     if not absent:
-        return Check(True, text)
+        return Check(True, msg)
     unknown = [o for t, s in signed for o, x in (("I.IC.TYPE", t), ("I.IC.SIGNER", s)) if x is None]
     if unknown:
-        return lacking(text, *dict.fromkeys(unknown))
-    return Check(False, text + "; needs " + ", ".join(f"{t} signed by {s}" for t, s in absent))
+        return lacking(msg, *dict.fromkeys(unknown))
+    return Check(False, join(msg, Msg("consents_needed", needed=[list(n) for n in absent])))
 
 
 # -- EX: protocol-brief.md exclusion paragraph: "a configurable list (the usual ones: active infection,
 # HBV/HCV/HIV/syphilis positive, CNS lupus needing treatment, pregnancy or lactation, prior CAR-T or
 # gene therapy, malignancy, major organ dysfunction)": the required F.ELIG answers; also, when
 # positive, prior CAR-T/gene therapy (F.PRIORTX) and the investigator's "other exclusion" text.
-EXCLUSIONS: tuple[tuple[str, str], ...] = (
-    ("I.ELIG.INFECT", "active uncontrolled infection"),
-    ("I.ELIG.CNSLUP", "CNS lupus needing treatment"),
-    ("I.ELIG.PREGLACT", "pregnant or breastfeeding"),
-    ("I.ELIG.MALIG", "malignancy"),
-    ("I.ELIG.ORGAN", "major organ dysfunction"),
-)
+EXCLUSIONS: tuple[str, ...] = ("I.ELIG.INFECT", "I.ELIG.CNSLUP", "I.ELIG.PREGLACT", "I.ELIG.MALIG", "I.ELIG.ORGAN")
 
 
 def _exclusions(v: Values) -> Check:
-    answers = {oid: (label, v.flag(oid)) for oid, label in EXCLUSIONS}
+    answers = {oid: v.flag(oid) for oid in EXCLUSIONS}
     gene = v.flag("I.PRIORTX.GENETX", default=False)
     if gene is not False:
-        answers["I.PRIORTX.GENETX"] = ("prior CAR-T or gene therapy", gene)
-    if v.text("I.ELIG.OTHEREX"):
-        answers["I.ELIG.OTHEREX"] = (f"other: {v.text('I.ELIG.OTHEREX')}", True)
-    present = [f"{label} ({oid})" for oid, (label, answer) in answers.items() if answer]
-    unknown = [oid for oid, (_, answer) in answers.items() if answer is None]
+        answers["I.PRIORTX.GENETX"] = gene
+    other = v.text("I.ELIG.OTHEREX")  # the investigator's words, kept as typed
+    if other:
+        answers["I.ELIG.OTHEREX"] = True
+    present = [oid for oid, answer in answers.items() if answer]
+    unknown = [oid for oid, answer in answers.items() if answer is None]
     if present:
-        return Check(False, "present: " + ", ".join(present))
+        return Check(False, Msg("exclusions_present", present=present, **({"other": other} if other else {})))
     if unknown:
-        return lacking("exclusion answers missing", *unknown)
-    return Check(True, "no exclusion criterion present")
+        return lacking(Msg("exclusions_missing"), *unknown)
+    return Check(True, Msg("no_exclusion"))
 
 
 def _criterion(code: str, rule) -> Criterion:
     try:
         check = rule()
     except (ValueError, TypeError, ArithmeticError) as exc:  # last resort: bad data never raises
-        check = lacking(f"could not evaluate: {exc}")
+        check = lacking(Msg("could_not_evaluate", error=str(exc)))
     status = MET if check.ok else NOT_MET if check.ok is False else MISSING
-    return Criterion(code, LABELS[code], status, check.text, list(check.missing) if status == MISSING else [])
+    return Criterion(code, status, check.msg, list(check.missing) if status == MISSING else [])
 
 
 def evaluate(screening: dict[str, str | None], consents: list[dict[str, str | None]], *,

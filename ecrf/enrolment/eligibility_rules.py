@@ -19,6 +19,7 @@ from ecrf.clinical import eular_acr, renal, sledai, steroids
 from ecrf.clinical.body import age_years
 from ecrf.study import codec
 from ecrf.study.crfs import codelists as cl
+from ecrf.study.messages import Msg, join
 from ecrf.study.types import CodeList
 
 DOB, SEX = "I.DM.BRTHDAT", "I.DM.SEX"
@@ -76,25 +77,26 @@ def parse_day(value: object, tz: ZoneInfo = UTC) -> date | None:
 
 @dataclass(frozen=True)
 class Check:
-    """A three-valued outcome: ok True/False/None, a short human text and the missing OIDs."""
+    """A three-valued outcome: ok True/False/None, what it was decided on (a message code with its
+    parameters: the words are the faces' business) and the missing OIDs."""
 
     ok: bool | None
-    text: str
+    msg: Msg | None
     missing: tuple[str, ...] = ()
 
 
-def lacking(text: str, *oids: str) -> Check:
-    return Check(None, text, tuple(dict.fromkeys(oids)))
+def lacking(msg: Msg | None, *oids: str) -> Check:
+    return Check(None, msg, tuple(dict.fromkeys(oids)))
 
 
 def all_of(*checks: Check) -> Check:
     """Kleene AND: False if any part fails, else None if any part is unknown, else True."""
-    text = "; ".join(c.text for c in checks if c.text)
+    msg = join(*(c.msg for c in checks))
     if any(c.ok is False for c in checks):
-        return Check(False, text)
+        return Check(False, msg)
     if any(c.ok is None for c in checks):
-        return lacking(text, *(o for c in checks if c.ok is None for o in c.missing))
-    return Check(True, text)
+        return lacking(msg, *(o for c in checks if c.ok is None for o in c.missing))
+    return Check(True, msg)
 
 
 def any_of(*checks: Check) -> Check:
@@ -102,23 +104,27 @@ def any_of(*checks: Check) -> Check:
     for check in checks:
         if check.ok:
             return check
-    text = "; ".join(c.text for c in checks if c.text)
+    msg = join(*(c.msg for c in checks))
     if all(c.ok is False for c in checks):
-        return Check(False, text)
-    return lacking(text, *(o for c in checks if c.ok is None for o in c.missing))
+        return Check(False, msg)
+    return lacking(msg, *(o for c in checks if c.ok is None for o in c.missing))
 
 
-def at_least(values: Values, oid: str, name: str, minimum: int | str, unit: str = "") -> Check:
+def at_least(values: Values, oid: str, what: str, minimum: int | str) -> Check:
+    """A number that must reach ``minimum``; messages ``what`` (with the value) and ``what``_missing."""
     number = values.decimal(oid)
     if number is None:
-        return lacking(f"{name} missing", oid)
-    return Check(number >= Decimal(minimum), f"{name} {number}{unit}")
+        return lacking(Msg(f"{what}_missing"), oid)
+    return Check(number >= Decimal(minimum), Msg(what, value=number))
 
 
-def answered(values: Values, oid: str, yes: str, no: str) -> Check:
-    """A required yes/no item that must be "yes" (missing if unanswered)."""
+def answered(values: Values, oid: str, what: str) -> Check:
+    """A required yes/no item that must be "yes" (missing if unanswered); messages ``what``_yes, _no,
+    _unanswered."""
     answer = values.flag(oid)
-    return lacking(f"{yes}: not answered", oid) if answer is None else Check(answer, yes if answer else no)
+    if answer is None:
+        return lacking(Msg(f"{what}_unanswered"), oid)
+    return Check(answer, Msg(f"{what}_yes" if answer else f"{what}_no"))
 
 
 def floor(x: float, places: int) -> Decimal:
@@ -154,21 +160,22 @@ EULAR_OIDS = {c.id: f"I.SLEHX.{c.id.upper()}" for d in eular_acr.DOMAINS for c i
 
 def sle_classified(values: Values) -> Check:
     if not any(values.given(o) for o in ("I.SLEHX.ANATITRE", "I.SLEHX.ANAEQUIV", *EULAR_OIDS.values())):
-        return lacking("SLE history not entered", "I.SLEHX.ANATITRE")  # unsaved: no tick-box means "no" yet
+        return lacking(Msg("sle_history_missing"), "I.SLEHX.ANATITRE")  # unsaved: no tick-box means "no" yet
     titre, equiv = values.integer("I.SLEHX.ANATITRE"), values.flag("I.SLEHX.ANAEQUIV", default=False)
     titre = titre if titre is not None and titre >= 0 else None
     if titre is not None and titre >= eular_acr.ANA_MIN_TITRE_DENOMINATOR:
-        entry = Check(True, f"ANA 1:{titre}")
+        entry = Check(True, Msg("ana_titre", titre=titre))
     elif equiv:
-        entry = Check(True, "ANA equivalent test positive")
+        entry = Check(True, Msg("ana_equivalent"))
     elif titre is None or equiv is None:
-        entry = lacking("ANA titre missing", *(o for o, x in (("I.SLEHX.ANATITRE", titre),
+        entry = lacking(Msg("ana_titre_missing"), *(o for o, x in (("I.SLEHX.ANATITRE", titre),
                                                               ("I.SLEHX.ANAEQUIV", equiv)) if x is None))
     else:
-        entry = Check(False, f"ANA 1:{titre} (< 1:{eular_acr.ANA_MIN_TITRE_DENOMINATOR})" if titre else "ANA negative")
+        entry = Check(False, Msg("ana_low", titre=titre, minimum=eular_acr.ANA_MIN_TITRE_DENOMINATOR) if titre
+                      else Msg("ana_negative"))
     known, unknown = ticked(values, EULAR_OIDS)
     outcome = eular_acr.classify(True, known)
-    points = f"EULAR/ACR 2019 {outcome.total} points ({outcome.clinical_points} clinical)"
+    points = Msg("eular_points", total=outcome.total, clinical=outcome.clinical_points)
     ok = bounded(known, unknown, lambda ids: eular_acr.classify(True, ids).classified)
     return all_of(entry, Check(ok, points, tuple(EULAR_OIDS[i] for i in sorted(unknown)) if ok is None else ()))
 
@@ -186,35 +193,35 @@ def _high_dose_gc(values: Values) -> Check:
     absent = [o for o, x in (("I.PRIORTX.GCDRUG", drug), ("I.PRIORTX.GCDOSE", dose), ("I.PRIORTX.GCWT", weight))
               if x is None]
     if absent:
-        return lacking("glucocorticoid dose missing", *absent)
+        return lacking(Msg("gc_dose_missing"), *absent)
     try:
         per_kg = steroids.prednisone_equivalent_mg_per_kg(drug, float(dose), float(weight))
     except ValueError:
-        return lacking(f"glucocorticoid dose unusable ({dose} mg/d, {weight} kg)", "I.PRIORTX.GCDOSE", "I.PRIORTX.GCWT")
+        return lacking(Msg("gc_dose_unusable", dose=dose, weight=weight), "I.PRIORTX.GCDOSE", "I.PRIORTX.GCWT")
     return Check(steroids.is_high_dose(per_kg),
-                 f"prednisone-eq {floor(per_kg, 2)} mg/kg/d ({drug} {dose} mg/d, {weight} kg)")
+                 Msg("gc_per_kg", per_kg=floor(per_kg, 2), drug=drug, dose=dose, weight=weight))
 
 
 def _immunosuppressants(values: Values) -> Check:
     answers = {code: values.flag(f"I.PRIORTX.{code}") for code, _ in cl.IMMUNOSUPPRESSANTS}
     received = [code for code, answer in answers.items() if answer]
     unknown = [f"I.PRIORTX.{code}" for code, answer in answers.items() if answer is None]
-    text = f"{len(received)} of {len(answers)} immunosuppressants ({', '.join(received) or 'none'})"
+    msg = Msg("immunosuppressants", received=received, of=len(answers))
     if len(received) >= MIN_IMMUNOSUPPRESSANTS:
-        return Check(True, text)
-    return Check(None, text, tuple(unknown)) if len(received) + len(unknown) >= MIN_IMMUNOSUPPRESSANTS \
-        else Check(False, text)
+        return Check(True, msg)
+    return Check(None, msg, tuple(unknown)) if len(received) + len(unknown) >= MIN_IMMUNOSUPPRESSANTS \
+        else Check(False, msg)
 
 
 def refractory(values: Values) -> Check:
     intolerant = values.flag("I.PRIORTX.STDINT", default=False)
     if intolerant:
-        return Check(True, "intolerant of standard treatment")
+        return Check(True, Msg("intolerant"))
     path = all_of(_high_dose_gc(values),
-                  at_least(values, "I.PRIORTX.GCMON", "high-dose GC for", GC_MIN_MONTHS, " months"),
-                  answered(values, "I.PRIORTX.HCQ", "hydroxychloroquine", "no hydroxychloroquine"),
+                  at_least(values, "I.PRIORTX.GCMON", "gc_months", GC_MIN_MONTHS),
+                  answered(values, "I.PRIORTX.HCQ", "hcq"),
                   _immunosuppressants(values))
-    other = Check(False, "") if intolerant is False else lacking("intolerance unreadable", "I.PRIORTX.STDINT")
+    other = Check(False, None) if intolerant is False else lacking(Msg("intolerance_unreadable"), "I.PRIORTX.STDINT")
     return any_of(path, other)
 
 
@@ -226,21 +233,21 @@ SLEDAI_OIDS = {d.id: f"I.SLEDAI.{d.id.upper()}" for d in sledai.DESCRIPTORS}
 def sledai_active(values: Values) -> Check:
     total = values.integer("I.SLEDAI.TOTAL")
     if total is not None and 0 <= total <= sledai.MAX_TOTAL:
-        return Check(total >= SLEDAI_MIN, f"SLEDAI-2K {total}")
+        return Check(total >= SLEDAI_MIN, Msg("sledai", total=total))
     if values.day("I.SLEDAI.DAT") is None:
-        return lacking("SLEDAI-2K missing", "I.SLEDAI.TOTAL", "I.SLEDAI.DAT")
+        return lacking(Msg("sledai_missing"), "I.SLEDAI.TOTAL", "I.SLEDAI.DAT")
     known, unknown = ticked(values, SLEDAI_OIDS)
     ok = bounded(known, unknown, lambda ids: sledai.sledai_2k_total(ids) >= SLEDAI_MIN)
     missing = tuple(SLEDAI_OIDS[i] for i in sorted(unknown)) if ok is None else ()
-    return Check(ok, f"SLEDAI-2K {sledai.sledai_2k_total(known)} (from descriptors)", missing)
+    return Check(ok, Msg("sledai_from_descriptors", total=sledai.sledai_2k_total(known)), missing)
 
 
 # -- IN5: protocol-brief.md IN5 "LVEF >= 55 % and no obvious ECG abnormality"; echocardiogram, ECG.
 def heart(values: Values) -> Check:
     ecg = values.code("I.CARDIO.ECG", cl.NORMAL)
-    ecg_check = (lacking("ECG missing", "I.CARDIO.ECG") if ecg is None
-                 else Check(ecg != "ABN_CS", f"ECG {cl.NORMAL.label(ecg).lower()}"))
-    return all_of(at_least(values, "I.CARDIO.LVEF", "LVEF", 55, " %"), ecg_check)
+    ecg_check = (lacking(Msg("ecg_missing"), "I.CARDIO.ECG") if ecg is None
+                 else Check(ecg != "ABN_CS", Msg("ecg", finding=ecg)))
+    return all_of(at_least(values, "I.CARDIO.LVEF", "lvef", 55), ecg_check)
 
 
 # -- IN6: protocol-brief.md IN6 "eGFR >= 30 mL/min/1.73 m2"; creatinine, height, age, sex (Schwartz
@@ -266,26 +273,26 @@ def kidney(values: Values, first_consent: date | None) -> Check:
     if result is None:
         recorded = values.decimal("I.CHEM.EGFR")
         if recorded is None:
-            return lacking("eGFR cannot be calculated", *absent)
-        return Check(recorded >= Decimal(renal.EGFR_INCLUSION_MIN),
-                     f"eGFR {recorded} mL/min/1.73 m² (as recorded; cannot recalculate: {', '.join(absent)})")
+            return lacking(Msg("egfr_missing"), *absent)
+        return Check(recorded >= Decimal(renal.EGFR_INCLUSION_MIN), Msg("egfr_recorded", value=recorded, absent=absent))
     return Check(renal.meets_egfr_inclusion(result.value),
-                 f"eGFR {floor(result.value, 1)} mL/min/1.73 m² ({result.equation}, age {age} y at {when} {on})")
+                 Msg("egfr_calculated", value=floor(result.value, 1), equation=result.equation, age=age, when=when,
+                     on=on))
 
 
 # -- IN7: protocol-brief.md IN7 "AST and ALT <= 3.0 x ULN; total bilirubin <= 2.0 x ULN"; chemistry with
 # the lab's ULN. Exact decimal arithmetic: 3 x 33.3 is 99.9, not 99.89999999999999.
-def _within(values: Values, name: str, oid: str, factor: str, unit: str) -> Check:
+def _within(values: Values, what: str, oid: str, factor: str) -> Check:
     value, uln = values.decimal(oid), values.decimal(f"{oid}ULN")
     if uln is not None and uln <= 0:
         uln = None
     if value is None or uln is None:
-        return lacking(f"{name} missing", *(o for o, x in ((oid, value), (f"{oid}ULN", uln)) if x is None))
+        return lacking(Msg(f"{what}_missing"), *(o for o, x in ((oid, value), (f"{oid}ULN", uln)) if x is None))
     limit = Decimal(factor) * uln
-    return Check(value <= limit, f"{name} {value} {unit} (limit {limit} = {factor} x ULN {uln})")
+    return Check(value <= limit, Msg(what, value=value, limit=limit, factor=factor, uln=uln))
 
 
 def liver(values: Values) -> Check:
-    return all_of(_within(values, "AST", "I.CHEM.AST", "3.0", "U/L"),
-                  _within(values, "ALT", "I.CHEM.ALT", "3.0", "U/L"),
-                  _within(values, "bilirubin", "I.CHEM.BILI", "2.0", "µmol/L"))
+    return all_of(_within(values, "ast", "I.CHEM.AST", "3.0"),
+                  _within(values, "alt", "I.CHEM.ALT", "3.0"),
+                  _within(values, "bili", "I.CHEM.BILI", "2.0"))

@@ -31,7 +31,8 @@ class EligibilityReview(db.Model):
     #: comma-separated criterion codes the investigator overrode ("" when none)
     overridden: Mapped[str] = mapped_column(String(200), default="")
     override_reason: Mapped[str | None] = mapped_column(Text)
-    #: JSON of every criterion (code, status, value) as shown when confirming
+    #: JSON list of every criterion as evaluated when confirming: {"code", "status", "message", "missing"}, the
+    #: message a code with parameters (ecrf.study.messages); rows from before codes hold {"code": "legacy", "text"}
     snapshot: Mapped[str] = mapped_column(Text)
 
     subject: Mapped[Subject] = relationship()

@@ -6,8 +6,6 @@ never pass the cap (a refused enrolment rolls its counter increment back).
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy import select
@@ -18,7 +16,7 @@ from ecrf.auth.passwords import check_password
 from ecrf.capture import services as capture
 from ecrf.capture.facts import event_values, form_entries
 from ecrf.consent import rules as consent_rules
-from ecrf.enrolment.eligibility import Eligibility, evaluate
+from ecrf.enrolment.eligibility import Eligibility, evaluate, snapshot_json
 from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
 from ecrf.errors import Refused, SignatureFailed
 from ecrf.study import protocol
@@ -71,7 +69,7 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     review = EligibilityReview(
         subject=subject, reviewed_by_id=user.id, eligible=open_codes <= set(overrides),
         overridden=",".join(sorted(overrides)), override_reason=reason,
-        snapshot=json.dumps([asdict(c) for c in result.criteria], default=str),
+        snapshot=snapshot_json(result),
     )
     session.add(review)
     session.flush()

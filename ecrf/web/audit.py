@@ -21,7 +21,8 @@ from ecrf.web.access import load_subject
 bp = Blueprint("audit", __name__)
 
 CSV_COLUMNS = ("seq", "ts", "username", "role", "actor_sites", "action", "entity", "entity_key", "site_code",
-               "subject_key", "event_oid", "form_oid", "item_oid", "old_value", "new_value", "reason", "hash")
+               "subject_key", "event_oid", "form_oid", "item_oid", "old_value", "new_value", "reason", "hash",
+               "reason_text")  # reason as stored (the hash covers it), reason_text in words
 
 
 def _render(title: str, stmt, subject=None, **context):
@@ -77,7 +78,8 @@ def subject_csv(key: str):
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for row in db.session.scalars(stmt.execution_options(yield_per=1000)):
-        writer.writerow([row.ts.isoformat() if c == "ts" else getattr(row, c) for c in CSV_COLUMNS])
+        writer.writerow([row.ts.isoformat() if c == "ts" else queries.reason(row) if c == "reason_text"
+                         else getattr(row, c) for c in CSV_COLUMNS])
     seq, digest = chain.head(db.session.connection())
     return Response(buffer.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="audit-{subj.key}.csv"',

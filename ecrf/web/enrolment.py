@@ -1,7 +1,6 @@
 """Eligibility (review and signed confirmation), screen failure, enrolment, dose decisions, the screening log."""
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -9,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ecrf.enrolment import services
+from ecrf.enrolment.eligibility import read_snapshot
 from ecrf.enrolment.models import DECISIONS, DoseDecision
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
@@ -31,7 +31,7 @@ def _local_today(subject) -> date:
 def eligibility(key: str):
     subject = load_subject(key, current_user)
     review = services.latest_review(db.session, subject)
-    snapshot = json.loads(review.snapshot) if review else None
+    snapshot = read_snapshot(review.snapshot) if review else None
     return render_template("enrolment/eligibility.html", subject=subject,
                            result=services.eligibility(db.session, subject),
                            review=review, snapshot=snapshot, action=ActionForm())

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from ecrf.study import clock, codec
+from ecrf.study import clock, codec, words
 from ecrf.study.reasons import REASONS
 
 
@@ -25,4 +25,6 @@ def dict_without(args, *keys) -> dict:
 def register(app: Flask) -> None:
     app.add_template_filter(local_time, "localtime")
     app.add_template_filter(dict_without, "dict_without")
+    app.add_template_filter(words.render, "words")
+    app.add_template_filter(words.criterion_label, "criterion_label")
     app.jinja_env.globals["REASONS"] = REASONS

@@ -5,7 +5,8 @@ import json
 from datetime import datetime
 
 from api_helpers import API, VS_API, audit_rows
-from helpers import VS_URL, new_subject, vs_values
+from helpers import VS_URL, legacy_reason_row, new_subject, vs_values
+from sqlalchemy import select
 
 SHAPE = ("action", "entity", "site_code", "event_oid", "form_oid", "item_oid", "old_value", "new_value", "reason")
 
@@ -48,7 +49,7 @@ def test_an_api_write_is_audited_like_a_web_write(app, api, tokens, keys, as_rol
     assert api.put(VS_API.format(key=api_key), body, token=tokens["coordinator"]).status_code == 200
     web, via_api = _written_since(app, web_key, start), _written_since(app, api_key, start)
     assert [(r.action, r.entity, r.item_oid, r.old_value, r.new_value, r.reason) for r in web] == [
-        ("update", "item_data", "I.VS.HR", "72", "80", "Transcription error")]
+        ("update", "item_data", "I.VS.HR", "72", "80", '{"code":"TRANSCRIPTION"}')]
     assert [_shape(r, api_key) for r in via_api] == [_shape(r, web_key) for r in web]
     assert via_api[0].entity_key == f"{api_key}/SE.SCREENING[1]/F.VS[1]/I.VS.HR"
     assert (via_api[0].username, via_api[0].role, via_api[0].actor_sites) == ("coordinator", "coordinator", "01")
@@ -95,3 +96,21 @@ def test_bad_paging_arguments_are_400(api, tokens, keys):
         response = api.get(f"{base}?{query}", token=tokens["monitor"])
         assert response.status_code == 400 and response.json["status"] == 400, query
     assert api.get(f"{base}?limit=200&before={2**63 - 1}", token=tokens["monitor"]).status_code == 200
+
+
+def test_the_reason_is_given_in_words_for_coded_and_legacy_english_records(app, api, tokens, keys):
+    from ecrf.infra.extensions import db
+    from ecrf.subjects.models import Subject
+
+    with app.app_context():
+        legacy_reason_row(db.session, db.session.scalar(select(Subject).filter_by(key=keys["01"])),
+                          "Source document updated: lab report of 2 Nov")
+    api.put(VS_API.format(key=keys["01"]), {"version": 0, "items": vs_values()}, token=tokens["coordinator"])
+    api.put(VS_API.format(key=keys["01"]), {"version": 1, "items": vs_values(**{"I.VS.HR": "80"}),
+                                            "reason": {"code": "OTHER", "note": "re-measured"}},
+            token=tokens["coordinator"])
+    records = api.get(f"{API}/subjects/{keys['01']}/audit", token=tokens["monitor"]).json["records"]
+    assert [r["reason"] for r in records if r["reason"] is not None] == [
+        "Other (explain): re-measured", "Source document updated: lab report of 2 Nov"]
+    assert [r.reason for r in audit_rows(app, subject_key=keys["01"]) if r.reason] == [
+        "Source document updated: lab report of 2 Nov", '{"code":"OTHER","note":"re-measured"}']

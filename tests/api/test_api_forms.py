@@ -88,19 +88,22 @@ def test_a_list_or_object_value_is_422(app, api, tokens, keys):
     assert _vs(app, keys["01"]) is None
 
 
-@pytest.mark.parametrize("reason, stored", [
-    ("TRANSCRIPTION", "Transcription error"),
-    ("typo in the source transcription", "Other (explain): typo in the source transcription"),
-    ({"code": "QUERY", "note": "Q-12"}, "Query response: Q-12"),
-    ({"code": "LATE_RESULT"}, "Late result received"),
+@pytest.mark.parametrize("reason, stored, words", [
+    ("TRANSCRIPTION", '{"code":"TRANSCRIPTION"}', "Transcription error"),
+    ("typo in the source transcription", '{"code":"OTHER","note":"typo in the source transcription"}',
+     "Other (explain): typo in the source transcription"),
+    ({"code": "QUERY", "note": "Q-12"}, '{"code":"QUERY","note":"Q-12"}', "Query response: Q-12"),
+    ({"code": "LATE_RESULT"}, '{"code":"LATE_RESULT"}', "Late result received"),
 ])
-def test_a_change_after_completion_needs_a_reason(app, api, tokens, keys, reason, stored):
+def test_a_change_after_completion_needs_a_reason(app, api, tokens, keys, reason, stored, words):
     _put(api, tokens, keys["01"], vs_values())
     refused = _put(api, tokens, keys["01"], vs_values(**{"I.VS.HR": "88"}), version=1)
     assert refused.status_code == 422 and "reason for change is required" in refused.json["errors"]["reason"]
     response = _put(api, tokens, keys["01"], vs_values(**{"I.VS.HR": "88"}), version=1, reason=reason)
     assert response.status_code == 200, response.json
     assert [r.reason for r in audit_rows(app, item_oid="I.VS.HR", action="update")] == [stored]
+    trail = api.get(f"/api/v1/subjects/{keys['01']}/audit", token=tokens["coordinator"]).json["records"]
+    assert [r["reason"] for r in trail if r["item_oid"] == "I.VS.HR" and r["action"] == "update"] == [words]
 
 
 @pytest.mark.parametrize("reason, message", [

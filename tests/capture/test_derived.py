@@ -6,6 +6,8 @@ import json
 from helpers import demographics, new_subject, save
 from sqlalchemy import select
 
+from ecrf.study.words import render
+
 CHEM = {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREAT": "50", "I.CHEM.ALT": "20", "I.CHEM.ALTULN": "40",
         "I.CHEM.AST": "20", "I.CHEM.ASTULN": "40", "I.CHEM.BILI": "8", "I.CHEM.BILIULN": "21",
         "I.CHEM.CLSIG": "false"}
@@ -39,7 +41,9 @@ def test_a_corrected_height_recomputes_the_stored_egfr_with_its_own_reason(sessi
     assert (last.old_value, last.new_value) == ("102.2", "109.5")
     assert json.loads(last.reason) == {"code": "RECALCULATED", "sources": ["I.HTWT.HEIGHT"]}
     height = _records(session, "I.HTWT.HEIGHT")[-1]
-    assert height.seq < last.seq and "Transcription" in height.reason  # same transaction, the user's reason
+    assert height.seq < last.seq and height.reason == '{"code":"TRANSCRIPTION"}'  # same transaction, the user's reason
+    assert (render(height.reason), render(last.reason)) == (
+        "Transcription error", "Recalculated after a change to I.HTWT.HEIGHT")
 
 
 def test_a_corrected_date_of_birth_recomputes_the_egfr_equation(session, world):

@@ -11,6 +11,7 @@ from ecrf.enrolment.eligibility import evaluate
 from ecrf.study import calculators, clock, codec
 from ecrf.study.definition import load
 from ecrf.study.validation import Context
+from ecrf.study.words import render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 07:00 in Shanghai on 15 March is still 14 March in UTC
@@ -68,7 +69,8 @@ def test_eligibility_counts_the_age_on_the_sites_date_of_the_sample():
     screening = {"I.DM.BRTHDAT": "2008-03-15", "I.DM.SEX": "F", "I.CHEM.CREAT": "70",
                  "I.CHEM.DTC": SAMPLE_AT_7AM_SHANGHAI}
     at_site = evaluate(screening, [], tz=SHANGHAI)["IN6"]
-    assert at_site.status == "met" and "age 18" in at_site.value and "CKD-EPI" in at_site.value
+    assert at_site.status == "met" and at_site.message.code == "egfr_calculated" and at_site.message.params["age"] == 18
+    assert "age 18" in render(at_site.message) and "CKD-EPI" in render(at_site.message)
     in_utc = evaluate(screening, [], tz=ZoneInfo("UTC"))["IN6"]
     assert in_utc.status == "missing" and "I.HTWT.HEIGHT" in in_utc.missing
 

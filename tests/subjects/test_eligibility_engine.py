@@ -7,10 +7,17 @@ import pytest
 from ecrf.clinical import eular_acr, sledai
 from ecrf.enrolment.eligibility import Eligibility, evaluate
 from ecrf.study.crfs.codelists import IMMUNOSUPPRESSANTS
+from ecrf.study.messages import Msg, join
+from ecrf.study.words import criterion_label, render
 
 CONSENT = "2026-11-01T09:00:00Z"  # first consent: all ages below are on 2026-11-01
 SAMPLE = "2026-11-02T08:00:00Z"
 EXCLUSION_OIDS = ("I.ELIG.INFECT", "I.ELIG.CNSLUP", "I.ELIG.PREGLACT", "I.ELIG.MALIG", "I.ELIG.ORGAN")
+
+
+def said(criterion) -> str:
+    """A criterion's data in the English words a user reads (the engine itself gives codes)."""
+    return render(criterion.message)
 
 
 def consent(kind: str, signer: str, when: str = CONSENT) -> dict[str, str | None]:
@@ -87,20 +94,26 @@ def test_baseline_is_fully_eligible(base):
     assert [c.code for c in result.criteria] == [f"IN{n}" for n in range(1, 12)] + ["EX"]
     assert [(c.code, c.status) for c in result.criteria if c.status != "met"] == []
     assert result.all_met and result.failed == [] and result.missing == []
-    assert all(c.label and c.value and c.missing == [] for c in result.criteria)
+    assert all(criterion_label(c.code) != c.code and said(c) and c.missing == [] for c in result.criteria)
 
 
 def test_baseline_values_are_human_readable():
     adult, kid = run(), run(base=child)
-    assert adult["IN1"].value == "age 30 y at consent 2026-11-01"
-    assert adult["IN4"].value == "SLEDAI-2K 12"
-    assert adult["IN6"].value.startswith("eGFR ") and "CKD-EPI 2021" in adult["IN6"].value
-    assert "mL/min/1.73 m²" in adult["IN6"].value and "age 30 y at sample 2026-11-02" in adult["IN6"].value
-    assert kid["IN6"].value.startswith("eGFR 113.5 mL/min/1.73 m² (bedside Schwartz 2009")
-    assert adult["IN10"].value == ("of childbearing potential; negative serum pregnancy test 2026-11-02; "
+    assert adult["IN1"].message == Msg("age_at_consent", age=30, on="2026-11-01")
+    assert said(adult["IN1"]) == "age 30 y at consent 2026-11-01"
+    assert adult["IN4"].message == Msg("sledai", total=12)
+    assert said(adult["IN4"]) == "SLEDAI-2K 12"
+    assert said(adult["IN6"]).startswith("eGFR ") and "CKD-EPI 2021" in said(adult["IN6"])
+    assert "mL/min/1.73 m²" in said(adult["IN6"]) and "age 30 y at sample 2026-11-02" in said(adult["IN6"])
+    assert said(kid["IN6"]).startswith("eGFR 113.5 mL/min/1.73 m² (bedside Schwartz 2009")
+    assert said(adult["IN10"]) == ("of childbearing potential; negative serum pregnancy test 2026-11-02; "
                                    "agrees to contraception")
-    assert kid["IN10"].value.startswith("not of childbearing potential (premenarchal")
-    assert kid["IN11"].value == "age 10 y at consent: GUARDIAN by LAR, ASSENT by PARTICIPANT"
+    assert said(kid["IN10"]).startswith("not of childbearing potential (premenarchal")
+    assert adult["IN10"].message == join(Msg("wocbp"), Msg("pregnancy_negative", on="2026-11-02"),
+                                         Msg("contraception_yes"))
+    assert kid["IN11"].message == Msg("consents_signed", age=10,
+                                      signed=[["GUARDIAN", "LAR"], ["ASSENT", "PARTICIPANT"]])
+    assert said(kid["IN11"]) == "age 10 y at consent: GUARDIAN by LAR, ASSENT by PARTICIPANT"
 
 
 def test_summary_properties_list_codes():
@@ -258,22 +271,22 @@ def test_consent_ages_are_configurable(kw, birth, consents, expected):
 
 def test_consent_date_is_the_utc_date_of_the_signature():
     late = [consent("GUARDIAN", "LAR", "2026-10-31T23:30:00Z")]
-    assert run({"I.DM.BRTHDAT": "2021-11-01"}, late, child)["IN1"].value == "age 4 y at consent 2026-10-31"
+    assert said(run({"I.DM.BRTHDAT": "2021-11-01"}, late, child)["IN1"]) == "age 4 y at consent 2026-10-31"
 
 
 def test_not_met_values_show_what_failed():
-    assert run({"I.ELIG.LEUKOK": "false", "I.ELIG.LEUKRSN": "poor venous access"})["IN9"].value == \
+    assert said(run({"I.ELIG.LEUKOK": "false", "I.ELIG.LEUKRSN": "poor venous access"})["IN9"]) == \
         "not suitable for collection: poor venous access"
-    assert "needs ASSENT signed by PARTICIPANT" in run({}, GUARDIAN, child)["IN11"].value
-    assert "prednisone-eq 0.99 mg/kg/d" in run({"I.PRIORTX.GCDOSE": "59.4"})["IN3"].value
-    assert "limit 120.0 = 3.0 x ULN 40" in run({"I.CHEM.AST": "120.4"})["IN7"].value
-    assert run({"I.DM.STERIL": "true", "I.DM.STERILTYP": "hysterectomy"})["IN10"].value == \
+    assert "needs ASSENT signed by PARTICIPANT" in said(run({}, GUARDIAN, child)["IN11"])
+    assert "prednisone-eq 0.99 mg/kg/d" in said(run({"I.PRIORTX.GCDOSE": "59.4"})["IN3"])
+    assert "limit 120.0 = 3.0 x ULN 40" in said(run({"I.CHEM.AST": "120.4"})["IN7"])
+    assert said(run({"I.DM.STERIL": "true", "I.DM.STERILTYP": "hysterectomy"})["IN10"]) == \
         "not of childbearing potential (permanently sterile: hysterectomy)"
 
 
 def test_egfr_displayed_value_never_crosses_the_threshold():
     below = run({"I.CHEM.CREAT": "170.4"}, base=child)["IN6"]
-    assert below.value.startswith("eGFR 29.9 ")  # 29.996 shown rounded down, not as "30.0"
+    assert said(below).startswith("eGFR 29.9 ")  # 29.996 shown rounded down, not as "30.0"
 
 
 # -- IN6: which formula, which age, and the recorded eGFR ---------------------------------------------
@@ -283,9 +296,9 @@ def test_egfr_formula_follows_age_at_the_chemistry_sample():
     # 17 at consent, 18 on the sample date: CKD-EPI (37.4) rather than bedside Schwartz (28.2)
     changes = {"I.DM.BRTHDAT": "2008-11-02", "I.DM.SEX": "M", "I.HTWT.HEIGHT": "170", "I.CHEM.CREAT": "220"}
     at_sample = run(changes, base=child)["IN6"]
-    assert at_sample.status == "met" and "CKD-EPI 2021, age 18 y at sample 2026-11-02" in at_sample.value
+    assert at_sample.status == "met" and "CKD-EPI 2021, age 18 y at sample 2026-11-02" in said(at_sample)
     at_consent = run({**changes, "I.CHEM.DTC": None}, base=child)["IN6"]
-    assert at_consent.status == "not_met" and "bedside Schwartz 2009, age 17 y at consent" in at_consent.value
+    assert at_consent.status == "not_met" and "bedside Schwartz 2009, age 17 y at consent" in said(at_consent)
 
 
 def test_recorded_egfr_is_recalculated_not_trusted():
@@ -295,7 +308,7 @@ def test_recorded_egfr_is_recalculated_not_trusted():
 
 def test_recorded_egfr_is_used_only_when_it_cannot_be_recalculated():
     fallback = run({"I.HTWT.HEIGHT": None, "I.CHEM.EGFR": "31.0"}, base=child)["IN6"]
-    assert fallback.status == "met" and "as recorded" in fallback.value and "I.HTWT.HEIGHT" in fallback.value
+    assert fallback.status == "met" and "as recorded" in said(fallback) and "I.HTWT.HEIGHT" in said(fallback)
     assert run({"I.HTWT.HEIGHT": None}, base=child)["IN6"].missing == ["I.HTWT.HEIGHT"]
     assert run({"I.HTWT.HEIGHT": None})["IN6"].status == "met"  # adults need no height (CKD-EPI)
 
@@ -306,12 +319,12 @@ def test_recorded_egfr_is_used_only_when_it_cannot_be_recalculated():
 @pytest.mark.parametrize("oid", EXCLUSION_OIDS)
 def test_each_exclusion_fails(oid):
     ex = run({oid: "true"})["EX"]
-    assert ex.status == "not_met" and oid in ex.value
+    assert ex.status == "not_met" and oid in said(ex)
 
 
 def test_exclusions_list_every_one_present():
     ex = run({"I.ELIG.INFECT": "true", "I.ELIG.MALIG": "true"})["EX"]
-    assert ex.value == "present: active uncontrolled infection (I.ELIG.INFECT), malignancy (I.ELIG.MALIG)"
+    assert said(ex) == "present: active uncontrolled infection (I.ELIG.INFECT), malignancy (I.ELIG.MALIG)"
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
