@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ecrf.auth.permissions import can
 from ecrf.capture import services
 from ecrf.capture.facts import latest_values
 from ecrf.errors import Invalid, ServiceError
@@ -30,7 +31,7 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
     tz = t.subject.site.zone
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
-        can_edit=current_user.role in ("investigator", "coordinator") and not (stored and stored.locked_at),
+        can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
     ), status
 
 

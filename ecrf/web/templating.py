@@ -1,4 +1,4 @@
-"""Jinja helpers: times shown in the site's zone with the zone named."""
+"""Jinja helpers: times shown in the site's zone with the zone named, and ``can`` (what to offer the user)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ecrf.auth.permissions import can
 from ecrf.study import clock, codec
 from ecrf.study.reasons import REASONS
 
@@ -26,3 +27,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time, "localtime")
     app.add_template_filter(dict_without, "dict_without")
     app.jinja_env.globals["REASONS"] = REASONS
+    app.jinja_env.globals["can"] = can

@@ -9,6 +9,7 @@ from wtforms.validators import Length
 
 from ecrf.auth import tokens
 from ecrf.auth.models import ApiToken
+from ecrf.auth.permissions import can
 from ecrf.errors import TokenError
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
@@ -47,7 +48,7 @@ def revoke(token_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     row = db.session.get(ApiToken, token_id)
-    if row is None or (row.user_id != current_user.id and current_user.role != "admin"):
+    if row is None or (row.user_id != current_user.id and not can(current_user, "revoke_any_token")):
         abort(404)
     if tokens.revoke(db.session, row):
         db.session.commit()
