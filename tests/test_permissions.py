@@ -72,19 +72,30 @@ def test_can_with_a_subject_also_needs_the_subjects_site(people):
     assert wrong == []
 
 
-@pytest.mark.parametrize(("status", "offered"), [
+OFFERED_IN = [
     ("screening", {"enter_data", "mark_not_done", "withdraw_consent", "confirm_eligibility", "enrol", "screen_fail"}),
     ("enrolled", {"enter_data", "mark_not_done", "withdraw_consent"}),
+    ("infused", {"enter_data", "mark_not_done", "withdraw_consent"}),
+    ("follow_up", {"enter_data", "mark_not_done", "withdraw_consent"}),
     ("screen_failed", {"enter_data", "mark_not_done", "withdraw_consent"}),
     # a subject withdrawn from everything, or done, is offered no new withdrawal; follow-up data entry stays
     ("withdrawn", {"enter_data", "mark_not_done"}),
     ("completed", {"enter_data", "mark_not_done"}),
-])
+]
+
+
+@pytest.mark.parametrize(("status", "offered"), OFFERED_IN)
 def test_can_offers_an_action_only_in_the_subject_states_the_pages_show_it(session, people, status, offered):
     users, here, _ = people
     with session.no_autoflush:  # in memory only (a screen failure without its reason would not be stored)
         here.status = status
         assert {a for a in SUBJECT_ACTIONS if can(users["investigator"], a, here)} == offered
+
+
+def test_every_subject_status_is_in_the_state_table_above():
+    from ecrf.subjects.lifecycle import STATUSES
+
+    assert {status for status, _ in OFFERED_IN} == set(STATUSES)
 
 
 def test_nobody_anonymous_or_deactivated_can_do_anything(people):
