@@ -67,6 +67,12 @@ class AccountError(ServiceError):
     status = 422
 
 
+class PasswordCheckFailed(AccountError):
+    """The current password given to change it was wrong (the failed attempt is audited and kept)."""
+
+    keep_audit = True
+
+
 class TokenError(ServiceError):
     """A refused API token operation, with a message for the user."""
 

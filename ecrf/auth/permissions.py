@@ -1,16 +1,79 @@
-"""The permission matrix: which roles may use which endpoint. The one place access is declared.
+"""Who may do what: named actions (``can``) and the endpoint gate (``MATRIX``, ``allowed``). The one place access
+is declared.
 
-Every endpoint of the app must appear here or in PUBLIC; an endpoint that is
-missing is refused to everyone (fail closed), and a test walks the URL map to
-prove none is missing. Site-level access (which subjects) is checked by
-``ecrf.subjects.access`` on every route that names a subject.
+``ACTIONS`` maps each action to the roles that may take it; ``can(user, action, subject)`` answers for views,
+the API and templates (a Jinja global), so no face compares role strings itself. The endpoint matrix is the
+route-level gate and reuses the same role sets, so a route and the button that leads to it cannot disagree.
+
+Every endpoint of the app must appear in the matrix or in PUBLIC; an endpoint that is missing is refused to
+everyone (fail closed), and a test walks the URL map to prove none is missing. Site-level access (which
+subjects) is checked by ``ecrf.subjects.access`` on every route that names a subject, and by ``can`` when
+given a subject.
 """
 from __future__ import annotations
 
 STUDY = frozenset({"investigator", "coordinator", "monitor", "data_manager", "sponsor"})
 SITE_STAFF = frozenset({"investigator", "coordinator"})
+INVESTIGATOR = frozenset({"investigator"})
+# the safety review and the ICF register are decided by the investigator, kept by data management
+TRIAL_RECORDS = frozenset({"investigator", "data_manager"})
 ADMIN = frozenset({"admin"})
 EVERYONE = STUDY | ADMIN
+
+#: action -> the roles that may take it
+ACTIONS: dict[str, frozenset[str]] = {
+    # reading the trial (the study menus); admins manage accounts and never see clinical data
+    "view_subjects": STUDY,
+    # subjects and data capture
+    "create_subject": SITE_STAFF,
+    "enter_data": SITE_STAFF,
+    "mark_not_done": SITE_STAFF,
+    # consent
+    "register_icf_version": TRIAL_RECORDS,
+    "withdraw_consent": INVESTIGATOR,
+    # eligibility, enrolment, dose levels
+    "confirm_eligibility": INVESTIGATOR,
+    "enrol": INVESTIGATOR,
+    "screen_fail": SITE_STAFF,
+    "record_dose_decision": TRIAL_RECORDS,
+    # administration
+    "manage_users": ADMIN,
+    "manage_sites": ADMIN,
+    "view_system_audit": ADMIN,
+    "revoke_any_token": ADMIN,
+}
+
+#: subject states in which an action is offered at all. Only what the pages hide: the services keep the
+#: trial's rules (and their messages) for a request that arrives anyway.
+_OFFERED_WHILE: dict[str, frozenset[str]] = {
+    "confirm_eligibility": frozenset({"screening"}),
+    "enrol": frozenset({"screening"}),
+    "screen_fail": frozenset({"screening"}),
+}
+_NOT_OFFERED_WHEN: dict[str, frozenset[str]] = {
+    "withdraw_consent": frozenset({"withdrawn", "completed"}),
+}
+
+
+def can(user, action: str, subject=None) -> bool:
+    """Whether ``user`` may take ``action`` (on ``subject``: one of their sites', in a state that offers it).
+
+    An unknown action is a programming error (a typo would silently hide a button), so it raises.
+    """
+    try:
+        roles = ACTIONS[action]
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}") from None
+    if getattr(user, "role", None) not in roles or not getattr(user, "is_authenticated", False):
+        return False
+    if subject is None:
+        return True
+    if subject.site_id not in user.site_ids:
+        return False
+    if action in _OFFERED_WHILE and subject.status not in _OFFERED_WHILE[action]:
+        return False
+    return subject.status not in _NOT_OFFERED_WHEN.get(action, frozenset())
+
 
 #: reachable without logging in
 PUBLIC = frozenset({"static", "auth.login", "auth.reset_password", "web.health", "api.openapi"})
@@ -22,36 +85,36 @@ MATRIX: dict[str, frozenset[str]] = {
     "web.about": EVERYONE,
     "web.index": EVERYONE,
     # administration
-    "admin.users": ADMIN,
-    "admin.new_user": ADMIN,
-    "admin.edit_user": ADMIN,
-    "admin.reset_link": ADMIN,
-    "admin.set_active": ADMIN,
-    "admin.sites": ADMIN,
+    "admin.users": ACTIONS["manage_users"],
+    "admin.new_user": ACTIONS["manage_users"],
+    "admin.edit_user": ACTIONS["manage_users"],
+    "admin.reset_link": ACTIONS["manage_users"],
+    "admin.set_active": ACTIONS["manage_users"],
+    "admin.sites": ACTIONS["manage_sites"],
     # subjects and data capture
-    "subjects.index": STUDY,
-    "subjects.new": SITE_STAFF,
+    "subjects.index": ACTIONS["view_subjects"],
+    "subjects.new": ACTIONS["create_subject"],
     "subjects.casebook": STUDY,
     "capture.form": STUDY,
-    "capture.save": SITE_STAFF,
-    "capture.calculate": SITE_STAFF,
+    "capture.save": ACTIONS["enter_data"],
+    "capture.calculate": ACTIONS["enter_data"],
     # the trial's path
-    "consent.icf_versions": STUDY,  # registering a version: investigator or data manager (checked in the view)
-    "consent.withdraw": frozenset({"investigator"}),
+    "consent.icf_versions": STUDY,  # a POST registers a version: can(user, "register_icf_version"), in the view
+    "consent.withdraw": ACTIONS["withdraw_consent"],
     "enrolment.eligibility": STUDY,
-    "enrolment.confirm": frozenset({"investigator"}),
-    "enrolment.enrol": frozenset({"investigator"}),
-    "enrolment.screen_fail": SITE_STAFF,
-    "enrolment.dose_levels": STUDY,  # recording a decision: investigator or data manager (checked in the view)
+    "enrolment.confirm": ACTIONS["confirm_eligibility"],
+    "enrolment.enrol": ACTIONS["enrol"],
+    "enrolment.screen_fail": ACTIONS["screen_fail"],
+    "enrolment.dose_levels": STUDY,  # a POST records a decision: can(user, "record_dose_decision"), in the view
     "enrolment.screening_log": STUDY,
     "visits.calendar": STUDY,
-    "visits.not_done": SITE_STAFF,
+    "visits.not_done": ACTIONS["mark_not_done"],
     # audit trail
     "audit.subject": STUDY,
     "audit.form": STUDY,
     "audit.item": STUDY,
     "audit.subject_csv": STUDY,
-    "audit.system": ADMIN,
+    "audit.system": ACTIONS["view_system_audit"],
     # API tokens (web pages; owners manage their own, admins everyone's)
     "tokens.index": EVERYONE,
     "tokens.revoke": EVERYONE,
@@ -64,19 +127,19 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.subject": STUDY,
     "api.create_subject": SITE_STAFF,  # subjects.new
     "api.form": STUDY,
-    "api.save_form": SITE_STAFF,
+    "api.save_form": ACTIONS["enter_data"],
     "api.subject_audit": STUDY,
     # the trial's path (ecrf.api.trial): as the web views, including the role checks inside them
     "api.eligibility": STUDY,  # enrolment.eligibility
-    "api.confirm_eligibility": frozenset({"investigator"}),  # enrolment.confirm
-    "api.enrol": frozenset({"investigator"}),  # enrolment.enrol
-    "api.screen_failure": SITE_STAFF,  # enrolment.screen_fail
-    "api.withdraw_consent": frozenset({"investigator"}),  # consent.withdraw
-    "api.mark_not_done": SITE_STAFF,  # visits.not_done
+    "api.confirm_eligibility": ACTIONS["confirm_eligibility"],  # enrolment.confirm
+    "api.enrol": ACTIONS["enrol"],  # enrolment.enrol
+    "api.screen_failure": ACTIONS["screen_fail"],  # enrolment.screen_fail
+    "api.withdraw_consent": ACTIONS["withdraw_consent"],  # consent.withdraw
+    "api.mark_not_done": ACTIONS["mark_not_done"],  # visits.not_done
     "api.dose_levels": STUDY,  # enrolment.dose_levels (GET)
-    "api.record_dose_decision": frozenset({"investigator", "data_manager"}),  # enrolment.dose_levels (POST, in view)
+    "api.record_dose_decision": ACTIONS["record_dose_decision"],  # enrolment.dose_levels (POST, in view)
     "api.icf_versions": STUDY,  # consent.icf_versions (GET)
-    "api.register_icf_version": frozenset({"investigator", "data_manager"}),  # consent.icf_versions (POST, in view)
+    "api.register_icf_version": ACTIONS["register_icf_version"],  # consent.icf_versions (POST, in view)
 }
 
 

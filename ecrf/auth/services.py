@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ecrf.audit.trail import record
 from ecrf.auth.models import ROLES, PasswordResetToken, Site, User, UserSite
 from ecrf.auth.passwords import check_password, hash_password, policy_problem
-from ecrf.errors import AccountError
+from ecrf.errors import AccountError, PasswordCheckFailed
 from ecrf.study.clock import utcnow
 
 
@@ -95,7 +95,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """A user changes their own password, proving the current one."""
     if not check_password(user.password_hash, current):
         record(session, "password_change_failed", "user_account", entity_id=user.id, entity_key=user.username)
-        raise AccountError("The current password is wrong.")
+        raise PasswordCheckFailed("The current password is wrong.")
     _set_password(user, new)
     session.flush()
 

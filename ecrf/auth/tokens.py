@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecrf.auth.models import ApiToken, User
+from ecrf.auth.permissions import can
 from ecrf.errors import TokenError
 from ecrf.study.clock import utcnow
 
@@ -71,7 +72,7 @@ def check(session: Session, raw: str) -> Check:
 def visible(session: Session, user: User) -> list[ApiToken]:
     """The tokens ``user`` may see and revoke: their own, or everyone's for an admin; newest first."""
     stmt = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    if user.role != "admin":
+    if not can(user, "revoke_any_token"):
         stmt = stmt.where(ApiToken.user_id == user.id)
     return list(session.scalars(stmt))
 

@@ -53,15 +53,23 @@ def _field(item: Item):
     return StringField(render_kw={"maxlength": item.max_length}, **common)
 
 
+class CrfForm(FlaskForm):
+    """A CRF's fields, named by item OID, plus the version and the reason for change."""
+
+    def field_for(self, key: str):
+        """Where a validation message keyed ``key`` is shown (the reason for change is asked in two fields)."""
+        return self.reason_code if key == "reason" else self._fields.get(key)
+
+
 @cache
-def form_class(definition: Form) -> type[FlaskForm]:
+def form_class(definition: Form) -> type[CrfForm]:
     """The WTForms class for a CRF, plus the version and reason-for-change fields."""
     attrs = {item.oid: _field(item) for item in definition.items}
     attrs["version"] = HiddenField()
     attrs["reason_code"] = SelectField("Reason for change", choices=[("", "—")] + [
         (c.value, c.label) for c in REASONS.items], validate_choice=False)
     attrs["reason_note"] = TextAreaField("Explanation", render_kw={"rows": 2, "maxlength": 1000})
-    return type(f"CRF_{definition.oid.replace('.', '_')}", (FlaskForm,), attrs)
+    return type(f"CRF_{definition.oid.replace('.', '_')}", (CrfForm,), attrs)
 
 
 def hint(item: Item) -> str:

@@ -1,14 +1,22 @@
-"""The shape every web action shares: check the CSRF token, run the service, commit or roll back, tell the user."""
+"""The shape every web write shares: check the CSRF token, run the service in one unit of work, tell the user.
+
+:func:`perform` is the HTML face's one mapping of a service's refusal: the transaction is
+:func:`ecrf.infra.work.unit_of_work`'s (one commit, or a rollback that keeps what a refusal must keep), and the
+refusal's message goes where the user is looking: on the form fields it names, on one field, or in a flash.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import abort, flash, request
 
-from ecrf.errors import Refused, ServiceError
+from ecrf.errors import Invalid, Refused, ServiceError
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
+from ecrf.infra.work import unit_of_work
 
 
 def checked() -> None:
@@ -25,15 +33,44 @@ def form_date(field: str) -> date:
         raise Refused("Give the date as YYYY-MM-DD.") from None
 
 
-def perform(action: Callable[[], object], success: str | Callable[[object], str]):
-    """Run ``action``; commit and flash ``success``, or flash the refusal and roll back (keeping what a refusal
-    must keep, e.g. the record of a failed signature). Returns the action's result, or None when refused."""
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`perform` did: the action's result, or the refusal (already shown to the user)."""
+
+    result: Any = None
+    refusal: ServiceError | None = None
+
+    def __bool__(self) -> bool:
+        return self.refusal is None
+
+
+def perform(action: Callable[[], object], success: str | Callable[[Any], str] | None = None, *,
+            form=None, field=None) -> Outcome:
+    """Run ``action`` in one unit of work; flash ``success`` (a text, or made from the result) when it is stored.
+
+    A refusal is shown where it belongs: an Invalid's messages on the fields of ``form`` it names; any other on
+    ``field`` when given; with a ``form`` but no ``field``, not at all, because the caller shows the form page
+    with it (its status, its place on the page); otherwise as a flash.
+    """
     try:
-        result = action()
+        result = unit_of_work(db.session, action)
     except ServiceError as exc:
-        db.session.commit() if exc.keep_audit else db.session.rollback()
+        _show(exc, form, field)
+        return Outcome(refusal=exc)
+    if success is not None:
+        flash(success(result) if callable(success) else success, "success")
+    return Outcome(result)
+
+
+def _show(exc: ServiceError, form, field) -> None:
+    if isinstance(exc, Invalid) and form is not None:
+        for key, message in exc.errors.items():
+            target = form.field_for(key) if hasattr(form, "field_for") else form._fields.get(key)
+            if target is None:  # never silently lose a message the form has no place for
+                flash(message, "danger")
+            else:
+                target.errors = [*target.errors, message]
+    elif field is not None:
+        field.errors = [*field.errors, str(exc)]
+    elif form is None:
         flash(str(exc), "danger")
-        return None
-    db.session.commit()
-    flash(success(result) if callable(success) else success, "success")
-    return result

@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from ecrf.auth import services
 from ecrf.auth.models import Site, User
-from ecrf.errors import AccountError
 from ecrf.forms.webforms import AccessForm, ActionForm, SiteForm, UserForm
 from ecrf.infra.extensions import db
 from ecrf.study.clock import utcnow
+from ecrf.web.actions import perform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,15 +34,13 @@ def new_user():
     form = UserForm()
     form.sites.choices = _site_choices()
     if form.validate_on_submit():
-        try:
+        def create():
             user = services.create_user(db.session, form.username.data, form.full_name.data, form.role.data,
                                         form.sites.data)
-            token = services.issue_reset_token(db.session, user, current_user)
-        except AccountError as exc:
-            db.session.rollback()
-            form.username.errors.append(str(exc))
-        else:
-            db.session.commit()
+            return user, services.issue_reset_token(db.session, user, current_user)
+
+        if done := perform(create, field=form.username):
+            user, token = done.result
             return render_template("admin/reset_link.html", user=user, link=url_for("auth.reset_password",
                                                                                      token=token, _external=True))
     return render_template("admin/user_form.html", form=form, title="New user")
@@ -54,16 +52,10 @@ def edit_user(user_id: int):
     form = AccessForm(data={"role": user.role, "sites": [s.code for s in user.sites]})
     form.sites.choices = _site_choices()
     action = ActionForm()
-    if form.validate_on_submit():
-        try:
-            services.update_access(db.session, user, form.role.data, form.sites.data)
-        except AccountError as exc:
-            db.session.rollback()
-            form.sites.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Access of {user.username} updated.", "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and perform(lambda: services.update_access(db.session, user, form.role.data,
+                                                                             form.sites.data),
+                                             f"Access of {user.username} updated.", field=form.sites):
+        return redirect(url_for("admin.users"))
     return render_template("admin/edit_user.html", user=user, form=form, action=action)
 
 
@@ -75,9 +67,8 @@ def set_active(user_id: int, active: int):
     if user.id == current_user.id:
         flash("You cannot deactivate yourself.", "warning")
     else:
-        services.set_active(db.session, user, bool(active))
-        db.session.commit()
-        flash(f"{user.username} {'reactivated' if active else 'deactivated'}.", "success")
+        perform(lambda: services.set_active(db.session, user, bool(active)),
+                f"{user.username} {'reactivated' if active else 'deactivated'}.")
     return redirect(url_for("admin.users"))
 
 
@@ -86,24 +77,18 @@ def reset_link(user_id: int):
     user = _user(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    token = services.issue_reset_token(db.session, user, current_user)
-    db.session.commit()
+    if not (done := perform(lambda: services.issue_reset_token(db.session, user, current_user))):
+        return redirect(url_for("admin.users"))
     return render_template("admin/reset_link.html", user=user,
-                           link=url_for("auth.reset_password", token=token, _external=True))
+                           link=url_for("auth.reset_password", token=done.result, _external=True))
 
 
 @bp.route("/sites", methods=["GET", "POST"])
 def sites():
     form = SiteForm()
-    if form.validate_on_submit():
-        try:
-            services.create_site(db.session, form.code.data, form.name.data, form.timezone.data.strip())
-        except AccountError as exc:
-            db.session.rollback()
-            form.code.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Site created.", "success")
-            return redirect(url_for("admin.sites"))
+    if form.validate_on_submit() and perform(
+            lambda: services.create_site(db.session, form.code.data, form.name.data, form.timezone.data.strip()),
+            "Site created.", field=form.code):
+        return redirect(url_for("admin.sites"))
     rows = db.session.scalars(select(Site).order_by(Site.code)).all()
     return render_template("admin/sites.html", sites=rows, form=form)

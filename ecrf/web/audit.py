@@ -16,6 +16,7 @@ from ecrf.capture import services
 from ecrf.casebook import audit_trail as queries
 from ecrf.errors import ServiceError
 from ecrf.infra.extensions import db
+from ecrf.infra.work import unit_of_work
 from ecrf.web.access import load_subject
 
 bp = Blueprint("audit", __name__)
@@ -72,8 +73,9 @@ def subject_csv(key: str):
     subj = load_subject(key, current_user)
     filters = queries.Filters.from_args(request.args)
     stmt = filters.apply(queries.for_subject(subj.key)).order_by(AuditEvent.seq)
-    record(db.session, "export_audit_csv", "subject", entity_id=subj.id, **subj.audit_keys())
-    db.session.commit()
+    # the export is audited before it is read, so a reader cannot take the trail without leaving a trace
+    unit_of_work(db.session, lambda: record(db.session, "export_audit_csv", "subject", entity_id=subj.id,
+                                            **subj.audit_keys()))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)

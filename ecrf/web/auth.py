@@ -9,9 +9,10 @@ from flask_login import current_user, login_user, logout_user
 from ecrf.audit.context import Actor, set_actor
 from ecrf.audit.trail import record
 from ecrf.auth import services
-from ecrf.errors import AccountError
 from ecrf.forms.webforms import ChangePasswordForm, LoginForm, ResetPasswordForm
 from ecrf.infra.extensions import db
+from ecrf.infra.work import unit_of_work
+from ecrf.web.actions import perform
 
 bp = Blueprint("auth", __name__)
 
@@ -34,10 +35,14 @@ def _start_session(user) -> None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user, message = services.authenticate(db.session, form.username.data.strip(), form.password.data)
-        if user:
-            set_actor(db.session, Actor.of(user))
-        db.session.commit()  # failures and lockouts are kept, too
+        def attempt():
+            user, message = services.authenticate(db.session, form.username.data.strip(), form.password.data)
+            if user:
+                set_actor(db.session, Actor.of(user))
+            return user, message
+
+        # a failure or a lockout is an outcome, not a refusal: its audit record is committed like a success's
+        user, message = unit_of_work(db.session, attempt)
         if user:
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -47,8 +52,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    record(db.session, "logout", "session", entity_id=current_user.id, entity_key=current_user.username)
-    db.session.commit()
+    unit_of_work(db.session, lambda: record(db.session, "logout", "session", entity_id=current_user.id,
+                                            entity_key=current_user.username))
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -58,17 +63,13 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(db.session, current_user, form.current_password.data, form.new_password.data)
-        except AccountError as exc:
-            db.session.commit()  # a wrong current password is an audited failure
-            form.new_password.errors.append(str(exc))
-        else:
-            db.session.commit()
-            session["stamp"] = current_user.password_changed_at.isoformat()
-            flash("Your password was changed.", "success")
-            return redirect(url_for("web.index"))
+    # a wrong current password is an audited failure: the service's refusal keeps its record (keep_audit)
+    if form.validate_on_submit() and perform(
+            lambda: services.change_password(db.session, current_user, form.current_password.data,
+                                             form.new_password.data),
+            "Your password was changed.", field=form.new_password):
+        session["stamp"] = current_user.password_changed_at.isoformat()
+        return redirect(url_for("web.index"))
     return render_template("auth/password.html", form=form, title="Change your password")
 
 
@@ -82,13 +83,8 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         set_actor(db.session, Actor.of(row.user))
-        try:
-            services.reset_password(db.session, token, form.new_password.data)
-        except AccountError as exc:
-            db.session.rollback()
-            form.new_password.errors.append(str(exc))
-        else:
-            db.session.commit()
+        if perform(lambda: services.reset_password(db.session, token, form.new_password.data),
+                   field=form.new_password):
             if current_user.is_authenticated:
                 logout_user()
             session.clear()

@@ -1,9 +1,10 @@
 """Data entry: show a CRF with its stored values, and save it through the capture service."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ecrf.auth.permissions import can
 from ecrf.capture import services
 from ecrf.capture.facts import latest_values
 from ecrf.errors import Invalid, ServiceError
@@ -13,6 +14,7 @@ from ecrf.study import calculators
 from ecrf.study.codec import to_input
 from ecrf.study.validation import Context, clean_all
 from ecrf.web.access import load_subject
+from ecrf.web.actions import perform
 
 bp = Blueprint("capture", __name__, url_prefix="/subjects/<key>/events/<event_oid>/forms/<form_oid>")
 
@@ -30,7 +32,7 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
     tz = t.subject.site.zone
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
-        can_edit=current_user.role in ("investigator", "coordinator") and not (stored and stored.locked_at),
+        can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
     ), status
 
 
@@ -53,24 +55,16 @@ def save(key: str, event_oid: str, form_oid: str):
         abort(400)
     raw = {item.oid: request.form.get(item.oid) for item in t.form.items}
     version = request.form.get("version", type=int)
-    try:
-        saved = services.save_form(
-            db.session, t, raw, version=version, user_id=current_user.id, ctx=Context.now_at(t.subject.site.zone),
-            reason_code=request.form.get("reason_code") or None, reason_note=request.form.get("reason_note"),
-        )
-        db.session.commit()
-    except Invalid as exc:
-        db.session.rollback()
-        for oid, message in exc.errors.items():
-            target = wtform.reason_code if oid == "reason" else wtform[oid] if oid in wtform else None
-            if target is not None:
-                target.errors = [*target.errors, message]
-        return _render(t, wtform, services.find_form(db.session, t), 422,
-                       "Nothing was saved: correct the fields marked below.")
-    except ServiceError as exc:
-        db.session.rollback()
-        return _render(t, wtform, services.find_form(db.session, t), exc.status, str(exc))
-    flash(f"{t.form.label} saved ({'complete' if saved.status == 'complete' else 'incomplete'}).", "success")
+    done = perform(lambda: services.save_form(
+        db.session, t, raw, version=version, user_id=current_user.id, ctx=Context.now_at(t.subject.site.zone),
+        reason_code=request.form.get("reason_code") or None, reason_note=request.form.get("reason_note"),
+    ), lambda saved: f"{t.form.label} saved ({'complete' if saved.status == 'complete' else 'incomplete'}).",
+        form=wtform)
+    if not done:
+        refusal = done.refusal
+        message = ("Nothing was saved: correct the fields marked below." if isinstance(refusal, Invalid)
+                   else str(refusal))
+        return _render(t, wtform, services.find_form(db.session, t), refusal.status, message)
     return redirect(url_for("capture.form", key=key, event_oid=event_oid, form_oid=form_oid,
                             event_repeat=t.event_repeat, repeat=t.form_repeat))
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ecrf.auth.permissions import can
 from ecrf.consent import services
 from ecrf.consent.models import POPULATIONS, IcfVersion
 from ecrf.forms.webforms import ActionForm
@@ -19,7 +20,7 @@ bp = Blueprint("consent", __name__)
 def icf_versions():
     if request.method == "POST":
         checked()
-        if current_user.role not in ("investigator", "data_manager"):
+        if not can(current_user, "register_icf_version"):
             abort(403)
         perform(lambda: services.register_version(db.session, request.form.get("version", ""),
                                                   request.form.get("population", ""), form_date("approved_on")),

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ecrf.auth.permissions import can
 from ecrf.enrolment import services
 from ecrf.enrolment.eligibility import read_snapshot
 from ecrf.enrolment.models import DECISIONS, DoseDecision
@@ -23,7 +24,6 @@ bp = Blueprint("enrolment", __name__)
 
 
 def _local_today(subject) -> date:
-
     return clock.today_at(subject.site.zone)
 
 
@@ -69,7 +69,7 @@ def screen_fail(key: str):
 def dose_levels():
     if request.method == "POST":
         checked()
-        if current_user.role not in ("investigator", "data_manager"):
+        if not can(current_user, "record_dose_decision"):
             abort(403)
         perform(lambda: services.record_decision(db.session, current_user, request.form.get("decision", ""),
                                                  form_date("decided_on"), request.form.get("rationale", "")),

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 import ecrf
+from ecrf.auth.permissions import can
 from ecrf.infra.config import ROOT
 from ecrf.infra.extensions import db
 from ecrf.study.definition import METADATA_VERSION, PROTOCOL_NAME, STUDY_OID
@@ -40,7 +41,7 @@ def migration_revision() -> str:
 
 @bp.get("/")
 def index():
-    if current_user.role == "admin":
+    if can(current_user, "manage_users"):
         return redirect(url_for("admin.users"))
     return redirect(url_for("subjects.index"))
 

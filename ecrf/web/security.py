@@ -11,6 +11,7 @@ from ecrf.audit.trail import record
 from ecrf.auth.models import User
 from ecrf.auth.permissions import PUBLIC, allowed
 from ecrf.infra.extensions import db, login_manager
+from ecrf.infra.work import unit_of_work
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -24,8 +25,8 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _end_session(reason: str, message: str) -> None:
-    record(db.session, reason, "session", entity_id=current_user.id, entity_key=current_user.username)
-    db.session.commit()
+    unit_of_work(db.session, lambda: record(db.session, reason, "session", entity_id=current_user.id,
+                                            entity_key=current_user.username))
     logout_user()
     session.clear()
     flash(message, "warning")

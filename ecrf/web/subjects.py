@@ -1,7 +1,7 @@
 """Subject list per site, new subject, and the casebook grid."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -17,6 +17,7 @@ from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
 from ecrf.treatment import pregnancy
 from ecrf.web.access import load_subject
+from ecrf.web.actions import perform
 
 bp = Blueprint("subjects", __name__, url_prefix="/subjects")
 
@@ -45,10 +46,11 @@ def new():
     site = db.session.scalar(select(Site).where(Site.code == request.form.get("site", "")))
     if site is None or site.id not in visible_site_ids(current_user):
         abort(403)
-    subject = services.create_subject(db.session, site)
-    db.session.commit()
-    flash(f"Subject {subject.key} created in screening.", "success")
-    return redirect(url_for("subjects.casebook", key=subject.key))
+    done = perform(lambda: services.create_subject(db.session, site),
+                   lambda subject: f"Subject {subject.key} created in screening.")
+    if not done:
+        return redirect(url_for("subjects.index"))
+    return redirect(url_for("subjects.casebook", key=done.result.key))
 
 
 @bp.get("/<key>")

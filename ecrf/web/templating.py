@@ -1,4 +1,4 @@
-"""Jinja helpers: times shown in the site's zone with the zone named."""
+"""Jinja helpers: times shown in the site's zone with the zone named, and ``can`` (what to offer the user)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ecrf.auth.permissions import can
 from ecrf.study import clock, codec, words
 from ecrf.study.reasons import REASONS
 
@@ -28,3 +29,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(words.render, "words")
     app.add_template_filter(words.criterion_label, "criterion_label")
     app.jinja_env.globals["REASONS"] = REASONS
+    app.jinja_env.globals["can"] = can

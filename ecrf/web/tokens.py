@@ -9,9 +9,10 @@ from wtforms.validators import Length
 
 from ecrf.auth import tokens
 from ecrf.auth.models import ApiToken
-from ecrf.errors import TokenError
+from ecrf.auth.permissions import can
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
+from ecrf.web.actions import perform
 
 bp = Blueprint("tokens", __name__)
 
@@ -28,16 +29,11 @@ class TokenForm(FlaskForm):
 @bp.route("/account/tokens", methods=["GET", "POST"])
 def index():
     form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            row, raw = tokens.issue(db.session, current_user, label=form.label.data or "",
-                                    expires_days=int(form.expires_days.data) or None)
-        except TokenError as exc:
-            db.session.rollback()
-            form.label.errors = [*form.label.errors, str(exc)]
-        else:
-            db.session.commit()
-            return render_template("api/token_created.html", token=row, raw=raw)
+    if form.validate_on_submit() and (done := perform(
+            lambda: tokens.issue(db.session, current_user, label=form.label.data or "",
+                                 expires_days=int(form.expires_days.data) or None), field=form.label)):
+        row, raw = done.result
+        return render_template("api/token_created.html", token=row, raw=raw)
     rows = tokens.visible(db.session, current_user)
     return render_template("api/tokens.html", form=form, tokens=rows, action=ActionForm(), status=tokens.status)
 
@@ -47,11 +43,11 @@ def revoke(token_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     row = db.session.get(ApiToken, token_id)
-    if row is None or (row.user_id != current_user.id and current_user.role != "admin"):
+    if row is None or (row.user_id != current_user.id and not can(current_user, "revoke_any_token")):
         abort(404)
-    if tokens.revoke(db.session, row):
-        db.session.commit()
+    done = perform(lambda: tokens.revoke(db.session, row))
+    if done and done.result:
         flash(f"Token {row.prefix}… of {row.user.username} revoked.", "success")
-    else:
+    elif done:
         flash(f"Token {row.prefix}… was already revoked.", "info")
     return redirect(url_for("tokens.index"))
