@@ -17,6 +17,7 @@ from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.study import calculators
 from ecrf.study.definition import load as load_study
+from ecrf.study.messages import Msg
 from ecrf.study.reasons import recalculated
 from ecrf.study.validation import Context
 
@@ -56,3 +57,16 @@ def recalculate_dependents(session: Session, subject_id: int, changed: set[str],
             session.flush()
         updated.append(form)
     return updated
+
+
+def why_not_calculated(session: Session, subject_id: int, definition, values: dict, ctx: Context) -> dict[str, Msg]:
+    """For each calculated item of a form left without a value, why (the items missing, or the formula's refusal),
+    so a page never shows a silently empty derived value."""
+    facts = latest_values(session, subject_id, calculators.needs(definition))
+    out = {}
+    for oid, calc in calculators.calculate(definition, values, facts, ctx).items():
+        if calc.value is None and calc.missing:
+            out[oid] = Msg("calc.missing", items=list(calc.missing))
+        elif calc.value is None and calc.problem:
+            out[oid] = Msg("calc.refused", problem=calc.problem)
+    return out

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Union
 
 from ecrf.study.crfs import codelists as cl
+from ecrf.study.definition import load as load_study
 from ecrf.study.messages import JOIN, LEGACY, Msg, decode, from_data
 from ecrf.study.reasons import FORMAT_MIGRATED, REASONS, RECALCULATED
 
@@ -46,6 +47,11 @@ _EXCLUSIONS = {
 }
 
 
+def _item_label(oid: str) -> str:
+    item = load_study().items.get(oid)
+    return f"{item.label} ({oid})" if item else oid
+
+
 def _exclusion(oid: str, other: str | None) -> str:
     label = f"other: {other}" if oid == "I.ELIG.OTHEREX" else _EXCLUSIONS.get(oid, oid)
     return f"{label} ({oid})"
@@ -60,6 +66,11 @@ EN: dict[str, Template] = {
     **{code: _reason(REASONS.label(code)) for code in REASONS.values},
     RECALCULATED: lambda p: "Recalculated after a change to " + ", ".join(p.get("sources") or ()),
     FORMAT_MIGRATED: "Stored text rewritten in a new format by migration {revision}",
+
+    # -- calculated items that cannot be computed (shown beside the empty value on the form) -------------
+    "calc.missing": lambda p: "Cannot calculate yet: " + ", ".join(_item_label(o) for o in p.get("items") or ())
+                              + " missing",
+    "calc.refused": "Cannot calculate: {problem}",
 
     # -- eligibility criteria (the protocol's wording) ---------------------------------------------------
     "criterion.IN1": "Age >= 5 years at consent",

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 
 from ecrf.auth.permissions import can
-from ecrf.capture import services
+from ecrf.capture import derived, services
 from ecrf.capture.facts import latest_values
 from ecrf.errors import Invalid, ServiceError
 from ecrf.forms.builder import form_class, hint
@@ -30,8 +30,11 @@ def _target(key: str, event_oid: str, form_oid: str) -> services.Target:
 
 def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str | None = None):
     tz = t.subject.site.zone
+    uncalculated = derived.why_not_calculated(db.session, t.subject.id, t.form, stored.values, Context.now_at(tz)) \
+        if stored else {}
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
+        uncalculated=uncalculated,
         can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
     ), status
 

@@ -69,3 +69,24 @@ def test_unrelated_corrections_write_nothing_derived(session, world):
     save(session, subject, "F.HTWT", {"I.HTWT.DAT": "2026-11-02", "I.HTWT.HEIGHT": "140", "I.HTWT.WEIGHT": "36"},
          reason_code="TRANSCRIPTION")  # weight is not an input of the eGFR
     assert len(_records(session, "I.CHEM.EGFR")) == before
+
+
+def test_the_form_says_why_a_calculated_value_is_empty(app, world, as_role):
+    """eGFR of a 10-year-old needs the height (bedside Schwartz): without it the form says so at the field."""
+    from ecrf.infra.extensions import db
+
+    with app.app_context():
+        subject = new_subject(db.session)
+        demographics(db.session, subject, "F", "2016-03-01")
+        save(db.session, subject, "F.CHEM", CHEM)
+        key = subject.key
+    browser = as_role("coordinator")
+    page = browser.get(f"/subjects/{key}/events/SE.SCREENING/forms/F.CHEM").get_data(as_text=True)
+    assert 'data-testid="uncalculated-I.CHEM.EGFR"' in page
+    assert "Cannot calculate yet: Height (I.HTWT.HEIGHT) missing" in page
+    with app.app_context():
+        subject = db.session.merge(subject)
+        save(db.session, subject, "F.HTWT", {"I.HTWT.DAT": "2026-11-02", "I.HTWT.HEIGHT": "140",
+                                             "I.HTWT.WEIGHT": "35"})
+    page = browser.get(f"/subjects/{key}/events/SE.SCREENING/forms/F.CHEM").get_data(as_text=True)
+    assert 'data-testid="uncalculated-I.CHEM.EGFR"' not in page and "102.2" in page
