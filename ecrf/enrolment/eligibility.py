@@ -115,7 +115,7 @@ def _lungs(v: Values) -> Check:
     lesion = v.flag("I.CHEST.SERLUNG")
     lesion_check = (lacking(Msg("chest_missing"), "I.CHEST.SERLUNG") if lesion is None
                     else Check(not lesion, Msg("lung_lesion" if lesion else "no_lung_lesion")))
-    spo2 = at_least(v, "I.VS.SPO2", "spo2", 92)
+    spo2 = at_least(v, "I.VS.SPO2", "spo2", protocol.active().spo2_min_percent)
     on_oxygen = v.flag("I.VS.O2SUP", default=False)
     if on_oxygen is None:
         spo2 = all_of(spo2, lacking(Msg("oxygen_unreadable"), "I.VS.O2SUP"))

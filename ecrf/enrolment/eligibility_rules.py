@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ecrf.clinical import eular_acr, renal, sledai, steroids
 from ecrf.clinical.body import age_years
-from ecrf.study import codec
+from ecrf.study import codec, protocol
 from ecrf.study.crfs import codelists as cl
 from ecrf.study.messages import Msg, join
 from ecrf.study.types import CodeList
@@ -183,8 +183,6 @@ def sle_classified(values: Values) -> Check:
 # -- IN3: protocol-brief.md IN3 "Refractory: >= 3 months of high-dose glucocorticoid (prednisone >=
 # 1 mg/kg/d or equivalent) + hydroxychloroquine + >= 2 of [11 drugs]; or intolerant of standard
 # treatment"; prior treatment history and weight.
-GC_MIN_MONTHS = 3
-MIN_IMMUNOSUPPRESSANTS = 2
 
 
 def _high_dose_gc(values: Values) -> Check:
@@ -198,7 +196,7 @@ def _high_dose_gc(values: Values) -> Check:
         per_kg = steroids.prednisone_equivalent_mg_per_kg(drug, float(dose), float(weight))
     except ValueError:
         return lacking(Msg("gc_dose_unusable", dose=dose, weight=weight), "I.PRIORTX.GCDOSE", "I.PRIORTX.GCWT")
-    return Check(steroids.is_high_dose(per_kg),
+    return Check(steroids.is_high_dose(per_kg, protocol.active().gc_high_dose_mg_per_kg_per_day),
                  Msg("gc_per_kg", per_kg=floor(per_kg, 2), drug=drug, dose=dose, weight=weight))
 
 
@@ -207,9 +205,10 @@ def _immunosuppressants(values: Values) -> Check:
     received = [code for code, answer in answers.items() if answer]
     unknown = [f"I.PRIORTX.{code}" for code, answer in answers.items() if answer is None]
     msg = Msg("immunosuppressants", received=received, of=len(answers))
-    if len(received) >= MIN_IMMUNOSUPPRESSANTS:
+    minimum = protocol.active().min_immunosuppressants
+    if len(received) >= minimum:
         return Check(True, msg)
-    return Check(None, msg, tuple(unknown)) if len(received) + len(unknown) >= MIN_IMMUNOSUPPRESSANTS \
+    return Check(None, msg, tuple(unknown)) if len(received) + len(unknown) >= minimum \
         else Check(False, msg)
 
 
@@ -218,7 +217,7 @@ def refractory(values: Values) -> Check:
     if intolerant:
         return Check(True, Msg("intolerant"))
     path = all_of(_high_dose_gc(values),
-                  at_least(values, "I.PRIORTX.GCMON", "gc_months", GC_MIN_MONTHS),
+                  at_least(values, "I.PRIORTX.GCMON", "gc_months", protocol.active().gc_min_months),
                   answered(values, "I.PRIORTX.HCQ", "hcq"),
                   _immunosuppressants(values))
     other = Check(False, None) if intolerant is False else lacking(Msg("intolerance_unreadable"), "I.PRIORTX.STDINT")
@@ -226,18 +225,17 @@ def refractory(values: Values) -> Check:
 
 
 # -- IN4: protocol-brief.md IN4 "SLEDAI-2K >= 8"; SLEDAI-2K at screening.
-SLEDAI_MIN = 8
 SLEDAI_OIDS = {d.id: f"I.SLEDAI.{d.id.upper()}" for d in sledai.DESCRIPTORS}
 
 
 def sledai_active(values: Values) -> Check:
     total = values.integer("I.SLEDAI.TOTAL")
     if total is not None and 0 <= total <= sledai.MAX_TOTAL:
-        return Check(total >= SLEDAI_MIN, Msg("sledai", total=total))
+        return Check(total >= protocol.active().sledai_min, Msg("sledai", total=total))
     if values.day("I.SLEDAI.DAT") is None:
         return lacking(Msg("sledai_missing"), "I.SLEDAI.TOTAL", "I.SLEDAI.DAT")
     known, unknown = ticked(values, SLEDAI_OIDS)
-    ok = bounded(known, unknown, lambda ids: sledai.sledai_2k_total(ids) >= SLEDAI_MIN)
+    ok = bounded(known, unknown, lambda ids: sledai.sledai_2k_total(ids) >= protocol.active().sledai_min)
     missing = tuple(SLEDAI_OIDS[i] for i in sorted(unknown)) if ok is None else ()
     return Check(ok, Msg("sledai_from_descriptors", total=sledai.sledai_2k_total(known)), missing)
 
@@ -247,7 +245,7 @@ def heart(values: Values) -> Check:
     ecg = values.code("I.CARDIO.ECG", cl.NORMAL)
     ecg_check = (lacking(Msg("ecg_missing"), "I.CARDIO.ECG") if ecg is None
                  else Check(ecg != "ABN_CS", Msg("ecg", finding=ecg)))
-    return all_of(at_least(values, "I.CARDIO.LVEF", "lvef", 55), ecg_check)
+    return all_of(at_least(values, "I.CARDIO.LVEF", "lvef", protocol.active().lvef_min_percent), ecg_check)
 
 
 # -- IN6: protocol-brief.md IN6 "eGFR >= 30 mL/min/1.73 m2"; creatinine, height, age, sex (Schwartz
@@ -274,8 +272,9 @@ def kidney(values: Values, first_consent: date | None) -> Check:
         recorded = values.decimal("I.CHEM.EGFR")
         if recorded is None:
             return lacking(Msg("egfr_missing"), *absent)
-        return Check(recorded >= Decimal(renal.EGFR_INCLUSION_MIN), Msg("egfr_recorded", value=recorded, absent=absent))
-    return Check(renal.meets_egfr_inclusion(result.value),
+        return Check(recorded >= Decimal(str(protocol.active().egfr_min)),
+                     Msg("egfr_recorded", value=recorded, absent=absent))
+    return Check(renal.meets_egfr_inclusion(result.value, protocol.active().egfr_min),
                  Msg("egfr_calculated", value=floor(result.value, 1), equation=result.equation, age=age, when=when,
                      on=on))
 
@@ -293,6 +292,7 @@ def _within(values: Values, what: str, oid: str, factor: str) -> Check:
 
 
 def liver(values: Values) -> Check:
-    return all_of(_within(values, "ast", "I.CHEM.AST", "3.0"),
-                  _within(values, "alt", "I.CHEM.ALT", "3.0"),
-                  _within(values, "bili", "I.CHEM.BILI", "2.0"))
+    p = protocol.active()
+    return all_of(_within(values, "ast", "I.CHEM.AST", p.transaminase_max_uln),
+                  _within(values, "alt", "I.CHEM.ALT", p.transaminase_max_uln),
+                  _within(values, "bili", "I.CHEM.BILI", p.bilirubin_max_uln))

@@ -36,6 +36,24 @@ class Protocol:
     #: effective contraception for the first year after infusion (IN10)
     contraception_days: int = 365
 
+    # -- inclusion thresholds, as the brief's eligibility table states them (IN3-IN8) --------------------
+    #: IN3 refractory: glucocorticoid >= 1 mg/kg/d (prednisone equivalent) for >= 3 months, and >= 2
+    #: immunosuppressants or biologics
+    gc_high_dose_mg_per_kg_per_day: float = 1.0
+    gc_min_months: int = 3
+    min_immunosuppressants: int = 2
+    #: IN4 "SLEDAI-2K >= 8"
+    sledai_min: int = 8
+    #: IN5 "LVEF >= 55 %"
+    lvef_min_percent: int = 55
+    #: IN6 "eGFR >= 30 mL/min/1.73 m2"
+    egfr_min: float = 30.0
+    #: IN7 "AST and ALT <= 3.0 x ULN; total bilirubin <= 2.0 x ULN" (decimal text: exact arithmetic)
+    transaminase_max_uln: str = "3.0"
+    bilirubin_max_uln: str = "2.0"
+    #: IN8 "SpO2 >= 92 %" (on room air)
+    spo2_min_percent: int = 92
+
 
 PROTOCOL = Protocol()
 _active = PROTOCOL

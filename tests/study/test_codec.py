@@ -88,3 +88,17 @@ def test_a_calculator_that_cannot_compute_says_why():
     done = calculators.calculate(chem, {"I.CHEM.DTC": "2026-03-01", "I.CHEM.CREAT": "70"},
                                  {"I.DM.SEX": "F", "I.DM.BRTHDAT": "1990-01-01"}, now)["I.CHEM.EGFR"]
     assert done.value is not None and not done.blocked
+
+
+def test_inclusion_thresholds_are_read_from_the_protocol():
+    """IN4 follows protocol.sledai_min: the same SLEDAI-2K of 6 fails at the protocol's 8 and passes at 6."""
+    from ecrf.study import protocol
+
+    screening = {"I.SLEDAI.TOTAL": "6", "I.SLEDAI.DAT": "2026-03-01"}
+    try:
+        assert evaluate(screening, [])["IN4"].status == "not_met"
+        protocol.configure(sledai_min=6)
+        assert evaluate(screening, [])["IN4"].status == "met"
+    finally:
+        protocol.configure()
+    assert protocol.active() == protocol.PROTOCOL
