@@ -25,8 +25,6 @@ from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
 from ecrf.subjects.services import next_value
 
-MAX_LEVEL = 3
-
 
 def eligibility(session: Session, subject: Subject) -> Eligibility:
     """Each inclusion criterion evaluated from the data entered so far."""
@@ -140,8 +138,9 @@ def record_decision(session: Session, user, decision: str, decided_on: date, rat
     if current is None:
         raise Refused("Dose escalation was stopped; no further decision can be recorded.")
     to = {"escalate": current + 1, "stay": current, "de_escalate": current - 1, "stop": None}[decision]
-    if to is not None and not 1 <= to <= MAX_LEVEL:
-        raise Refused(f"There is no dose level {to} (levels 1 to {MAX_LEVEL}).")
+    levels = len(protocol.active().dose_levels_cells_per_kg)
+    if to is not None and not 1 <= to <= levels:
+        raise Refused(f"There is no dose level {to} (levels 1 to {levels}).")
     row = DoseDecision(decided_on=decided_on, decision=decision, from_level=current, to_level=to,
                        rationale=rationale, recorded_by_id=user.id)
     session.add(row)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from ecrf.clinical.dosing import DOSE_LEVELS_CELLS_PER_KG
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -53,6 +55,10 @@ class Protocol:
     bilirubin_max_uln: str = "2.0"
     #: IN8 "SpO2 >= 92 %" (on room air)
     spo2_min_percent: int = 92
+
+
+    #: the registered CAR-T dose levels, cells/kg (1.5e5, 5e5, 1e6; ecrf.clinical.dosing cites the registry)
+    dose_levels_cells_per_kg: tuple[float, ...] = DOSE_LEVELS_CELLS_PER_KG
 
 
 PROTOCOL = Protocol()

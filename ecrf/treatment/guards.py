@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from ecrf.capture import services as capture
 from ecrf.capture.facts import event_values, form_entries, latest_values
-from ecrf.clinical.dosing import DOSE_LEVELS_CELLS_PER_KG
 from ecrf.errors import Refused
 from ecrf.study import codec, protocol
 from ecrf.study.codec import local_date
@@ -125,7 +124,7 @@ def infusion_order(session, t, values, origin) -> None:
                       f"{t.subject.dose_level}.")
     per_kg = values.get("I.INF.DOSEKG")
     if per_kg and t.subject.dose_level and values.get("I.INF.COMPLETE") == "true":
-        target = DOSE_LEVELS_CELLS_PER_KG[t.subject.dose_level - 1] / 1e5
+        target = protocol.active().dose_levels_cells_per_kg[t.subject.dose_level - 1] / 1e5
         tolerance = protocol.active().infused_dose_tolerance
         if abs(float(per_kg) - target) > target * tolerance + 1e-9:
             raise Refused(f"The infused dose {per_kg} x10^5 cells/kg is more than {tolerance:.0%} away from the "

@@ -102,3 +102,16 @@ def test_inclusion_thresholds_are_read_from_the_protocol():
     finally:
         protocol.configure()
     assert protocol.active() == protocol.PROTOCOL
+
+
+def test_configuration_overrides_only_the_named_protocol_parameters():
+    from ecrf.study import protocol
+
+    try:
+        active = protocol.configure({"ENROLMENT_CAP": "12", "DOSE_TOLERANCE_PERCENT": 10, "SECRET_KEY": "x"})
+        assert (active.enrolment_cap, active.infused_dose_tolerance) == (12, 0.10)
+        assert active.sentinel_days == protocol.PROTOCOL.sentinel_days == 14
+        with pytest.raises(TypeError):
+            protocol.configure(enrolment_capp=3)
+    finally:
+        protocol.configure()
