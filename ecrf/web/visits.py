@@ -5,6 +5,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ecrf.infra.args import int_arg, repeat_arg
 from ecrf.infra.extensions import db
 from ecrf.study import clock
 from ecrf.study.clock import utcnow
@@ -26,7 +27,7 @@ def calendar():
                                                              Subject.status.not_in(("screen_failed",)))
                                        .order_by(Subject.key)))
     today = utcnow().date()
-    horizon = int(request.args.get("days", 30)) if request.args.get("days", "30").isdigit() else 30
+    horizon = int_arg(request.args, "days", 30, 0, 3650)
     rows = []
     planned = services.plans(db.session, subjects)
     for subject in subjects:
@@ -43,7 +44,7 @@ def calendar():
 def not_done(key: str, event_oid: str):
     subject = load_subject(key, current_user)
     checked()
-    event, repeat = load_study().event(event_oid), request.form.get("event_repeat", 1, type=int)
+    event, repeat = load_study().event(event_oid), repeat_arg(request.form, "event_repeat")
     if event is None or event.type == "Common" or repeat < 1 or (repeat > 1 and not event.repeating):
         abort(404)
     perform(lambda: services.mark_not_done(db.session, subject, event_oid, repeat, request.form.get("reason", "")),
