@@ -190,6 +190,8 @@ def walker(app, world):
 
 
 ROUTES = _routes()
+TEXT_FORM = {"event_oid": "SE.SUBJECT", "form_oid": "F.AE"}
+TEXT_FORM_ITEMS = ("I.AE.TERM", "I.AE.PATHOGEN", "I.AE.STDAT")
 
 
 @pytest.mark.parametrize(("endpoint", "method"), ROUTES)
@@ -202,6 +204,10 @@ def test_the_known_killers_break_no_route(app, walker, endpoint, method):
         walker.send(endpoint, method, right, {q: killer for q in QUERY}, fields)
         if rule.arguments:
             walker.send(endpoint, method, dict.fromkeys(rule.arguments, killer), {}, {})
+        if "form_oid" in rule.arguments and method != "GET":  # a form of text items, and a body as the API's
+            items = dict.fromkeys(TEXT_FORM_ITEMS, killer)
+            body = {"version": 0, "items": items} if endpoint.startswith("api.") else items
+            walker.send(endpoint, method, {**right, **TEXT_FORM}, {}, body)
 
 
 @pytest.mark.parametrize(("endpoint", "method"), ROUTES)

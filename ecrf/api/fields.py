@@ -115,6 +115,8 @@ Timestamp = Annotated[datetime, PlainSerializer(_utc, return_type=str),
 def _scalar(value: Any) -> str | int | float | bool | None:
     if isinstance(value, (dict, list)):
         raise refuse("Give one value: a string, number, boolean or null.")
+    if isinstance(value, str):  # a lone surrogate or a NUL cannot be stored: refused here, not by the database
+        return _clean("The value", value)
     return value
 
 
