@@ -12,6 +12,7 @@ from ecrf import models  # noqa: F401  (every table, so the metadata and the aud
 from ecrf.api import bp as api_bp
 from ecrf.capture import rules
 from ecrf.infra import config as settings
+from ecrf.infra.args import RowIdConverter
 from ecrf.infra.config import ROOT
 from ecrf.infra.db import sqlite_pragmas
 from ecrf.infra.extensions import csrf, db, login_manager
@@ -47,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_extensions(app)
     protocol.configure(app.config)
     rules.install(TRIAL_RULES)
+    app.url_map.converters["int"] = RowIdConverter  # before the rules that use it are bound
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     security.register(app)

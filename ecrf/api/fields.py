@@ -6,7 +6,6 @@ them into the 422 body. Values are never coerced: ``"1"`` is not a repeat number
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -14,8 +13,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-INT32_MAX = 2**31 - 1
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+from ecrf.study import literals
+
+INT32_MAX = literals.INT32_MAX
 
 
 def refuse(message: str) -> PydanticCustomError:
@@ -73,12 +73,10 @@ def Choice(choices: tuple[str, ...]):
 
 def _day(value: Any, info: ValidationInfo) -> date:
     value = _text(None, True)(value, info)
-    if _DATE.fullmatch(value):  # only YYYY-MM-DD, not the other ISO 8601 spellings fromisoformat takes
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise refuse(f"{info.field_name} must be a date, YYYY-MM-DD.")
+    try:  # only YYYY-MM-DD of a plausible year, not the other ISO 8601 spellings fromisoformat takes
+        return literals.day(value, info.field_name)
+    except literals.BadLiteral as exc:
+        raise refuse(str(exc)) from None
 
 
 Day = Annotated[date, BeforeValidator(_day)]
@@ -118,6 +116,8 @@ Timestamp = Annotated[datetime, PlainSerializer(_utc, return_type=str),
 def _scalar(value: Any) -> str | int | float | bool | None:
     if isinstance(value, (dict, list)):
         raise refuse("Give one value: a string, number, boolean or null.")
+    if isinstance(value, str):  # a lone surrogate or a NUL cannot be stored: refused here, not by the database
+        return _clean("The value", value)
     return value
 
 

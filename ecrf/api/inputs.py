@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import TypeVar
 
 from flask import current_app, request
@@ -10,11 +9,11 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
 from ecrf.api.errors import MESSAGE_422, ApiError
+from ecrf.errors import NotFound
+from ecrf.infra import args
+from ecrf.study.literals import INT64_MAX, BadLiteral  # noqa: F401  (INT64_MAX: the views' bound)
 
 M = TypeVar("M", bound=BaseModel)
-INT32_MAX = 2**31 - 1
-INT64_MAX = 2**63 - 1
-_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def check_length() -> None:
@@ -74,30 +73,19 @@ def refusal(exc: PydanticError) -> ApiError:
     return ApiError(422, message, errors=errors, **({"unknown_fields": sorted(unknown)} if unknown else {}))
 
 
-def _integer(name: str) -> int | None:
-    text = request.args.get(name)
-    if text is None:
-        return None
-    if len(text) > 40 or not _INTEGER.fullmatch(text.strip()):
-        raise ApiError(400, f"The query argument {name} must be an integer.")
-    return int(text)
-
-
 def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     """An integer query argument in [low, high] (400 otherwise), or ``default`` when absent."""
-    value = _integer(name)
-    if value is None:
-        return default
-    if not low <= value <= high:
-        raise ApiError(400, f"The query argument {name} must be between {low} and {high}.")
-    return value
+    try:
+        return args.int_arg(request.args, name, default, low, high)
+    except BadLiteral as exc:
+        raise ApiError(400, f"The query argument {exc}") from None
 
 
 def repeat_arg(name: str) -> int:
     """A repeat number (default 1); 400 when malformed, 404 when it cannot name a repeat."""
-    value = _integer(name)
-    if value is None:
-        return 1
-    if not 1 <= value <= INT32_MAX:
-        raise ApiError(404, "No such repeat of this event or form.")
-    return value
+    try:
+        return args.repeat_arg(request.args, name)
+    except BadLiteral as exc:
+        raise ApiError(400, f"The query argument {exc}") from None
+    except NotFound as exc:
+        raise ApiError(404, str(exc)) from None

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from ecrf.study import clock, codec
+from ecrf.study import clock, codec, literals
 from ecrf.study.types import DataType, Item
 
 TRUE_WORDS = {"true", "1", "y", "yes"}
@@ -51,7 +51,11 @@ def _range_text(item: Item) -> str:
 
 
 def _number(item: Item, text: str) -> str:
+    # one spelling: Decimal and int also take 1_0_0, +5, 1e999999 and every script's digits
+    spelt = literals.is_decimal(text) if item.data_type is DataType.FLOAT else literals.is_integer(text)
     try:
+        if not spelt:
+            raise ValueError(text)
         number = Decimal(text.replace(",", ".")) if item.data_type is DataType.FLOAT else Decimal(int(text))
     except (InvalidOperation, ValueError):
         kind = "a whole number" if item.data_type is DataType.INTEGER else "a number"

@@ -17,6 +17,7 @@ from ecrf.errors import Invalid, Refused, ServiceError
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
+from ecrf.study import literals
 
 
 def checked() -> None:
@@ -26,11 +27,11 @@ def checked() -> None:
 
 
 def form_date(field: str) -> date:
-    """A YYYY-MM-DD form field, or a refusal the user can act on."""
+    """A YYYY-MM-DD form field (a plausible year), or a refusal the user can act on."""
     try:
-        return date.fromisoformat(request.form.get(field, ""))
-    except ValueError:
-        raise Refused("Give the date as YYYY-MM-DD.") from None
+        return literals.day(request.form.get(field, ""), field)
+    except literals.BadLiteral as exc:
+        raise Refused(str(exc)) from None
 
 
 @dataclass(frozen=True)

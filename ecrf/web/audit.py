@@ -15,8 +15,10 @@ from ecrf.audit.trail import record
 from ecrf.capture import services
 from ecrf.casebook import audit_trail as queries
 from ecrf.errors import ServiceError
+from ecrf.infra.args import date_arg, int_arg, repeat_arg
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
+from ecrf.study.literals import INT64_MAX
 from ecrf.web.access import load_subject
 
 bp = Blueprint("audit", __name__)
@@ -26,9 +28,15 @@ CSV_COLUMNS = ("seq", "ts", "username", "role", "actor_sites", "action", "entity
                "reason_text")  # reason as stored (the hash covers it), reason_text in words
 
 
+def _filters() -> queries.Filters:
+    args = request.args
+    return queries.Filters(args.get("user") or None, args.get("action") or None, date_arg(args, "from"),
+                           date_arg(args, "to"))
+
+
 def _render(title: str, stmt, subject=None, **context):
-    filters = queries.Filters.from_args(request.args)
-    result = queries.page(db.session, stmt, filters, request.args.get("before", type=int))
+    filters = _filters()
+    result = queries.page(db.session, stmt, filters, int_arg(request.args, "before", None, 1, INT64_MAX))
     tz = subject.site.zone if subject else ZoneInfo("UTC")
     return render_template("audit/trail.html", title=title, page=result, filters=filters, subject=subject,
                            tz=tz, shown=queries.shown, head=chain.head(db.session.connection()), **context)
@@ -37,8 +45,8 @@ def _render(title: str, stmt, subject=None, **context):
 def _target(key, event_oid, form_oid):
     subject = load_subject(key, current_user)
     try:
-        return services.resolve(subject, event_oid, form_oid, request.args.get("event_repeat", 1, type=int),
-                                request.args.get("repeat", 1, type=int))
+        return services.resolve(subject, event_oid, form_oid, repeat_arg(request.args, "event_repeat"),
+                                repeat_arg(request.args, "repeat"))
     except ServiceError as exc:
         abort(exc.status)
 
@@ -71,7 +79,7 @@ def item(key: str, event_oid: str, form_oid: str, item_oid: str):
 @bp.get("/subjects/<key>/audit.csv")
 def subject_csv(key: str):
     subj = load_subject(key, current_user)
-    filters = queries.Filters.from_args(request.args)
+    filters = _filters()
     stmt = filters.apply(queries.for_subject(subj.key)).order_by(AuditEvent.seq)
     # the export is audited before it is read, so a reader cannot take the trail without leaving a trace
     unit_of_work(db.session, lambda: record(db.session, "export_audit_csv", "subject", entity_id=subj.id,

@@ -18,6 +18,8 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
+    if not (target or "").isprintable():  # a control character (a newline) cannot go into a Location header
+        target = None
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("web.index")

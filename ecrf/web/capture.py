@@ -9,6 +9,7 @@ from ecrf.capture import derived, services
 from ecrf.capture.facts import latest_values
 from ecrf.errors import Invalid, ServiceError
 from ecrf.forms.builder import form_class, hint
+from ecrf.infra.args import int_arg, repeat_arg
 from ecrf.infra.extensions import db
 from ecrf.study import calculators
 from ecrf.study.codec import to_input
@@ -22,8 +23,8 @@ bp = Blueprint("capture", __name__, url_prefix="/subjects/<key>/events/<event_oi
 def _target(key: str, event_oid: str, form_oid: str) -> services.Target:
     subject = load_subject(key, current_user)
     try:
-        return services.resolve(subject, event_oid, form_oid, request.args.get("event_repeat", 1, type=int),
-                                request.args.get("repeat", 1, type=int))
+        return services.resolve(subject, event_oid, form_oid, repeat_arg(request.args, "event_repeat"),
+                                repeat_arg(request.args, "repeat"))
     except ServiceError as exc:
         abort(exc.status)
 
@@ -57,7 +58,7 @@ def save(key: str, event_oid: str, form_oid: str):
     if not wtform.validate():  # CSRF, and field presence
         abort(400)
     raw = {item.oid: request.form.get(item.oid) for item in t.form.items}
-    version = request.form.get("version", type=int)
+    version = int_arg(request.form, "version", None)
     done = perform(lambda: services.save_form(
         db.session, t, raw, version=version, user_id=current_user.id, ctx=Context.now_at(t.subject.site.zone),
         reason_code=request.form.get("reason_code") or None, reason_note=request.form.get("reason_note"),

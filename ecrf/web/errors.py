@@ -5,7 +5,9 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ecrf.errors import ServiceError
 from ecrf.infra.extensions import db
+from ecrf.study.literals import BadLiteral
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -36,6 +38,15 @@ def register(app: Flask) -> None:
         if exc.code in (301, 302, 303, 307, 308):
             return exc
         return _respond(exc.code or 500, exc.description if exc.code not in MESSAGES else MESSAGES[exc.code])
+
+    @app.errorhandler(BadLiteral)
+    def _bad_argument(exc: BadLiteral):  # a number or date in the URL or the form, spelt as none can be
+        return _respond(400, str(exc))
+
+    @app.errorhandler(ServiceError)
+    def _refusal(exc: ServiceError):  # one raised outside perform(), e.g. while reading the arguments
+        db.session.rollback()
+        return _respond(exc.status, str(exc) or MESSAGES.get(exc.status, MESSAGES[400]))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
