@@ -40,6 +40,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
     "view_system_audit": ADMIN,
+    # version, revision and migration numbers tell an attacker which known flaws to try: administrators only
+    "view_system_versions": ADMIN,
     "revoke_any_token": ADMIN,
 }
 
