@@ -78,12 +78,13 @@ def can(user, action: str, subject=None) -> bool:
 
 
 #: reachable without logging in
-PUBLIC = frozenset({"static", "auth.login", "auth.reset_password", "web.health", "api.openapi"})
+PUBLIC = frozenset({"static", "auth.login", "auth.login_code", "auth.reset_password", "web.health", "api.openapi"})
 
 MATRIX: dict[str, frozenset[str]] = {
     # account
     "auth.logout": EVERYONE,
     "auth.change_password": EVERYONE,
+    "auth.second_factor": EVERYONE,
     "web.about": EVERYONE,
     "web.index": EVERYONE,
     # administration
