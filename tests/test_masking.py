@@ -109,6 +109,8 @@ def _faces(app, as_role, role, key):
         "audit CSV": browser.get(f"/subjects/{key}/audit.csv"),
         "API form": client.get("/api/v1" + DM_URL.format(key=key), headers=token),
         "API audit": client.get(f"/api/v1/subjects/{key}/audit", headers=token),
+        "API form audit": client.get("/api/v1" + DM_URL.format(key=key) + "/audit", headers=token),
+        "API item audit": client.get("/api/v1" + DM_URL.format(key=key) + "/items/I.DM.BRTHDAT/audit", headers=token),
     }
     for name, response in pages.items():
         assert response.status_code == 200, name
@@ -130,7 +132,7 @@ def test_monitor_sees_the_full_date_of_birth_for_source_data_verification(app, a
     for name in ("form page", "item audit page", "audit CSV", "API form", "API audit"):
         assert CORRECTED in faces[name], name
     assert "on 2019-08-19" in faces["casebook"]  # the assent birthday (8 years)
-    for name in ("item audit page", "audit CSV", "API audit"):
+    for name in ("item audit page", "audit CSV", "API audit", "API form audit", "API item audit"):
         assert DOB in faces[name], name  # the old value too
 
 

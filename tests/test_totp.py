@@ -173,10 +173,11 @@ def test_a_role_that_requires_the_second_factor_enrols_at_login(app, world, cloc
 
 
 def test_a_misspelt_required_role_is_refused_at_start_up(db_url, tmp_path):
-    from conftest import make_app
+    from ecrf.app import create_app
 
     with pytest.raises(ValueError, match="unknown role"):
-        make_app(db_url, tmp_path / "instance", TOTP_REQUIRED_ROLES="admins")
+        create_app({"SQLALCHEMY_DATABASE_URI": db_url, "TESTING": True, "SECRET_KEY": "test-secret",
+                    "INSTANCE_PATH": str(tmp_path / "instance"), "TOTP_REQUIRED_ROLES": "admins"})
 
 
 def test_turning_the_second_factor_off_needs_a_current_code(app, as_role, clock):
