@@ -2,6 +2,7 @@
 from ecrf.audit import trail  # noqa: F401  (installs the audit listeners)
 from ecrf.audit.models import AuditEvent, AuditHead
 from ecrf.auth.models import ApiToken, PasswordResetToken, Site, User, UserSite
+from ecrf.auth.totp_models import RecoveryCode, TotpCredential
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
@@ -9,5 +10,6 @@ from ecrf.subjects.models import Counter, Subject
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DoseDecision", "EligibilityReview",
-    "FormData", "IcfVersion", "ItemData", "PasswordResetToken", "Site", "StudyEventData", "Subject", "User", "UserSite",
+    "FormData", "IcfVersion", "ItemData", "PasswordResetToken", "RecoveryCode", "Site", "StudyEventData", "Subject",
+    "TotpCredential", "User", "UserSite",
 ]

@@ -30,6 +30,7 @@ def urls(app, world):
     return {
         "auth.logout": ("POST", "/logout"),
         "auth.change_password": ("GET", "/account/password"),
+        "auth.second_factor": ("GET", "/account/second-factor"),
         "web.about": ("GET", "/about"),
         "web.index": ("GET", "/"),
         "admin.users": ("GET", "/admin/users"),

@@ -30,6 +30,7 @@ EXPECTED = {
     "manage_users": {"admin"},
     "manage_sites": {"admin"},
     "view_system_audit": {"admin"},
+    "view_system_versions": {"admin"},
     "revoke_any_token": {"admin"},
 }
 SUBJECT_ACTIONS = ("enter_data", "mark_not_done", "withdraw_consent", "confirm_eligibility", "enrol", "screen_fail")

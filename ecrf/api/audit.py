@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ecrf.api import inputs
 from ecrf.api import replies as out
+from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
 from ecrf.api.forms import FORM, REPEATS
 from ecrf.api.forms import target as form_target
@@ -17,10 +18,13 @@ PAGING = ("before", "limit")
 PAGING_HELP = "Keyset pagination: pass `next_before` of a page as `before` to get the next, older page."
 
 
-def record_model(row: AuditEvent) -> out.AuditRecord:
-    """One audit record, every column the reply declares; the reason in words (the stored code is in the CSV)."""
+def record_model(row: AuditEvent, role: str | None) -> out.AuditRecord:
+    """One audit record, every column the reply declares, values as ``role`` may see them; the reason in words
+    (the stored code is in the CSV)."""
     record = {f: getattr(row, f) for f in out.AuditRecord.model_fields}
-    record["reason"] = queries.reason(row)
+    record["old_value"] = queries.value_for(row, row.old_value, role)
+    record["new_value"] = queries.value_for(row, row.new_value, role)
+    record["reason"] = queries.reason_for(row, role)
     return out.AuditRecord(**record)
 
 
@@ -35,7 +39,8 @@ def _page(stmt):
     before = inputs.int_arg("before", None, 1, inputs.INT64_MAX)
     limit = inputs.int_arg("limit", queries.PAGE_SIZE, 1, MAX_LIMIT)
     page = queries.page(db.session, stmt, queries.Filters(), before, size=limit)
-    return reply(out.AuditPage(records=[record_model(r) for r in page.rows], next_before=page.next_before))
+    role = current_user().role
+    return reply(out.AuditPage(records=[record_model(r, role) for r in page.rows], next_before=page.next_before))
 
 
 @route(FORM + "/audit", "GET", summary="The audit trail of one form and its items, newest first", ok=out.AuditPage,

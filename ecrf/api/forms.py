@@ -17,6 +17,7 @@ from ecrf.errors import Conflict
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
 from ecrf.study import calculators
+from ecrf.study.masking import masked
 from ecrf.study.validation import Context, clean_all
 
 FORM = "/subjects/<subject>/events/<event_oid>/forms/<form_oid>"
@@ -37,19 +38,20 @@ def _known_items(t: services.Target, items: dict) -> None:
         raise ApiError(400, f"Unknown item OIDs for form {t.form.oid}: {', '.join(unknown)}.", unknown_items=unknown)
 
 
-def form_model(form: FormData | None) -> out.FormData:
-    """A stored form (or none yet) as the API shows it."""
+def form_model(form: FormData | None, t: services.Target, role: str | None) -> out.FormData:
+    """A stored form (or none yet) as the API shows it to ``role`` (identifying items reduced: study.masking)."""
     if form is None:
         return out.FormData(status="not_started", version=0, locked=False, items={})
-    return out.FormData(status=form.status, version=form.version, locked=form.locked_at is not None,
-                        items=form.values)
+    items = {i.oid: i for i in t.form.items}
+    values = {oid: masked(items[oid], v, role) if oid in items else v for oid, v in form.values.items()}
+    return out.FormData(status=form.status, version=form.version, locked=form.locked_at is not None, items=values)
 
 
 @route(FORM, "GET", summary="A form's status, version and stored values", ok=out.FormData, query=REPEATS,
        errors=(400, 404))
 def form(subject: str, event_oid: str, form_oid: str):
     t = target(subject, event_oid, form_oid)
-    return reply(form_model(services.find_form(db.session, t)))
+    return reply(form_model(services.find_form(db.session, t), t, current_user().role))
 
 
 @route(FORM, "PUT", summary="Save a form (all its items), as the web form does", ok=out.FormData, query=REPEATS,
@@ -70,7 +72,7 @@ def save_form(subject: str, event_oid: str, form_oid: str):
             raise
         current = services.find_form(db.session, t)
         raise Conflict(current.version if current else 0) from None
-    return reply(form_model(saved))
+    return reply(form_model(saved, t, current_user().role))
 
 
 @route(FORM + "/calculate", "POST", summary="Preview the form's calculated items for the values typed so far",

@@ -40,6 +40,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
     "view_system_audit": ADMIN,
+    # version, revision and migration numbers tell an attacker which known flaws to try: administrators only
+    "view_system_versions": ADMIN,
     "revoke_any_token": ADMIN,
 }
 
@@ -76,12 +78,13 @@ def can(user, action: str, subject=None) -> bool:
 
 
 #: reachable without logging in
-PUBLIC = frozenset({"static", "auth.login", "auth.reset_password", "web.health", "api.openapi"})
+PUBLIC = frozenset({"static", "auth.login", "auth.login_code", "auth.reset_password", "web.health", "api.openapi"})
 
 MATRIX: dict[str, frozenset[str]] = {
     # account
     "auth.logout": EVERYONE,
     "auth.change_password": EVERYONE,
+    "auth.second_factor": EVERYONE,
     "web.about": EVERYONE,
     "web.index": EVERYONE,
     # administration

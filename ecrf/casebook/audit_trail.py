@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.models import AuditEvent
-from ecrf.study import words
+from ecrf.study import masking, words
 from ecrf.study.codec import display
 from ecrf.study.definition import load as load_study
 from ecrf.study.locator import FormLocator
@@ -85,8 +85,35 @@ def reason(row: AuditEvent, lang: str = "en") -> str | None:
     return words.render(row.reason, lang) if row.reason is not None else None
 
 
-def shown(row: AuditEvent, value: str | None, tz) -> str:
-    """An item value as the user saw it (code list label, units, local time); other values as stored."""
+def value_for(row: AuditEvent, value: str | None, role: str | None) -> str | None:
+    """A stored old or new value of ``row`` as ``role`` may see it (ecrf.study.masking decides).
+
+    Item values go through the masking rule; other records about a subject (a form's status, a consent
+    withdrawal, an eligibility review) carry clinical facts too, so a role that sees no clinical value gets
+    them withheld. Account and site records are shown as stored."""
+    if value is None:
+        return None
     if row.item_oid and (item := load_study().items.get(row.item_oid)):
-        return display(item, value, tz)
-    return value or ""
+        return masking.masked(item, value, role)
+    if row.subject_key is not None and not masking.sees_clinical(role):
+        return masking.WITHHELD
+    return value
+
+
+def reason_for(row: AuditEvent, role: str | None, lang: str = "en") -> str | None:
+    """The reason in words, unless the record is about a subject and the role sees no clinical value (the
+    note of a reason for change describes the data)."""
+    if row.reason is not None and row.subject_key is not None and not masking.sees_clinical(role):
+        return masking.WITHHELD
+    return reason(row, lang)
+
+
+def shown(row: AuditEvent, value: str | None, tz, role: str | None) -> str:
+    """An item value as ``role`` may see it, as the user saw it (code list label, units, local time); other
+    values as stored."""
+    value = value_for(row, value, role)
+    if value is None:
+        return ""
+    if value != masking.WITHHELD and row.item_oid and (item := load_study().items.get(row.item_oid)):
+        return value if masking.reduces(item, role) else display(item, value, tz)
+    return value

@@ -11,7 +11,8 @@ from ecrf.capture.facts import event_values, form_entries, latest_values
 from ecrf.consent import rules as consent_rules
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import EligibilityReview
-from ecrf.study import clock, codec, protocol
+from ecrf.study import clock, codec, masking, protocol
+from ecrf.study.definition import load as load_study
 from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
 from ecrf.treatment import pregnancy
@@ -52,7 +53,11 @@ def reconsent_flags(session: Session, subject: Subject, consents, dob: date | No
                                          protocol.active().assent_age_years)
 
 
-def build(session: Session, subject: Subject) -> Overview:
+def build(session: Session, subject: Subject, role: str | None = None) -> Overview:
+    """The subject's path as ``role`` may see it (None: the whole of it, for the command line and the rules).
+
+    The majority and assent flags name the birthday, so a role that sees the date of birth reduced gets the
+    consent-version flags only."""
     tz = subject.site.zone
     today = clock.today_at(tz)
     consents = consent_rules.from_entries(form_entries(session, subject.id, "F.IC"), tz)
@@ -60,6 +65,8 @@ def build(session: Session, subject: Subject) -> Overview:
                                               "I.DM.STERILTYP", "I.DM.POSTMENO"))
     dob = codec.decode_date(dm.get("I.DM.BRTHDAT"))
     view = Overview(today, consents, consent_rules.allows_data_entry(consents, today))
+    if role is not None and masking.reduces(load_study().items["I.DM.BRTHDAT"], role):
+        dob = None
     view.flags = reconsent_flags(session, subject, consents, dob, today)
     view.withdrawal = session.scalar(select(ConsentWithdrawal).where(ConsentWithdrawal.subject_id == subject.id)
                                      .order_by(ConsentWithdrawal.id.desc()))

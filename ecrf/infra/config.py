@@ -31,6 +31,8 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_IDLE_MINUTES": idle,
         "SESSION_COOKIE_SECURE": os.environ.get("ECRF_SECURE_COOKIES", "0") == "1",
     }
+    if roles := os.environ.get("ECRF_REQUIRE_TOTP_ROLES"):
+        settings["TOTP_REQUIRED_ROLES"] = roles  # checked against the known roles by ecrf.auth.totp
     if cap := os.environ.get("ECRF_ENROLMENT_CAP"):
         settings["ENROLMENT_CAP"] = int(cap)
     return settings
@@ -51,6 +53,8 @@ DEFAULTS: dict = {
     "LOCKOUT_MINUTES": 15,
     "PASSWORD_MIN_LENGTH": 12,
     "RESET_TOKEN_HOURS": 24,
+    # roles that must log in with a second factor (TOTP), e.g. "admin,investigator"; none by default
+    "TOTP_REQUIRED_ROLES": "",
     # argon2id parameters; None = argon2-cffi's RFC 9106 low-memory profile (64 MiB, t=3, p=4).
     "ARGON2_PARAMS": None,
     # Protocol parameters live in ecrf.study.protocol; ENROLMENT_CAP, ASSENT_AGE, DLT_DAYS, SENTINEL_DAYS and

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ecrf.study import masking
 from ecrf.study.crfs import FORMS
 from ecrf.study.schedule import SCHEDULE
 from ecrf.study.types import CodeList, DataType, Form, Item, StudyEvent
@@ -89,6 +90,11 @@ def _check_item(item: Item) -> None:
         raise DefinitionError(f"code list {item.codelist.oid} has duplicate coded values")
     if (item.min is not None or item.max is not None) and item.data_type not in (DataType.INTEGER, DataType.FLOAT):
         raise DefinitionError(f"item {item.oid}: ranges apply only to numbers")
+    if item.identifying is not None and item.identifying not in masking.KINDS:
+        raise DefinitionError(f"item {item.oid}: unknown masking kind {item.identifying!r} "
+                              f"(known: {', '.join(sorted(masking.KINDS))})")
+    if item.identifying == masking.YEAR and item.data_type not in (DataType.DATE, DataType.DATETIME):
+        raise DefinitionError(f"item {item.oid}: only a date can be reduced to its year")
 
 
 _STUDY: Study | None = None

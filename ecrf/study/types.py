@@ -63,6 +63,8 @@ class Item:
     ``min``/``max`` are hard limits: a value outside them is refused. Dates
     default to "not in the future" because almost every clinical observation
     date is in the past; set ``allow_future=True`` where the protocol plans ahead.
+    ``identifying`` marks a value that could identify the participant and names how it is
+    reduced for readers who need no identity (ecrf.study.masking: "year" or "mask").
     """
 
     oid: str
@@ -79,6 +81,7 @@ class Item:
     allow_future: bool = False
     sdtm: str | None = None  # CDASH/SDTM variable name, for dataset exports
     calculated: str | None = None  # name of the clinical calculator that derives it (read-only on forms)
+    identifying: str | None = None  # masking kind for roles that see no identity (ecrf.study.masking.KINDS)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
 """Audit trail views: per subject, per form, per item, a CSV export, and the system trail for admins."""
 from __future__ import annotations
 
-import csv
-import io
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -15,6 +14,7 @@ from ecrf.audit.trail import record
 from ecrf.capture import services
 from ecrf.casebook import audit_trail as queries
 from ecrf.errors import ServiceError
+from ecrf.infra import csvsafe
 from ecrf.infra.args import date_arg, int_arg, repeat_arg
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
@@ -38,8 +38,11 @@ def _render(title: str, stmt, subject=None, **context):
     filters = _filters()
     result = queries.page(db.session, stmt, filters, int_arg(request.args, "before", None, 1, INT64_MAX))
     tz = subject.site.zone if subject else ZoneInfo("UTC")
+    role = current_user.role
     return render_template("audit/trail.html", title=title, page=result, filters=filters, subject=subject,
-                           tz=tz, shown=queries.shown, head=chain.head(db.session.connection()), **context)
+                           tz=tz, shown=partial(queries.shown, role=role),
+                           reason=partial(queries.reason_for, role=role),
+                           head=chain.head(db.session.connection()), **context)
 
 
 def _target(key, event_oid, form_oid):
@@ -84,20 +87,30 @@ def subject_csv(key: str):
     # the export is audited before it is read, so a reader cannot take the trail without leaving a trace
     unit_of_work(db.session, lambda: record(db.session, "export_audit_csv", "subject", entity_id=subj.id,
                                             **subj.audit_keys()))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in db.session.scalars(stmt.execution_options(yield_per=1000)):
-        writer.writerow([row.ts.isoformat() if c == "ts" else queries.reason(row) if c == "reason_text"
-                         else getattr(row, c) for c in CSV_COLUMNS])
+    role = current_user.role
+    rows = ([_csv_cell(row, c, role) for c in CSV_COLUMNS]
+            for row in db.session.scalars(stmt.execution_options(yield_per=1000)))
+    text = csvsafe.write([CSV_COLUMNS, *rows])
     seq, digest = chain.head(db.session.connection())
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+    return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="audit-{subj.key}.csv"',
         "X-Audit-Chain-Head": f"{seq} {digest}"})
 
 
+def _csv_cell(row: AuditEvent, column: str, role: str):
+    if column == "ts":
+        return row.ts.isoformat()
+    if column == "reason_text":
+        return queries.reason_for(row, role)
+    if column in ("old_value", "new_value"):
+        return queries.value_for(row, getattr(row, column), role)
+    return getattr(row, column)
+
+
 @bp.get("/admin/audit")
 def system():
+    """Accounts, sites and logins; ``scope=all`` adds who did what on subjects, their values and reasons
+    withheld (the administrator sees no clinical value: ecrf.study.masking)."""
     stmt = select(AuditEvent)
     if request.args.get("scope") != "all":
         stmt = stmt.where(AuditEvent.subject_key.is_(None))

@@ -11,7 +11,7 @@ from ecrf.errors import Invalid, ServiceError
 from ecrf.forms.builder import form_class, hint
 from ecrf.infra.args import int_arg, repeat_arg
 from ecrf.infra.extensions import db
-from ecrf.study import calculators
+from ecrf.study import calculators, masking
 from ecrf.study.codec import to_input
 from ecrf.study.validation import Context, clean_all
 from ecrf.web.access import load_subject
@@ -29,13 +29,22 @@ def _target(key: str, event_oid: str, form_oid: str) -> services.Target:
         abort(exc.status)
 
 
+def _reduced(t: services.Target, values: dict) -> dict[str, str]:
+    """The items this reader sees reduced or withheld (ecrf.study.masking), with what is shown instead."""
+    role = current_user.role
+    return {i.oid: masking.masked(i, values.get(i.oid), role) or "" for i in t.form.items if masking.reduces(i, role)}
+
+
 def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str | None = None):
     tz = t.subject.site.zone
     uncalculated = derived.why_not_calculated(db.session, t.subject.id, t.form, stored.values, Context.now_at(tz)) \
         if stored else {}
+    reduced = _reduced(t, stored.values if stored else {})
+    for oid in reduced:  # the full value never reaches the page, not even in a hidden input's value
+        wtform[oid].data = ""
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
-        uncalculated=uncalculated,
+        uncalculated=uncalculated, reduced=reduced,
         can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
     ), status
 

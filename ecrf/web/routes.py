@@ -48,11 +48,13 @@ def index():
 
 @bp.get("/about")
 def about():
-    return render_template(
-        "about.html", version=ecrf.__version__, revision=git_revision(), migration=migration_revision(),
-        study_oid=STUDY_OID, protocol=PROTOCOL_NAME, mdv=METADATA_VERSION,
-        engine=db.engine.dialect.name,
-    )
+    """The study for everyone; the software's version, revision, migration and engine for administrators only."""
+    system = {}
+    if can(current_user, "view_system_versions"):
+        system = {"version": ecrf.__version__, "revision": git_revision(), "migration": migration_revision(),
+                  "engine": db.engine.dialect.name}
+    return render_template("about.html", system=system, study_oid=STUDY_OID, protocol=PROTOCOL_NAME,
+                           mdv=METADATA_VERSION)
 
 
 @bp.get("/health")

@@ -56,6 +56,6 @@ def new():
 @bp.get("/<key>")
 def casebook(key: str):
     subject = load_subject(key, current_user)
-    view = overview.build(db.session, subject)
+    view = overview.build(db.session, subject, current_user.role)
     grid = grids.build(db.session, load_study(), subject, frozenset(pregnancy.required_forms(view.wocbp)))
     return render_template("subjects/casebook.html", subject=subject, grid=grid, view=view, action=ActionForm())

@@ -95,7 +95,7 @@ PREGREP = form(
                help="Date of delivery or end of pregnancy."),
         b.flag("I.PREGREP.ANOMALY", "Congenital anomaly or birth defect",
                help="If ticked, also record an SAE (congenital anomaly)."),
-        b.text("I.PREGREP.COMMENT", "Outcome details",
+        b.text("I.PREGREP.COMMENT", "Outcome details", identifying="mask",
                help="Gestational age at outcome, complications, infant status (no infant identity)."),
     ),
     repeating=True,

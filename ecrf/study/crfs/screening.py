@@ -128,7 +128,7 @@ ELIG = form(
                help="Investigator's conclusion after reviewing all inclusion and exclusion criteria."),
         b.date("I.ELIG.CONFDAT", "Date eligibility confirmed", required=True,
                help="Leukapheresis happens after this date; screening lasts at most 28 days."),
-        b.text("I.ELIG.COMMENT", "Comments",
+        b.text("I.ELIG.COMMENT", "Comments", identifying="mask",
                help="E.g. which criterion was not met."),
     ),
 )

@@ -83,7 +83,7 @@ DM = form(
     "F.DM", "Demographics",
     group(
         "IG.DM.DM", "Demographics",
-        b.date("I.DM.BRTHDAT", "Date of birth", required=True, sdtm="BRTHDAT",
+        b.date("I.DM.BRTHDAT", "Date of birth", required=True, sdtm="BRTHDAT", identifying="year",
                help="Full date of birth; age at consent must be 5 years or more (IN1)."),
         b.coded("I.DM.SEX", "Sex", cl.SEX, required=True, sdtm="SEX",
                 help="Sex assigned at birth; used for eGFR and to decide childbearing potential."),
@@ -96,7 +96,7 @@ DM = form(
         b.flag("I.DM.MENARCHE", "Menarche reached",
                help="Female participants only. Premenarchal girls are not of childbearing potential; "
                     "update this form when menarche occurs."),
-        b.date("I.DM.MENARDAT", "Date of menarche",
+        b.date("I.DM.MENARDAT", "Date of menarche", identifying="year",
                help="Month and year are enough; use the 15th if the day is unknown."),
         b.flag("I.DM.STERIL", "Permanently sterile",
                help="Documented hysterectomy, bilateral salpingectomy or bilateral oophorectomy (tubal ligation is "
@@ -152,7 +152,7 @@ EOS = form(
                help="Date of the last visit or contact."),
         b.coded("I.EOS.REASON", "Reason for early termination", DSREASON, sdtm="DSDECOD",
                 help="Only for early termination."),
-        b.text("I.EOS.REASONSP", "Reason, specify",
+        b.text("I.EOS.REASONSP", "Reason, specify", identifying="mask",
                help="Describe the reason when Other is chosen, or add detail."),
         b.flag("I.EOS.LTFUCONT", "Agrees to continued safety follow-up (malignancy, survival)",
                help="Whether the participant or guardian allows further safety contact after leaving the study."),
