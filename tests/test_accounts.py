@@ -173,6 +173,16 @@ def test_a_reset_link_is_short_lived(app, world, smtp_server):
     assert Browser(app.test_client()).client.get(_link_path(mail)).status_code == 404
 
 
+def test_only_the_newest_reset_link_works(app, world, smtp_server):
+    _give_email(app, "monitor", "mon@site.example")
+    admin, uid = _admin_and_id(app, "monitor")
+    admin.post(f"/admin/users/{uid}/reset")
+    admin.post(f"/admin/users/{uid}/reset")
+    first, second = _deliver(app, smtp_server)
+    assert Browser(app.test_client()).client.get(_link_path(first)).status_code == 404
+    assert _set_password_through(_link_path(second), app).status_code == 302
+
+
 def test_a_user_without_an_address_gets_no_reset_and_the_admin_is_told(app, world):
     from ecrf.infra.extensions import db
     from ecrf.mail.models import OutboxMessage

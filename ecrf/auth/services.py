@@ -178,13 +178,23 @@ def _token_hash(token: str) -> str:
 
 
 def _issue_reset_token(session: Session, user: User, issued_by: User | None) -> str:
-    """A one-time token (stored hashed) with which the user sets a password; it leaves only by mail."""
+    """A one-time token (stored hashed) with which the user sets a password; it leaves only by mail.
+
+    Only the newest link works: earlier unused ones are spent, so an old mail found later opens nothing."""
+    _spend_open_tokens(session, user)
     token = secrets.token_urlsafe(32)
     hours = current_app.config["RESET_TOKEN_HOURS"]
     session.add(PasswordResetToken(user=user, token_hash=_token_hash(token), created_by_id=issued_by and issued_by.id,
                                    expires_at=utcnow() + timedelta(hours=hours)))
     session.flush()
     return token
+
+
+def _spend_open_tokens(session: Session, user: User) -> None:
+    now = utcnow()
+    for row in session.scalars(select(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
+                                                                PasswordResetToken.used_at.is_(None))):
+        row.used_at = now
 
 
 def send_reset_mail(session: Session, user: User, issued_by: User | None, link: Callable[[str], str],
@@ -236,7 +246,7 @@ def reset_password(session: Session, token: str, new: str) -> User:
         raise AccountError("This link is invalid, used or expired. Ask an administrator for a new one.")
     user = row.user
     _set_password(session, user, new)
-    row.used_at = utcnow()
+    _spend_open_tokens(session, user)
     user.locked_until, user.failed_logins = None, 0
     # whoever held the old password (or a copied cookie, or a token) is out
     end_sessions(user)
