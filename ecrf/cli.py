@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from gunicorn.app.base import BaseApplication
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ecrf.app import create_app
 from ecrf.audit.chain import verify
@@ -115,7 +116,15 @@ def mail_worker(once: bool, interval: float) -> None:
     with _context() as app:
         settings, policy = SmtpSettings.from_config(app.config), Policy.from_config(app.config)
         while True:
-            report = deliver(db.session, settings, policy)
+            try:
+                report = deliver(db.session, settings, policy)
+            except SQLAlchemyError as exc:  # the database restarting must not end the worker; the queue waits
+                db.session.rollback()
+                click.echo(f"mail: database unavailable ({type(exc).__name__}); retrying", err=True)
+                if once:
+                    sys.exit(1)
+                time.sleep(interval)
+                continue
             if report.sent or report.retrying or report.failed or once:
                 click.echo(f"mail: {len(report.sent)} sent, {len(report.retrying)} to retry, "
                            f"{len(report.failed)} failed for good")
