@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from gunicorn.app.base import BaseApplication
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ecrf.app import create_app
 from ecrf.audit.chain import verify
@@ -25,6 +26,8 @@ from ecrf.errors import ServiceError
 from ecrf.infra.extensions import db
 from ecrf.infra.migrate import upgrade
 from ecrf.infra.work import unit_of_work
+from ecrf.mail.smtp import SmtpSettings
+from ecrf.mail.worker import Policy, deliver
 from ecrf.study.definition import load
 
 
@@ -94,13 +97,43 @@ def _read_password() -> str:
     ["admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor"]))
 @click.option("--site", "sites", multiple=True, help="site code (repeat for several sites)")
 @click.option("--full-name", default=None, help="printed with the user's signatures")
-def create_user(username: str, role: str, sites: tuple[str, ...], full_name: str | None) -> None:
+@click.option("--email", default=None, help="where the user's password reset mails go")
+def create_user(username: str, role: str, sites: tuple[str, ...], full_name: str | None, email: str | None) -> None:
     """Create a user; the password is read from a prompt, or from stdin when it is not a terminal."""
     with _context():
         _cli_actor()
         password = _read_password()
-        user = _work(lambda: make_user(db.session, username, full_name or username, role, list(sites), password))
+        user = _work(lambda: make_user(db.session, username, full_name or username, role, list(sites), password,
+                                       email=email))
         click.echo(f"user {user.username} ({user.role}) created")
+
+
+@main.command("mail-worker")
+@click.option("--once", is_flag=True, help="one pass over what is due, then exit")
+@click.option("--interval", default=10.0, show_default=True, help="seconds between passes")
+def mail_worker(once: bool, interval: float) -> None:
+    """Deliver the mail outbox over SMTP (ECRF_SMTP_*), retrying with backoff while the server is down."""
+    with _context() as app:
+        settings, policy = SmtpSettings.from_config(app.config), Policy.from_config(app.config)
+        while True:
+            try:
+                report = deliver(db.session, settings, policy)
+            except SQLAlchemyError as exc:  # the database restarting must not end the worker; the queue waits
+                db.session.rollback()
+                click.echo(f"mail: database unavailable ({type(exc).__name__}); retrying", err=True)
+                if once:
+                    sys.exit(1)
+                time.sleep(interval)
+                continue
+            if report.sent or report.retrying or report.failed or once:
+                click.echo(f"mail: {len(report.sent)} sent, {len(report.retrying)} to retry, "
+                           f"{len(report.failed)} failed for good")
+            if once:
+                return
+            try:
+                time.sleep(interval)
+            except KeyboardInterrupt:
+                return
 
 
 @main.command("seed-demo")

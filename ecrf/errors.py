@@ -73,6 +73,13 @@ class PasswordCheckFailed(AccountError):
     keep_audit = True
 
 
+class SelfGrantRefused(AccountError):
+    """An administrator tried to change their own role or sites (the refused attempt is audited and kept)."""
+
+    status = 403
+    keep_audit = True
+
+
 class TokenError(ServiceError):
     """A refused API token operation, with a message for the user."""
 

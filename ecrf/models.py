@@ -1,15 +1,16 @@
 """Imports every model so the metadata (and Alembic) see all tables."""
 from ecrf.audit import trail  # noqa: F401  (installs the audit listeners)
 from ecrf.audit.models import AuditEvent, AuditHead
-from ecrf.auth.models import ApiToken, PasswordResetToken, Site, User, UserSite
+from ecrf.auth.models import ApiToken, PasswordHistory, PasswordResetToken, Site, User, UserSite
 from ecrf.auth.totp_models import RecoveryCode, TotpCredential
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
+from ecrf.mail.models import MailAttempt, OutboxMessage
 from ecrf.subjects.models import Counter, Subject
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DoseDecision", "EligibilityReview",
-    "FormData", "IcfVersion", "ItemData", "PasswordResetToken", "RecoveryCode", "Site", "StudyEventData", "Subject",
-    "TotpCredential", "User", "UserSite",
+    "FormData", "IcfVersion", "ItemData", "MailAttempt", "OutboxMessage", "PasswordHistory", "PasswordResetToken",
+    "RecoveryCode", "Site", "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
 ]

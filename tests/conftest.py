@@ -19,6 +19,9 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 settings.register_profile("dev", deadline=None, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+#: smtp_server / smtp_down: a real local SMTP server (aiosmtpd) for the mail tests
+pytest_plugins = ["mail_server"]
+
 PG_URL = os.environ.get("ECRF_TEST_DATABASE_URL")
 ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
 

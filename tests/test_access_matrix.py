@@ -36,7 +36,7 @@ def urls(app, world):
         "admin.users": ("GET", "/admin/users"),
         "admin.new_user": ("GET", "/admin/users/new"),
         "admin.edit_user": ("GET", "/admin/users/1"),
-        "admin.reset_link": ("POST", "/admin/users/2/reset"),
+        "admin.send_reset_mail": ("POST", "/admin/users/2/reset"),
         "admin.set_active": ("POST", "/admin/users/3/active/1"),
         "admin.sites": ("GET", "/admin/sites"),
         "subjects.index": ("GET", "/subjects"),

@@ -135,12 +135,19 @@ def test_user_changes_own_password_with_the_current_one(app, world):
 
 
 def test_admin_creates_a_user_who_sets_their_password_from_a_one_time_link(app, world):
+    from ecrf.infra.extensions import db
+    from ecrf.mail.models import OutboxMessage
+
     admin = Browser(app.test_client())
     admin.login("admin")
     page = admin.post("/admin/users/new", {"username": "newcoord", "full_name": "New Coordinator",
-                                           "role": "coordinator", "sites": ["01"]}).get_data(as_text=True)
-    link = re.search(r'data-testid="reset-link">([^<]+)<', page).group(1)
-    path = link.split("localhost", 1)[1]
+                                           "email": "newcoord@site.example", "role": "coordinator",
+                                           "sites": ["01"]}).get_data(as_text=True)
+    assert "/reset/" not in page  # the link goes to the user's mailbox, not to the administrator
+    with app.app_context():
+        mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "newcoord@site.example"))
+        link = re.search(r"http://localhost(/reset/\S+)", mail.body).group(1)
+    path = link
     assert _user(app, "newcoord").password_hash is None
     newcomer = Browser(app.test_client())
     form = newcomer.client.get(path).get_data(as_text=True)
@@ -161,7 +168,7 @@ def test_usernames_are_never_reused_and_deactivation_ends_the_session(app, world
     admin = Browser(app.test_client())
     admin.login("admin")
     page = admin.post("/admin/users/new", {"username": "coordinator", "full_name": "Impostor", "role": "coordinator",
-                                           "sites": ["01"]}).get_data(as_text=True)
+                                           "email": "impostor@site.example", "sites": ["01"]}).get_data(as_text=True)
     assert "never reused" in page
     user = Browser(app.test_client())
     user.login("sponsor")

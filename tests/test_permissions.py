@@ -124,7 +124,7 @@ ENDPOINT_ACTIONS = {
     "capture.calculate": "enter_data", "visits.not_done": "mark_not_done", "consent.withdraw": "withdraw_consent",
     "enrolment.confirm": "confirm_eligibility", "enrolment.enrol": "enrol", "enrolment.screen_fail": "screen_fail",
     "admin.users": "manage_users", "admin.new_user": "manage_users", "admin.edit_user": "manage_users",
-    "admin.reset_link": "manage_users", "admin.set_active": "manage_users", "admin.sites": "manage_sites",
+    "admin.send_reset_mail": "manage_users", "admin.set_active": "manage_users", "admin.sites": "manage_sites",
     "audit.system": "view_system_audit",
     "api.save_form": "enter_data", "api.confirm_eligibility": "confirm_eligibility", "api.enrol": "enrol",
     "api.screen_failure": "screen_fail", "api.withdraw_consent": "withdraw_consent",

@@ -52,6 +52,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    #: where password reset links go (and only there); None for accounts made before addresses were kept
+    email: Mapped[str | None] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(20))
     #: argon2id hash; None until the user sets a password through a reset link
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -122,6 +124,17 @@ class PasswordResetToken(db.Model):
 
     def audit_keys(self) -> dict:
         return {"entity_key": self.user.username}
+
+
+class PasswordHistory(db.Model):
+    """The argon2id hashes of a user's past passwords, so the last few cannot be chosen again. Hashes only."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiToken(db.Model):

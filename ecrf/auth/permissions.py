@@ -91,7 +91,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "admin.users": ACTIONS["manage_users"],
     "admin.new_user": ACTIONS["manage_users"],
     "admin.edit_user": ACTIONS["manage_users"],
-    "admin.reset_link": ACTIONS["manage_users"],
+    "admin.send_reset_mail": ACTIONS["manage_users"],
     "admin.set_active": ACTIONS["manage_users"],
     "admin.sites": ACTIONS["manage_sites"],
     # subjects and data capture

@@ -1,23 +1,43 @@
 """Accounts: login with lockout, creation, roles and sites, deactivation, password resets.
 
 Every change here is an audited row change or a named audit event; services
-flush, the caller commits.
+flush, the caller commits. A reset link goes by mail to the user only (through the outbox, in the same
+transaction): no administrator ever sees a link or a password, so none can take an account over.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.trail import record
-from ecrf.auth.models import ROLES, PasswordResetToken, Site, User, UserSite
+from ecrf.auth import tokens
+from ecrf.auth.models import ROLES, PasswordHistory, PasswordResetToken, Site, User, UserSite
 from ecrf.auth.passwords import check_password, hash_password, policy_problem
-from ecrf.errors import AccountError, PasswordCheckFailed
+from ecrf.errors import AccountError, PasswordCheckFailed, SelfGrantRefused
+from ecrf.mail.outbox import address_problem, enqueue
 from ecrf.study.clock import utcnow
+
+# ASCII only: a Cyrillic "а" looks like a Latin "a", and "аdmin" must not pass for "admin"
+_USERNAME = re.compile(r"[A-Za-z0-9._]{1,80}")
+
+
+def _unknown_username_key(username: str) -> str:
+    """What the audit trail keeps of a login name that is no account: a keyed hash, never the text.
+
+    People type their password into the username field; the trail must not keep it, but repeated attempts
+    with one name should still be recognisable as such (same key), and not reversible without the app key.
+    """
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), username.encode("utf-8", "surrogatepass"),
+                      hashlib.sha256).hexdigest()
+    return f"unknown:{digest[:16]}"
 
 
 def authenticate(session: Session, username: str, password: str) -> tuple[User | None, str | None]:
@@ -30,7 +50,7 @@ def authenticate(session: Session, username: str, password: str) -> tuple[User |
     user = session.scalar(select(User).where(User.username == username))
     now = utcnow()
     if user is None:
-        record(session, "login_failed", "session", new={"username": username[:80]}, entity_key=username[:80])
+        record(session, "login_failed", "session", entity_key=_unknown_username_key(username))
         return None, generic
     if user.locked_until and user.locked_until > now:
         record(session, "login_refused_locked", "session", entity_id=user.id, entity_key=user.username)
@@ -64,31 +84,51 @@ def _sites(session: Session, codes: list[str]) -> list[Site]:
 
 
 def create_user(session: Session, username: str, full_name: str, role: str, site_codes: list[str],
-                password: str | None = None) -> User:
-    """A new account; without a password the user sets one through a reset link."""
+                password: str | None = None, *, email: str | None = None) -> User:
+    """A new account; without a password the user sets one through a link mailed to ``email``."""
     username = username.strip()
-    if not username or len(username) > 80 or not username.replace("_", "").replace(".", "").isalnum():
-        raise AccountError("A username is 1-80 letters, digits, dots or underscores.")
+    if not _USERNAME.fullmatch(username):
+        raise AccountError("A username is 1-80 ASCII letters (a-z, A-Z), digits, dots or underscores.")
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}; one of {', '.join(ROLES)}.")
-    if session.scalar(select(User.id).where(User.username == username)):
+    # case-blind: "Admin" next to "admin" is a look-alike too
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise AccountError(f"The username {username} exists (usernames are never reused).")
     if role != "admin" and not site_codes:
         raise AccountError("Every user other than an admin belongs to at least one site.")
-    user = User(username=username, full_name=full_name.strip() or username, role=role)
-    if password is not None:
-        _set_password(user, password)
+    email = (email or "").strip() or None
+    if email is not None and (problem := address_problem(email)):
+        raise AccountError(problem)
+    user = User(username=username, full_name=full_name.strip() or username, role=role, email=email)
     user.memberships = [UserSite(site=s) for s in _sites(session, site_codes)]
     session.add(user)
+    if password is not None:
+        _set_password(session, user, password)
     session.flush()
     return user
 
 
-def _set_password(user: User, password: str) -> None:
+def _recent_hashes(session: Session, user: User) -> list[str]:
+    """The hashes of the user's last passwords (the current one included), newest first."""
+    keep = current_app.config["PASSWORD_HISTORY"]
+    hashes = [] if user.id is None else list(session.scalars(
+        select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)
+        .order_by(PasswordHistory.id.desc()).limit(keep)))
+    if user.password_hash and user.password_hash not in hashes:
+        hashes.insert(0, user.password_hash)  # set before histories were kept
+    return hashes[:keep]
+
+
+def _set_password(session: Session, user: User, password: str) -> None:
     if problem := policy_problem(password, user.username):
         raise AccountError(problem)
+    if any(check_password(old, password) for old in _recent_hashes(session, user)):
+        raise AccountError(f"The password must differ from your last {current_app.config['PASSWORD_HISTORY']} "
+                           "passwords.")
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    session.flush()  # the user's id, for a new account
+    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
@@ -96,12 +136,21 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     if not check_password(user.password_hash, current):
         record(session, "password_change_failed", "user_account", entity_id=user.id, entity_key=user.username)
         raise PasswordCheckFailed("The current password is wrong.")
-    _set_password(user, new)
+    _set_password(session, user, new)
     session.flush()
 
 
-def update_access(session: Session, user: User, role: str, site_codes: list[str]) -> None:
-    """Change a user's role and sites (each change is audited by the row listener)."""
+def _refuse_self_grant(session: Session, user: User, by: User | None, what: str) -> None:
+    """An administrator never changes their own access: a second administrator has to (four eyes)."""
+    if by is not None and by.id == user.id:
+        record(session, "access_change_refused", "user_account", entity_id=user.id, entity_key=user.username,
+               new={"change": what})
+        raise SelfGrantRefused("You cannot change your own role or sites; another administrator has to.")
+
+
+def update_access(session: Session, user: User, role: str, site_codes: list[str], by: User | None = None) -> None:
+    """Change a user's role and sites (each change is audited by the row listener); never one's own."""
+    _refuse_self_grant(session, user, by, "role and sites")
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}.")
     if role != "admin" and not site_codes:
@@ -128,14 +177,58 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_reset_token(session: Session, user: User, issued_by: User | None) -> str:
-    """A one-time token (shown once, stored hashed) with which the user sets a password."""
+def _issue_reset_token(session: Session, user: User, issued_by: User | None) -> str:
+    """A one-time token (stored hashed) with which the user sets a password; it leaves only by mail.
+
+    Only the newest link works: earlier unused ones are spent, so an old mail found later opens nothing."""
+    _spend_open_tokens(session, user)
     token = secrets.token_urlsafe(32)
     hours = current_app.config["RESET_TOKEN_HOURS"]
     session.add(PasswordResetToken(user=user, token_hash=_token_hash(token), created_by_id=issued_by and issued_by.id,
                                    expires_at=utcnow() + timedelta(hours=hours)))
     session.flush()
     return token
+
+
+def _spend_open_tokens(session: Session, user: User) -> None:
+    now = utcnow()
+    for row in session.scalars(select(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
+                                                                PasswordResetToken.used_at.is_(None))):
+        row.used_at = now
+
+
+def send_reset_mail(session: Session, user: User, issued_by: User | None, link: Callable[[str], str],
+                    *, welcome: bool = False) -> None:
+    """Mail ``user`` a one-time link (``link(token)``) to set their password, through the outbox.
+
+    Nothing is returned: whoever asks for the reset never holds the token. The mail is queued in the
+    caller's transaction, so it exists exactly when the token does.
+    """
+    if not user.is_active_account:
+        raise AccountError(f"The account {user.username} is deactivated.")
+    if not user.email:
+        raise AccountError(f"{user.username} has no e-mail address; a reset link can only be mailed to its owner.")
+    token = _issue_reset_token(session, user, issued_by)
+    hours = current_app.config["RESET_TOKEN_HOURS"]
+    opening = ("An account was made for you in the CART19-SLE eCRF." if welcome
+               else "Someone asked for a new password for your account in the CART19-SLE eCRF.")
+    enqueue(session, "account_created" if welcome else "password_reset", user.email,
+            "Set your eCRF password" if welcome else "Reset your eCRF password",
+            f"Dear {user.full_name},\n\n{opening}\nUsername: {user.username}\n\n"
+            f"Set your password with this link; it works once, for {hours} hour(s):\n{link(token)}\n\n"
+            "If you did not expect this mail, ignore it and tell your administrator.\n")
+    record(session, "password_reset_mailed", "user_account", entity_id=user.id, entity_key=user.username,
+           new={"to": user.email, "kind": "welcome" if welcome else "reset"})
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` on the server (a session epoch checked on every request).
+
+    The epoch column arrives with the session work (migration 9sess); until it does, sessions already end
+    when the password changes (the stamp checked in ecrf.web.security).
+    """
+    if hasattr(user, "session_epoch"):
+        user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def token_user(session: Session, token: str) -> PasswordResetToken | None:
@@ -147,15 +240,21 @@ def token_user(session: Session, token: str) -> PasswordResetToken | None:
 
 
 def reset_password(session: Session, token: str, new: str) -> User:
-    """Use a reset token once to set a new password; also lifts a lockout."""
+    """Use a reset token once to set a new password; lifts a lockout, ends sessions, revokes API tokens."""
     row = token_user(session, token)
     if row is None:
         raise AccountError("This link is invalid, used or expired. Ask an administrator for a new one.")
-    _set_password(row.user, new)
-    row.used_at = utcnow()
-    row.user.locked_until, row.user.failed_logins = None, 0
+    user = row.user
+    _set_password(session, user, new)
+    _spend_open_tokens(session, user)
+    user.locked_until, user.failed_logins = None, 0
+    # whoever held the old password (or a copied cookie, or a token) is out
+    end_sessions(user)
+    revoked = tokens.revoke_all(session, user)
+    record(session, "password_reset", "user_account", entity_id=user.id, entity_key=user.username,
+           new={"api_tokens_revoked": revoked})
     session.flush()
-    return row.user
+    return user
 
 
 def create_site(session: Session, code: str, name: str, timezone: str = "UTC") -> Site:

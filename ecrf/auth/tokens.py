@@ -86,6 +86,14 @@ def revoke(session: Session, token: ApiToken) -> bool:
     return True
 
 
+def revoke_all(session: Session, user: User) -> int:
+    """Revoke every live token of ``user`` (each audited as a row update); how many were revoked."""
+    live = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
+    revoked = sum(revoke(session, token) for token in live)
+    session.flush()
+    return revoked
+
+
 def status(token: ApiToken) -> str:
     """active, revoked or expired, for lists."""
     if token.revoked_at is not None:

@@ -34,6 +34,8 @@ class UserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)],
                            description="Never reused: a deactivated user keeps their username.")
     full_name = StringField("Full name (printed with signatures)", validators=[DataRequired(), Length(max=200)])
+    email = StringField("E-mail address", validators=[DataRequired(), Length(max=254)],
+                        description="The user's own address: the link to set a password goes there, and only there.")
     role = SelectField("Role", choices=[(r, r.replace("_", " ")) for r in ROLES])
     sites = SelectMultipleField("Sites", choices=[], description="Non-admin users see only these sites' subjects.")
     submit = SubmitField("Save")

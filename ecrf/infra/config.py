@@ -33,6 +33,11 @@ def from_environment(instance_path: Path) -> dict:
     }
     if roles := os.environ.get("ECRF_REQUIRE_TOTP_ROLES"):
         settings["TOTP_REQUIRED_ROLES"] = roles  # checked against the known roles by ecrf.auth.totp
+    for name in ("HOST", "PORT", "USER", "PASSWORD", "FROM", "TIMEOUT"):
+        if (value := os.environ.get(f"ECRF_SMTP_{name}")) is not None:
+            settings[f"SMTP_{name}"] = value
+    if (starttls := os.environ.get("ECRF_SMTP_STARTTLS")) is not None:
+        settings["SMTP_STARTTLS"] = starttls == "1"
     if cap := os.environ.get("ECRF_ENROLMENT_CAP"):
         settings["ENROLMENT_CAP"] = int(cap)
     return settings
@@ -52,7 +57,22 @@ DEFAULTS: dict = {
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": 15,
     "PASSWORD_MIN_LENGTH": 12,
-    "RESET_TOKEN_HOURS": 24,
+    # a reset link is mailed to the user only; short-lived, so a mailbox read later holds nothing usable
+    "RESET_TOKEN_HOURS": 1,
+    "PASSWORD_HISTORY": 5,
+    # outgoing mail (ecrf mail-worker); ECRF_SMTP_* in the environment
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 25,
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "SMTP_FROM": "ecrf@localhost",
+    "SMTP_TIMEOUT": 30,
+    # a claim runs out after the lease (a worker died mid-send); longer than SMTP_TIMEOUT, so a slow send
+    # is not taken over while it may still succeed
+    "MAIL_LEASE_SECONDS": 300,
+    "MAIL_RETRY_SECONDS": 30,
+    "MAIL_MAX_ATTEMPTS": 25,
     # roles that must log in with a second factor (TOTP), e.g. "admin,investigator"; none by default
     "TOTP_REQUIRED_ROLES": "",
     # argon2id parameters; None = argon2-cffi's RFC 9106 low-memory profile (64 MiB, t=3, p=4).

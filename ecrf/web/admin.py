@@ -1,4 +1,7 @@
-"""User and site administration (admins only): create, change access, deactivate, reset links."""
+"""User and site administration (admins only): create, change access, deactivate, send reset mails.
+
+An administrator never sees a reset link or a password: links go by mail to the user's own address.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -23,6 +26,10 @@ def _user(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
 
+def _reset_link(token: str) -> str:
+    return url_for("auth.reset_password", token=token, _external=True)
+
+
 @bp.get("/users")
 def users():
     rows = db.session.scalars(select(User).order_by(User.username)).all()
@@ -36,13 +43,13 @@ def new_user():
     if form.validate_on_submit():
         def create():
             user = services.create_user(db.session, form.username.data, form.full_name.data, form.role.data,
-                                        form.sites.data)
-            return user, services.issue_reset_token(db.session, user, current_user)
+                                        form.sites.data, email=form.email.data)
+            services.send_reset_mail(db.session, user, current_user, _reset_link, welcome=True)
+            return user
 
-        if done := perform(create, field=form.username):
-            user, token = done.result
-            return render_template("admin/reset_link.html", user=user, link=url_for("auth.reset_password",
-                                                                                     token=token, _external=True))
+        if perform(create, lambda user: f"{user.username} created; a link to set the password was mailed to "
+                                        f"{user.email}.", field=form.username):
+            return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, title="New user")
 
 
@@ -53,7 +60,7 @@ def edit_user(user_id: int):
     form.sites.choices = _site_choices()
     action = ActionForm()
     if form.validate_on_submit() and perform(lambda: services.update_access(db.session, user, form.role.data,
-                                                                             form.sites.data),
+                                                                             form.sites.data, by=current_user),
                                              f"Access of {user.username} updated.", field=form.sites):
         return redirect(url_for("admin.users"))
     return render_template("admin/edit_user.html", user=user, form=form, action=action)
@@ -73,14 +80,13 @@ def set_active(user_id: int, active: int):
 
 
 @bp.post("/users/<int:user_id>/reset")
-def reset_link(user_id: int):
+def send_reset_mail(user_id: int):
     user = _user(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if not (done := perform(lambda: services.issue_reset_token(db.session, user, current_user))):
-        return redirect(url_for("admin.users"))
-    return render_template("admin/reset_link.html", user=user,
-                           link=url_for("auth.reset_password", token=done.result, _external=True))
+    perform(lambda: services.send_reset_mail(db.session, user, current_user, _reset_link),
+            f"A password reset link was mailed to {user.username}'s own address.")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/sites", methods=["GET", "POST"])
