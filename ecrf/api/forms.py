@@ -11,14 +11,12 @@ from ecrf.api.errors import ApiError
 from ecrf.api.routing import reply, route
 from ecrf.api.subjects import find_subject
 from ecrf.capture import services
-from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData
 from ecrf.errors import Conflict
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
-from ecrf.study import calculators
 from ecrf.study.masking import masked
-from ecrf.study.validation import Context, clean_all
+from ecrf.study.validation import Context
 
 FORM = "/subjects/<subject>/events/<event_oid>/forms/<form_oid>"
 REPEATS = ("event_repeat", "repeat")
@@ -84,9 +82,7 @@ def calculate(subject: str, event_oid: str, form_oid: str):
     t = target(subject, event_oid, form_oid)
     typed = inputs.body(bodies.FormValues).items
     _known_items(t, typed)
-    ctx = Context.now_at(t.subject.site.zone)
-    values, invalid = clean_all(t.form.items, typed, ctx)
-    facts = latest_values(db.session, t.subject.id, calculators.needs(t.form))
+    calculated, invalid = services.preview(db.session, t, typed, Context.now_at(t.subject.site.zone))
     return reply(out.CalculatedItems(items={
         oid: out.CalculatedValue(value=c.value, formula=c.formula, missing=list(c.missing), problem=c.problem)
-        for oid, c in calculators.calculate(t.form, values, facts, ctx).items()}, invalid=invalid))
+        for oid, c in calculated.items()}, invalid=invalid))

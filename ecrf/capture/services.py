@@ -20,6 +20,7 @@ from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.errors import Conflict, Invalid, Locked, NotFound
 from ecrf.study import calculators, codec
+from ecrf.study.calculated import Calculated
 from ecrf.study.definition import load as load_study
 from ecrf.study.locator import FormLocator
 from ecrf.study.reasons import change_reason
@@ -95,6 +96,14 @@ def _record_visit(event: StudyEventData, t: Target, values: dict, ctx: Context) 
     day = _visit_date(t, values, ctx)
     if day and (event.actual_date is None or day < event.actual_date):
         event.actual_date = day
+
+
+def preview(session: Session, t: Target, raw: dict, ctx: Context) -> tuple[dict[str, Calculated], dict[str, str]]:
+    """The form's calculated items for values typed so far, without storing anything (the live preview; a save
+    recomputes them); returns (calculated by OID, messages of the typed values that could not be read)."""
+    values, invalid = clean_all(t.form.items, raw, ctx)
+    facts = latest_values(session, t.subject.id, calculators.needs(t.form))
+    return calculators.calculate(t.form, values, facts, ctx), invalid
 
 
 def save_form(session: Session, t: Target, raw: dict, *, version: int | None, user_id: int | None,

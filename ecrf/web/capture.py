@@ -6,14 +6,13 @@ from flask_login import current_user
 
 from ecrf.auth.permissions import can
 from ecrf.capture import derived, services
-from ecrf.capture.facts import latest_values
 from ecrf.errors import Invalid, ServiceError
 from ecrf.forms.builder import form_class, hint
 from ecrf.infra.args import int_arg, repeat_arg
 from ecrf.infra.extensions import db
-from ecrf.study import calculators, masking
+from ecrf.study import masking
 from ecrf.study.codec import to_input
-from ecrf.study.validation import Context, clean_all
+from ecrf.study.validation import Context
 from ecrf.web.access import load_subject
 from ecrf.web.actions import perform
 
@@ -88,8 +87,6 @@ def calculate(key: str, event_oid: str, form_oid: str):
     t = _target(key, event_oid, form_oid)
     if not form_class(t.form)().validate():
         abort(400)
-    ctx = Context.now_at(t.subject.site.zone)
-    values, _ = clean_all(t.form.items, {i.oid: request.form.get(i.oid) for i in t.form.items}, ctx)
-    facts = latest_values(db.session, t.subject.id, calculators.needs(t.form))
-    return jsonify({oid: {"value": c.value, "formula": c.formula}
-                    for oid, c in calculators.calculate(t.form, values, facts, ctx).items()})
+    calculated, _ = services.preview(db.session, t, {i.oid: request.form.get(i.oid) for i in t.form.items},
+                                     Context.now_at(t.subject.site.zone))
+    return jsonify({oid: {"value": c.value, "formula": c.formula} for oid, c in calculated.items()})
