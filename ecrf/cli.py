@@ -161,15 +161,24 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain; exit 0 with the count and head hash if intact, 1 naming the first bad record."""
+    """Walk the hash chain and reconcile every item value with it; exit 0 with the count and head hash if
+    intact, 1 naming the first bad record or every item value that differs from its trail."""
     with _context():
         started = time.perf_counter()
         with db.engine.connect() as connection:
             result = verify(connection)
         elapsed = time.perf_counter() - started
     if result.ok:
-        click.echo(f"audit trail intact: {result.count} records, head hash {result.head_hash} ({elapsed:.1f} s)")
+        legacy = f", {result.legacy_count} of them unkeyed legacy records" if result.legacy_count else ""
+        click.echo(f"audit trail intact: {result.count} records{legacy}, head hash {result.head_hash} "
+                   f"({elapsed:.1f} s)")
         return
+    if result.mismatches:
+        click.echo(f"audit trail intact ({result.count} records, head hash {result.head_hash}) but "
+                   f"{len(result.mismatches)} item value(s) differ from it:", err=True)
+        for mismatch in result.mismatches:
+            click.echo(f"  {mismatch}", err=True)
+        sys.exit(1)
     click.echo(f"audit trail BROKEN at sequence number {result.first_bad_seq}: {result.problem} "
                f"({result.count} records verified before it)", err=True)
     sys.exit(1)
