@@ -163,8 +163,7 @@ def test_item_rows_inserted_or_deleted_behind_the_trail_are_named(session, world
 def test_legacy_unkeyed_records_still_verify_and_the_key_applies_from_the_migration_on(databases, tmp_path):
     """A chain written before migration 9audit (SHA-256) is never rewritten: it verifies as it is, the
     records after it are HMACs, and an unkeyed record appended after the migration is named."""
-    from conftest import make_app
-
+    from ecrf.app import create_app
     from ecrf.audit import chain
     from ecrf.audit.models import AuditHead
     from ecrf.infra.extensions import db
@@ -185,7 +184,7 @@ def test_legacy_unkeyed_records_still_verify_and_the_key_applies_from_the_migrat
         assert [h for _, h in old] == [r["hash"] for r in legacy]
         upgrade(engine)
         engine.dispose()
-        app = make_app(url, tmp_path / "instance")
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
         with app.app_context():
             connection = db.session.connection()
             assert connection.execute(select(AuditHead.keyed_from)).scalar() == 4
