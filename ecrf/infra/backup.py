@@ -53,6 +53,8 @@ def restore(engine: Engine, source: Path, *, force: bool = False) -> None:
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"no backup file {source}")
+    if engine.dialect.name == "sqlite" and not _sqlite_path(engine).parent.is_dir():
+        raise BackupError(f"the folder of the configured database, {_sqlite_path(engine).parent}, does not exist")
     if not force and not is_empty(engine):
         raise BackupError("the configured database is not empty: restore into a new, empty database, or give "
                           "--force to replace everything in it")
