@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 from helpers import PASSWORD, Browser
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+# CI (CI=true) replays the same examples every run, so a red build always names a defect that can be replayed;
+# a developer's run explores new examples each time and keeps what it finds in .hypothesis/.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 PG_URL = os.environ.get("ECRF_TEST_DATABASE_URL")
 # One audit chain key for the test process and what it starts (CLI runs, servers, writers), as a deployment

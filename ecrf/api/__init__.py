@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: bearer tokens, the study, subjects, form data and the audit trail."""
+"""The JSON API under /api/v1: bearer tokens, the study, subjects, form data, the audit trail and site lists."""
 from __future__ import annotations
 
 from ecrf.api import (
@@ -7,8 +7,10 @@ from ecrf.api import (
     errors,
     forms,
     openapi,
+    sites,
     study,
     subjects,
+    tokens,
     trial,  # noqa: F401  (views register routes)
 )
 from ecrf.api.routing import bp

@@ -71,6 +71,10 @@ class FormWrite(Body):
         return (text, None) if text in REASONS.values else ("OTHER", text)
 
 
+class FormValues(Body):
+    items: ItemValues = Field(description="The values typed so far, as for a save; calculated items are ignored.")
+
+
 class EligibilityConfirm(Body):
     password: Password
     overrides: Codes = Field(default_factory=list, description="Failed or missing criteria you override.")

@@ -56,8 +56,9 @@ def Text(max_length: int | None = None, description: str | None = None):
 
 def OptionalText(max_length: int | None = None, description: str | None = None):
     """A string as :func:`Text`, or null."""
-    return Annotated[str | None, BeforeValidator(_text(max_length, False)),
-                     Field(max_length=max_length, description=description)]
+    # the length constraint on the string alone: on the union pydantic would apply it to null too (a TypeError)
+    return Annotated[Annotated[str, Field(max_length=max_length)] | None, BeforeValidator(_text(max_length, False)),
+                     Field(description=description)]
 
 
 def Choice(choices: tuple[str, ...]):

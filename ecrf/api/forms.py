@@ -1,4 +1,4 @@
-"""GET and PUT one form of a subject: read its values, or save them through the capture service."""
+"""One form of a subject: read its values, save them through the capture service, or preview its calculated items."""
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
@@ -11,20 +11,30 @@ from ecrf.api.errors import ApiError
 from ecrf.api.routing import reply, route
 from ecrf.api.subjects import find_subject
 from ecrf.capture import services
+from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData
 from ecrf.errors import Conflict
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
-from ecrf.study.validation import Context
+from ecrf.study import calculators
+from ecrf.study.validation import Context, clean_all
 
 FORM = "/subjects/<subject>/events/<event_oid>/forms/<form_oid>"
 REPEATS = ("event_repeat", "repeat")
 
 
-def _target(subject: str, event_oid: str, form_oid: str) -> services.Target:
+def target(subject: str, event_oid: str, form_oid: str) -> services.Target:
+    """The form named by the path and the repeat arguments; 403 for another site's subject, 404 unknown."""
     found = find_subject(subject)
     return services.resolve(found, event_oid, form_oid, inputs.repeat_arg("event_repeat"),
                             inputs.repeat_arg("repeat"))
+
+
+def _known_items(t: services.Target, items: dict) -> None:
+    """400 for item OIDs the form does not have: a typo must not pass for an item left empty."""
+    known = {item.oid for item in t.form.items}
+    if unknown := sorted(oid for oid in items if oid not in known):
+        raise ApiError(400, f"Unknown item OIDs for form {t.form.oid}: {', '.join(unknown)}.", unknown_items=unknown)
 
 
 def form_model(form: FormData | None) -> out.FormData:
@@ -38,7 +48,7 @@ def form_model(form: FormData | None) -> out.FormData:
 @route(FORM, "GET", summary="A form's status, version and stored values", ok=out.FormData, query=REPEATS,
        errors=(400, 404))
 def form(subject: str, event_oid: str, form_oid: str):
-    t = _target(subject, event_oid, form_oid)
+    t = target(subject, event_oid, form_oid)
     return reply(form_model(services.find_form(db.session, t)))
 
 
@@ -47,11 +57,9 @@ def form(subject: str, event_oid: str, form_oid: str):
        description="Validated and stored by the same service as the web form: same messages, same audit trail. "
                    "409: the form changed since `version` (or a trial rule refused the entry); 422: nothing stored.")
 def save_form(subject: str, event_oid: str, form_oid: str):
-    t = _target(subject, event_oid, form_oid)
+    t = target(subject, event_oid, form_oid)
     write = inputs.body(bodies.FormWrite)
-    known = {item.oid for item in t.form.items}
-    if unknown := sorted(oid for oid in write.items if oid not in known):
-        raise ApiError(400, f"Unknown item OIDs for form {t.form.oid}: {', '.join(unknown)}.", unknown_items=unknown)
+    _known_items(t, write.items)
     code, note = write.reason_parts()
     try:
         saved = unit_of_work(db.session, lambda: services.save_form(
@@ -63,3 +71,20 @@ def save_form(subject: str, event_oid: str, form_oid: str):
         current = services.find_form(db.session, t)
         raise Conflict(current.version if current else 0) from None
     return reply(form_model(saved))
+
+
+@route(FORM + "/calculate", "POST", summary="Preview the form's calculated items for the values typed so far",
+       ok=out.CalculatedItems, query=REPEATS, body=bodies.FormValues, errors=(400, 404),
+       description="Nothing is stored (a save recomputes them): the web form's live preview. Each calculated item "
+                   "has its value and formula, or why it has none: the items still `missing` (on this form or the "
+                   "subject's others) or the formula's `problem` with the inputs. Site staff only, as saving.")
+def calculate(subject: str, event_oid: str, form_oid: str):
+    t = target(subject, event_oid, form_oid)
+    typed = inputs.body(bodies.FormValues).items
+    _known_items(t, typed)
+    ctx = Context.now_at(t.subject.site.zone)
+    values, invalid = clean_all(t.form.items, typed, ctx)
+    facts = latest_values(db.session, t.subject.id, calculators.needs(t.form))
+    return reply(out.CalculatedItems(items={
+        oid: out.CalculatedValue(value=c.value, formula=c.formula, missing=list(c.missing), problem=c.problem)
+        for oid, c in calculators.calculate(t.form, values, facts, ctx).items()}, invalid=invalid))

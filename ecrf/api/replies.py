@@ -154,6 +154,96 @@ class AuditPage(Reply):
     next_before: int | None = Field(description="Pass as ?before= for the next (older) page; null at the end.")
 
 
+class CalculatedValue(Reply):
+    value: StoredValue
+    formula: str | None = Field(description="The formula and its version that gave the value; null without one.")
+    missing: list[str] = Field(description="Why there is no value: the item OIDs lacking, on this form or the "
+                                           "subject's others (date of birth, sex, height).")
+    problem: str | None = Field(description="Why there is no value: the formula's refusal of the inputs.")
+
+
+class CalculatedItems(Reply):
+    items: dict[str, CalculatedValue] = Field(description="Each calculated item of the form, by item OID.")
+    invalid: dict[str, str] = Field(description="Values that could not be read, with their message; a "
+                                                "calculation sees them as missing.")
+
+
+CellStatus = Literal["not_started", "incomplete", "complete", "locked"]
+
+
+class CasebookCell(Reply):
+    form_oid: str
+    status: CellStatus
+    required: bool = Field(description="Required by the schedule, or by a rule for this subject (the pregnancy "
+                                       "test and contraception forms of a woman of childbearing potential).")
+    count: int = Field(description="Entries of a repeating form; 0 for a form that does not repeat.")
+
+
+class CasebookColumn(Reply):
+    event_oid: str
+    repeat: int
+    heading: str
+    cells: list[CasebookCell]
+
+
+class CasebookRow(Reply):
+    form_oid: str
+    label: str
+
+
+class Casebook(Reply):
+    subject: str
+    forms: list[CasebookRow] = Field(description="The grid's rows: forms in order of first appearance.")
+    columns: list[CasebookColumn] = Field(description="Event occurrences in schedule order; a repeating event "
+                                                      "has a column more for its next repeat once one is started.")
+
+
+class ScreeningEntry(Reply):
+    key: str
+    site: str
+    registered_at: Timestamp
+    status: str
+    subject_no: str | None
+    screen_fail_reason: str | None
+
+
+class ScreeningLog(Reply):
+    subjects: list[ScreeningEntry]
+
+
+class CalendarVisit(Reply):
+    subject: str
+    subject_no: str | None
+    site: str
+    event_oid: str
+    event_label: str
+    repeat: int
+    state: Literal["overdue", "due", "upcoming", "done_out_of_window"]
+    planned_date: date | None
+    window_start: date | None
+    window_end: date | None
+    actual_date: date | None
+
+
+class Calendar(Reply):
+    days: int = Field(description="How many days ahead upcoming visits are listed.")
+    visits: list[CalendarVisit]
+
+
+class Token(Reply):
+    prefix: str
+    label: str
+    status: Literal["active", "revoked", "expired"]
+    created_at: Timestamp
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
+
+
+class TokenList(Reply):
+    tokens: list[Token]
+
+
 class OpenAPI(RootModel[dict[str, Any]]):
     """This document."""
 

@@ -1,4 +1,5 @@
-"""/subjects: the token's subjects (its user's sites only) with their events, and a new subject in screening."""
+"""/subjects: the token's subjects (its user's sites only) with their events, a new subject in screening, and a
+subject's casebook grid."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -9,13 +10,17 @@ from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
 from ecrf.api.routing import reply, route
 from ecrf.auth.models import Site
+from ecrf.casebook import grid as grids
+from ecrf.casebook import overview
 from ecrf.errors import ServiceError
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
+from ecrf.study.definition import load as load_study
 from ecrf.subjects import services
 from ecrf.subjects.access import find_subject as find_visible_subject
 from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
+from ecrf.treatment import pregnancy
 from ecrf.visits.services import plans
 
 
@@ -71,3 +76,19 @@ def create_subject():
 def subject(subject: str):
     found = find_subject(subject)
     return reply(subject_model(found, _events([found]).get(found.id, [])))
+
+
+@route("/subjects/<subject>/casebook", "GET", summary="The subject's casebook grid: each form's state at each visit",
+       ok=out.Casebook, errors=(404,),
+       description="As the subject's web page: columns are event occurrences, each with a cell per form collected "
+                   "there. A form is required by the schedule or, for a woman of childbearing potential, by the "
+                   "pregnancy-testing rules.")
+def casebook(subject: str):
+    found = find_subject(subject)
+    wocbp = overview.build(db.session, found).wocbp
+    grid = grids.build(db.session, load_study(), found, frozenset(pregnancy.required_forms(wocbp)))
+    return reply(out.Casebook(
+        subject=found.key, forms=[out.CasebookRow(form_oid=oid, label=label) for oid, label in grid.rows],
+        columns=[out.CasebookColumn(event_oid=c.event.oid, repeat=c.repeat, heading=c.heading, cells=[
+            out.CasebookCell(form_oid=oid, status=cell.status, required=cell.required, count=cell.count)
+            for oid, cell in c.cells.items()]) for c in grid.columns]))

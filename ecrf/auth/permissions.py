@@ -129,6 +129,15 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.form": STUDY,
     "api.save_form": ACTIONS["enter_data"],
     "api.subject_audit": STUDY,
+    "api.form_audit": STUDY,  # audit.form
+    "api.item_audit": STUDY,  # audit.item
+    "api.calculate": SITE_STAFF,  # capture.calculate
+    "api.casebook": STUDY,  # subjects.casebook
+    "api.screening_log": STUDY,  # enrolment.screening_log
+    "api.calendar": STUDY,  # visits.calendar
+    # the caller's own tokens only, whatever the role (tokens.index lists everyone's to an admin); no creation
+    "api.list_tokens": EVERYONE,  # tokens.index
+    "api.revoke_token": EVERYONE,  # tokens.revoke
     # the trial's path (ecrf.api.trial): as the web views, including the role checks inside them
     "api.eligibility": STUDY,  # enrolment.eligibility
     "api.confirm_eligibility": ACTIONS["confirm_eligibility"],  # enrolment.confirm

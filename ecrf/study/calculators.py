@@ -56,7 +56,7 @@ def egfr(values, facts, ctx) -> Calculated:
     if creatinine is None or age is None or sex is None:
         return Calculated(None, missing=_absent((values, "I.CHEM.CREAT"), (values, "I.CHEM.DTC"), (facts, DOB),
                                                 (facts, SEX)))
-    if age < renal.ADULT_AGE and _num(facts, HEIGHT) is None:
+    if renal.SCHWARTZ_MIN_AGE <= age < renal.ADULT_AGE and _num(facts, HEIGHT) is None:
         return Calculated(None, missing=(HEIGHT,))  # bedside Schwartz reads the height
     result = renal.egfr(renal.creatinine_umol_to_mg_dl(creatinine), age, sex, _num(facts, HEIGHT))
     return Calculated(_round(result.value, 1), result.formula_version)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ecrf.auth.permissions import can
+from ecrf.casebook import sites
 from ecrf.enrolment import services
 from ecrf.enrolment.eligibility import read_snapshot
 from ecrf.enrolment.models import DECISIONS, DoseDecision
@@ -89,6 +90,5 @@ def dose_levels():
 
 @bp.get("/screening-log")
 def screening_log():
-    subjects = db.session.scalars(select(Subject).where(Subject.site_id.in_(visible_site_ids(current_user)))
-                                  .order_by(Subject.key)).all()
-    return render_template("enrolment/screening_log.html", subjects=subjects)
+    return render_template("enrolment/screening_log.html",
+                           subjects=sites.screening_log(db.session, visible_site_ids(current_user)))

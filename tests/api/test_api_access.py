@@ -21,16 +21,31 @@ REQUESTS = {
     "api.save_form": ("PUT", VS_API.removeprefix(API)),
     "api.subject_audit": ("GET", "/subjects/{key}/audit"),
     "api.create_subject": ("POST", "/subjects"),
+    "api.calculate": ("POST", VS_API.removeprefix(API) + "/calculate"),
+    "api.form_audit": ("GET", VS_API.removeprefix(API) + "/audit"),
+    "api.item_audit": ("GET", VS_API.removeprefix(API) + "/items/I.VS.HR/audit"),
+    "api.casebook": ("GET", "/subjects/{key}/casebook"),
+    "api.screening_log": ("GET", "/screening-log"),
+    "api.calendar": ("GET", "/calendar"),
+    "api.list_tokens": ("GET", "/tokens"),
+    "api.revoke_token": ("POST", "/tokens/{prefix}/revoke"),  # the caller's own token
 }
 #: the body of each write
-BODIES = {"PUT": {"version": 0, "items": vs_values()}, "POST": {"site": "01"}}
+BODIES = {"PUT": {"version": 0, "items": vs_values()}, "POST": {"site": "01"},
+          "api.calculate": {"items": vs_values()}, "api.revoke_token": {}}
+#: writes that create nothing answer 200, not 201
+NOT_CREATED = ("api.calculate", "api.revoke_token")
 #: the site staff's web actions (as subjects.new and capture.save)
 SITE_STAFF_ONLY = ("api.save_form", "api.create_subject")
+#: what any user, administrators included, may do with their own account
+OWN_ACCOUNT = ("api.list_tokens", "api.revoke_token")
 
 
 def _call(api, endpoint, token, key):
     method, path = REQUESTS[endpoint]
-    return api.request(method, API + path.format(key=key), token=token, json=BODIES.get(method))
+    body = BODIES.get(endpoint, BODIES.get(method))
+    url = API + path.format(key=key, prefix=(token or "ecrf_abcde")[:10])
+    return api.request(method, url, token=token, json=body)
 
 
 def test_the_request_table_covers_every_api_endpoint(app):
@@ -44,11 +59,15 @@ def test_the_request_table_covers_every_api_endpoint(app):
 def test_the_api_grants_what_the_web_grants():
     for endpoint in SITE_STAFF_ONLY:
         assert API_MATRIX[endpoint] == {"investigator", "coordinator"}
-    assert all("admin" not in roles for roles in API_MATRIX.values()), "admins have no clinical-data access"
+    assert all("admin" not in roles for endpoint, roles in API_MATRIX.items() if endpoint not in OWN_ACCOUNT), \
+        "admins have no clinical-data access"
+    assert all(API_MATRIX[endpoint] == {*ROLES} for endpoint in OWN_ACCOUNT)
     from test_api_trial import TRIAL  # checked against their web counterparts there
 
     assert all(roles == {"investigator", "coordinator", "monitor", "data_manager", "sponsor"}
-               for endpoint, roles in API_MATRIX.items() if endpoint not in (*SITE_STAFF_ONLY, *TRIAL))
+               for endpoint, roles in API_MATRIX.items()
+               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, "api.calculate"))
+    assert API_MATRIX["api.calculate"] == API_MATRIX["api.save_form"]
 
 
 @pytest.mark.parametrize("who", (*ROLES, *BROKEN))
@@ -61,7 +80,8 @@ def test_role_matrix(api, tokens, keys, endpoint, who):
     elif who in BROKEN:
         expected = 401
     else:
-        expected = (201 if REQUESTS[endpoint][0] == "POST" else 200) if who in API_MATRIX[endpoint] else 403
+        created = REQUESTS[endpoint][0] == "POST" and endpoint not in NOT_CREATED
+        expected = (201 if created else 200) if who in API_MATRIX[endpoint] else 403
     assert response.status_code == expected, (endpoint, who, response.json)
     if expected >= 400:
         assert response.json["status"] == expected and response.json["error"]

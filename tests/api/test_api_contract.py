@@ -19,11 +19,13 @@ from test_api_trial import DECISION, ICF, WITHDRAWAL, _confirm, _demographics, _
 from ecrf.api.routing import ROUTES
 
 VS = VS_API.removeprefix(API)
+CHEM = VS.replace("F.VS", "F.CHEM")
 
 
 @dataclass(frozen=True)
 class Call:
-    """One live request: endpoint, method, path (``{key}``: the site-01 subject), who sends it, what it sends."""
+    """One live request: endpoint, method, path (``{key}``: the site-01 subject, ``{token}``: the prefix of the
+    caller's token), who sends it, what it sends."""
 
     endpoint: str
     method: str
@@ -68,6 +70,29 @@ CALLS = [
     Call("api.save_form", "PUT", VS, 400, who="coordinator", body={"version": 0, "items": {"I.VS.NOPE": "1"}}),
     Call("api.subject_audit", "GET", "/subjects/{key}/audit?limit=3", 200, who="monitor"),
     Call("api.subject_audit", "GET", "/subjects/{key}/audit?limit=0", 400, who="monitor"),
+    Call("api.form_audit", "GET", VS + "/audit?limit=5", 200, who="monitor"),
+    Call("api.form_audit", "GET", VS + "/audit?before=x", 400, who="monitor"),
+    Call("api.form_audit", "GET", VS.replace("SE.SCREENING", "SE.NOPE") + "/audit", 404, who="monitor"),
+    Call("api.item_audit", "GET", VS + "/items/I.VS.HR/audit", 200, who="sponsor"),
+    Call("api.item_audit", "GET", VS + "/items/I.VS.NOPE/audit", 404, who="sponsor"),
+    Call("api.item_audit", "GET", VS + "/items/I.VS.HR/audit", 403, who="admin"),
+    # the web's other pages and actions
+    Call("api.calculate", "POST", CHEM + "/calculate", 200, who="coordinator",
+         body={"items": {"I.CHEM.CREAT": 50, "I.CHEM.DTC": "2026-11-02"}}),
+    Call("api.calculate", "POST", CHEM + "/calculate", 400, who="coordinator", body={"items": {"I.VS.HR": "1"}}),
+    Call("api.calculate", "POST", CHEM + "/calculate", 422, who="coordinator", body={"items": {}, "version": 1}),
+    Call("api.calculate", "POST", CHEM + "/calculate", 403, who="monitor", body={"items": {}}),
+    Call("api.casebook", "GET", "/subjects/{key}/casebook", 200, who="monitor"),
+    Call("api.casebook", "GET", "/subjects/01-S999/casebook", 404, who="monitor"),
+    Call("api.screening_log", "GET", "/screening-log", 200, who="coordinator"),
+    Call("api.screening_log", "GET", "/screening-log", 403, who="admin"),
+    Call("api.calendar", "GET", "/calendar?days=60", 200, who="data_manager"),
+    Call("api.calendar", "GET", "/calendar?days=-1", 400, who="data_manager"),
+    Call("api.list_tokens", "GET", "/tokens", 200, who="admin"),
+    Call("api.list_tokens", "GET", "/tokens", 401, who="revoked"),
+    Call("api.revoke_token", "POST", "/tokens/{token}/revoke", 200, who="coordinator", body={}),
+    Call("api.revoke_token", "POST", "/tokens/ecrf_zzzzz/revoke", 404, who="coordinator", body={}),
+    Call("api.revoke_token", "POST", "/tokens/{token}/revoke", 422, who="coordinator", body={"all": True}),
     # the trial's path
     Call("api.eligibility", "GET", "/subjects/{key}/eligibility", 200),
     Call("api.eligibility", "GET", "/subjects/NOPE/eligibility", 404),
@@ -139,8 +164,8 @@ def _send(app, api, tokens, keys, call: Call):
     if call.prepare is not None:
         prepared = call.prepare(app, key)
         body = prepared if body is None else body
-    url = API + call.path.format(key=key)
     token = tokens[call.who] if call.who else None
+    url = API + call.path.format(key=key, token=(token or "")[:10])  # {token}: the prefix of the caller's token
     if call.raw is not None:
         return api.request(call.method, url, token=token, data=call.raw, content_type="application/json")
     return api.request(call.method, url, token=token, json=body)

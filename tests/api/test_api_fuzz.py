@@ -21,6 +21,14 @@ ROUTES = {
     "api.form": ("GET", "/subjects/{subject}/events/{event}/forms/{form}"),
     "api.save_form": ("PUT", "/subjects/{subject}/events/{event}/forms/{form}"),
     "api.subject_audit": ("GET", "/subjects/{subject}/audit"),
+    "api.calculate": ("POST", "/subjects/{subject}/events/{event}/forms/{form}/calculate"),
+    "api.form_audit": ("GET", "/subjects/{subject}/events/{event}/forms/{form}/audit"),
+    "api.item_audit": ("GET", "/subjects/{subject}/events/{event}/forms/{form}/items/{item}/audit"),
+    "api.casebook": ("GET", "/subjects/{subject}/casebook"),
+    "api.screening_log": ("GET", "/screening-log"),
+    "api.calendar": ("GET", "/calendar"),
+    "api.list_tokens": ("GET", "/tokens"),
+    "api.revoke_token": ("POST", "/tokens/{prefix}/revoke"),
 }
 
 scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=30)
@@ -35,10 +43,12 @@ writes = st.fixed_dictionaries(
      "items": st.one_of(st.dictionaries(st.sampled_from([*VS_OIDS, "I.NOPE"]), item_values, max_size=9),
                         json_values)},
     optional={"reason": reasons, "extra": json_values})
-bodies = st.one_of(st.none(), json_values.map(json.dumps), writes.map(json.dumps), st.binary(max_size=300))
+typed = st.fixed_dictionaries({"items": writes.map(lambda w: w["items"])}, optional={"extra": json_values})
+bodies = st.one_of(st.none(), json_values.map(json.dumps), writes.map(json.dumps), typed.map(json.dumps),
+                   st.just("{}"), st.binary(max_size=300))
 #: what an HTTP header can carry (latin-1, no line breaks)
 HEADER_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=255, exclude_characters="\x7f"), max_size=60)
-queries = st.dictionaries(st.sampled_from(["event_repeat", "repeat", "before", "limit"]),
+queries = st.dictionaries(st.sampled_from(["event_repeat", "repeat", "before", "limit", "days"]),
                           st.one_of(st.integers(-(2**70), 2**70).map(str), st.text(max_size=12)), max_size=4)
 
 
@@ -55,7 +65,9 @@ def test_no_request_is_answered_with_a_server_error(app, api, tokens, keys, endp
     path = template.format(
         subject=data.draw(_segment([keys["01"], keys["02"], "NOPE"]), label="subject"),
         event=data.draw(_segment(["SE.SCREENING", "SE.UNSCHED", "SE.SUBJECT"]), label="event"),
-        form=data.draw(_segment(["F.VS", "F.IC", "F.AE"]), label="form"))
+        form=data.draw(_segment(["F.VS", "F.IC", "F.AE"]), label="form"),
+        item=data.draw(_segment(VS_OIDS + ["I.AE.TERM"]), label="item"),
+        prefix=data.draw(_segment([tokens["monitor"][:10], tokens["coordinator"][:10], "ecrf_"]), label="prefix"))
     query = data.draw(queries, label="query")
     token = data.draw(st.one_of(st.sampled_from([tokens["coordinator"], tokens["investigator"], tokens["monitor"],
                                                  tokens["coordinator2"]]), st.none(), HEADER_TEXT),

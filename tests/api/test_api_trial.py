@@ -600,3 +600,12 @@ def test_no_request_is_answered_with_a_server_error(app, api, tokens, keys, endp
     assert response.is_json, response.get_data(as_text=True)[:300]
     if response.status_code >= 400:
         assert response.json["status"] == response.status_code and response.json["error"]
+
+
+def test_a_null_note_is_no_note(app, api, tokens, keys):
+    """A nullable text with a length limit once answered null with a 500: the limit applies to text only."""
+    response = _post(api, tokens, f"/subjects/{keys['01']}/withdrawals", {**WITHDRAWAL, "note": None})
+    assert response.status_code == 201, response.json
+    assert response.json["note"] is None
+    long = _post(api, tokens, f"/subjects/{keys['01']}/withdrawals", {**WITHDRAWAL, "note": "x" * 1001})
+    assert long.status_code == 422 and long.json["errors"] == {"note": "note must have at most 1000 characters."}
