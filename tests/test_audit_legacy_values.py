@@ -35,7 +35,9 @@ def _urls(key: str) -> list[str]:
     form = VS_URL.format(key=key)
     return [form, f"/subjects/{key}", f"/subjects/{key}/audit", f"{form}/audit", f"{form}/items/I.VS.DTC/audit",
             f"/subjects/{key}/audit.csv", "/admin/audit",
-            f"/api/v1/subjects/{key}", f"/api/v1/subjects/{key}/audit", f"/api/v1{form[len(''):]}"]
+            f"/api/v1/subjects/{key}", f"/api/v1/subjects/{key}/audit", f"/api/v1{form}", f"/api/v1{form}/audit",
+            f"/api/v1{form}/items/I.VS.DTC/audit", f"/api/v1/subjects/{key}/casebook", "/screening-log",
+            "/api/v1/screening-log", "/calendar", "/api/v1/calendar"]
 
 
 @pytest.mark.parametrize("bad", LEGACY)
