@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/audit_volume.py [--records 1000000] [--url postgresql+psycopg://postgres@127.0.0.1/test]
 
-Records are appended with the real chain code (hash of canonical content + previous hash) over 1,000 subjects;
+Records are appended with the real chain code (HMAC of canonical content + previous hash) over 1,000 subjects
+(entity "synthetic": they stand for item changes without item rows, which verify's reconciliation would name);
 one real subject owns 1 in 200 of them. The page timings compare the first page with a page deep in the trail
 (keyset pagination should make them equal) and with a 1,000-record trail measured in the same run (the baseline).
 """
@@ -21,9 +22,12 @@ from sqlalchemy import select, update  # noqa: E402
 
 
 def append_synthetic(connection, count: int, subject_key: str, batch: int = 20_000) -> None:
-    from ecrf.audit.chain import record_hash
+    from ecrf.audit.chain import head_mac, record_hash
     from ecrf.audit.models import AuditEvent, AuditHead
+    from ecrf.infra.config import current_audit_key
     from ecrf.study.clock import utcnow
+
+    audit_key = current_audit_key()  # keyed records, as the application writes them
 
     head = AuditHead.__table__
     seq, prev = connection.execute(select(head.c.seq, head.c.hash)).one()
@@ -33,18 +37,18 @@ def append_synthetic(connection, count: int, subject_key: str, batch: int = 20_0
         seq += 1
         key = subject_key if n % 200 == 0 else f"99-S{n % 1000:03d}"
         row = {"seq": seq, "ts": now, "user_id": 1, "username": "coordinator", "role": "coordinator",
-               "actor_sites": "01", "action": "update", "entity": "item_data", "entity_id": str(n),
+               "actor_sites": "01", "action": "update", "entity": "synthetic", "entity_id": str(n),
                "entity_key": f"{key}/SE.SCREENING[1]/F.VS[1]/I.VS.HR", "site_code": "01", "subject_key": key,
                "event_oid": "SE.SCREENING", "form_oid": "F.VS", "item_oid": "I.VS.HR", "old_value": str(60 + n % 40),
                "new_value": str(61 + n % 40), "reason": "Transcription error", "prev_hash": prev}
-        row["hash"] = prev = record_hash(row)
+        row["hash"] = prev = record_hash(row, audit_key)
         rows.append(row)
         if len(rows) == batch:
             connection.execute(AuditEvent.__table__.insert(), rows)
             rows = []
     if rows:
         connection.execute(AuditEvent.__table__.insert(), rows)
-    connection.execute(update(head).values(seq=seq, hash=prev))
+    connection.execute(update(head).values(seq=seq, hash=prev, mac=head_mac(seq, prev, audit_key)))
 
 
 def page_times(browser, key: str, deep_before: int | None, repeats: int = 20) -> tuple[float, float]:

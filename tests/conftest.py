@@ -23,6 +23,9 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 pytest_plugins = ["mail_server"]
 
 PG_URL = os.environ.get("ECRF_TEST_DATABASE_URL")
+# One audit chain key for the test process and what it starts (CLI runs, servers, writers), as a deployment
+# has one; tests of the key's own lookup remove it.
+os.environ.setdefault("ECRF_AUDIT_KEY", "test-audit-key-" + "k" * 48)
 ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
 
 

@@ -187,7 +187,8 @@ def test_verify_names_an_inserted_record(session, world):
     session.execute(_table().insert(), [forged])
     session.commit()
     result = _verify(session)
-    assert not result.ok and result.first_bad_seq == 7  # the record after the forgery no longer links
+    # a hash made without the audit key: the forgery itself is named (an unkeyed chain named only the next one)
+    assert not result.ok and result.first_bad_seq == 6 and "hash" in result.problem
 
 
 def test_cli_audit_verify_exit_codes(app, world, db_url, monkeypatch):
@@ -239,11 +240,11 @@ def _trail_with_later_records(session, world):
     session.commit()
 
 
-def _forge_correction(session):
-    """Rewrite the record of the heart-rate correction (HR -> 80) to say 72, with a hash that fits it.
+def _forge_correction(session, key=None):
+    """Rewrite the record of the heart-rate correction (HR -> 80) to say 72, with a hash that fits it
+    (SHA-256, or an HMAC when the forger holds the audit ``key``).
 
-    This is what a database owner could do once the append-only triggers are gone: the record's own
-    content check passes, so only the link from the next record can give it away. Returns its seq.
+    This is what a database owner could do once the append-only triggers are gone. Returns its seq.
     """
     from ecrf.audit.chain import record_hash
 
@@ -251,13 +252,18 @@ def _forge_correction(session):
     row = dict(session.execute(select(events).where(events.c.item_oid == "I.VS.HR", events.c.new_value == "80"))
                .mappings().one())
     row["new_value"] = "72"
-    row["hash"] = record_hash(row)
+    row["hash"] = record_hash(row, key)
     session.execute(update(events).where(events.c.seq == row["seq"]).values(new_value="72", hash=row["hash"]))
     return row["seq"], row["hash"]
 
 
-def test_cli_verify_names_the_record_after_a_rewritten_one_with_a_self_consistent_hash(
-        session, world, db_url, monkeypatch):
+def _key():
+    from ecrf.infra.config import current_audit_key as current_key
+
+    return current_key()
+
+
+def test_cli_verify_names_a_rewritten_record_whose_hash_was_made_without_the_key(session, world, db_url, monkeypatch):
     from ecrf.audit.chain import record_hash
 
     _trail_with_later_records(session, world)
@@ -265,40 +271,64 @@ def test_cli_verify_names_the_record_after_a_rewritten_one_with_a_self_consisten
     assert before.exit_code == 0, before.output
     _drop_triggers(session)
     seq, _ = _forge_correction(session)
-    last = session.scalar(select(func.max(_table().c.seq)))
-    assert seq < last, "the forged record needs a successor whose link can break"
     forged = session.execute(select(_table()).where(_table().c.seq == seq)).one()
-    assert forged.new_value == "72"
-    assert record_hash(forged) == forged.hash  # its own content check passes: only the link can tell
+    assert forged.new_value == "72" and record_hash(forged) == forged.hash  # a correct-looking SHA-256
+    session.commit()
+    result = _cli_verify(db_url, monkeypatch)
+    assert result.exit_code == 1, result.output
+    assert f"BROKEN at sequence number {seq}: content does not match its hash" in result.output
+
+
+def test_cli_verify_names_the_record_after_one_rewritten_with_the_key(session, world, db_url, monkeypatch):
+    """Even the key's holder cannot rewrite one record alone: the next record's link gives it away."""
+    _trail_with_later_records(session, world)
+    _drop_triggers(session)
+    seq, _ = _forge_correction(session, _key())
+    assert seq < session.scalar(select(func.max(_table().c.seq))), "the forged record needs a successor"
     session.commit()
     result = _cli_verify(db_url, monkeypatch)
     assert result.exit_code == 1, result.output
     assert f"BROKEN at sequence number {seq + 1}: link to the previous record is broken" in result.output
 
 
-def test_rewriting_the_rest_of_the_chain_and_its_head_passes_verify_but_changes_the_printed_head(
+def _drop_head_triggers(session):
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("DROP TRIGGER audit_head_guard ON audit_head"))
+    else:
+        for name in ("audit_head_no_insert", "audit_head_no_delete", "audit_head_forward_only"):
+            session.execute(text(f"DROP TRIGGER {name}"))
+    session.commit()
+
+
+def test_rewriting_the_rest_of_the_chain_and_its_head_with_the_key_passes_verify_but_changes_the_printed_head(
         session, world, db_url, monkeypatch):
-    """The known limit of an unkeyed chain: whoever can rewrite every later record and the head row
-    produces a chain that verifies. What gives it away is the head: the one printed (and exported to
-    the sponsor) before the rewrite is not the one the database shows afterwards."""
-    from ecrf.audit.chain import record_hash
+    """The known limit of a keyed chain: whoever holds the key and owner rights (triggers dropped) can
+    rewrite every later record and the head into a chain that verifies. What gives it away is the head:
+    the one printed (and exported to the sponsor) before the rewrite is not the one shown afterwards."""
+    from ecrf.audit.chain import head_mac, record_hash
     from ecrf.audit.models import AuditHead
 
+    key = _key()
     _trail_with_later_records(session, world)
     before = _cli_verify(db_url, monkeypatch)
     assert before.exit_code == 0, before.output
     exported_head = _printed_head(before.output)
     _drop_triggers(session)
-    seq, prev = _forge_correction(session)
+    _drop_head_triggers(session)
+    seq, prev = _forge_correction(session, key)
     events = _table()
     later = session.execute(select(events).where(events.c.seq > seq).order_by(events.c.seq)).mappings().all()
     assert later, "the forgery must have successors to re-chain"
     for row in later:
         row = {**row, "prev_hash": prev}
-        prev = row["hash"] = record_hash(row)
+        prev = row["hash"] = record_hash(row, key)
         session.execute(update(events).where(events.c.seq == row["seq"]).values(prev_hash=row["prev_hash"],
                                                                                 hash=row["hash"]))
-    session.execute(update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1).values(hash=prev))
+    last = later[-1]["seq"]
+    # and the value itself, or the reconciliation of item values with the trail names it
+    session.execute(text("UPDATE item_data SET value = '72' WHERE item_oid = 'I.VS.HR'"))
+    session.execute(update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
+                    .values(hash=prev, mac=head_mac(last, prev, key)))
     session.commit()
     after = _cli_verify(db_url, monkeypatch)
     # the chain alone cannot tell: every hash and link is consistent again

@@ -13,7 +13,7 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditEvent(db.Model):
-    """One audit record: who, what, when (UTC), old value, new value, why, chained by SHA-256."""
+    """One audit record: who, what, when (UTC), old value, new value, why, chained by HMAC-SHA256."""
 
     __tablename__ = "audit_event"
     __table_args__ = (
@@ -54,7 +54,8 @@ class AuditHead(db.Model):
     """The single row holding the chain's last sequence number and hash.
 
     Writers lock this row before appending, so concurrent transactions extend
-    the chain one after another and it never forks.
+    the chain one after another and it never forks. Triggers let it move only
+    forward, to an existing record; ecrf.audit.chain explains the format.
     """
 
     __tablename__ = "audit_head"
@@ -63,3 +64,7 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    #: records from this sequence number on are HMAC-SHA256 under the audit key; those before, legacy SHA-256
+    keyed_from: Mapped[int | None] = mapped_column(BigInteger)
+    #: HMAC of (seq, hash) under the audit key; None while no keyed record exists
+    mac: Mapped[str | None] = mapped_column(String(64))

@@ -9,16 +9,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _secret_key(instance_path: Path) -> str:
-    """ECRF_SECRET_KEY, or a key generated once and kept in the instance folder."""
-    if key := os.environ.get("ECRF_SECRET_KEY"):
+def _kept_key(variable: str, instance_path: Path, filename: str) -> str:
+    """The environment variable, or a key generated once and kept (mode 600) in the instance folder."""
+    if key := os.environ.get(variable):
         return key
-    path = instance_path / "secret_key"
+    path = instance_path / filename
     if not path.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # created with mode 600 from the start, and never overwritten by a second process racing this one
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _secret_key(instance_path: Path) -> str:
+    """ECRF_SECRET_KEY, or a key generated once and kept in the instance folder."""
+    return _kept_key("ECRF_SECRET_KEY", instance_path, "secret_key")
+
+
+def audit_key(instance_path: Path) -> str:
+    """ECRF_AUDIT_KEY, or a key generated once in the instance folder: the HMAC key of the audit chain.
+
+    It must never be stored in the database (whoever can write the database could then forge records);
+    back it up apart from the database backups, or their chains no longer verify.
+    """
+    return _kept_key("ECRF_AUDIT_KEY", instance_path, "audit_key")
 
 
 def from_environment(instance_path: Path) -> dict:
@@ -28,6 +48,7 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("ECRF_DATABASE_URL")
         or f"sqlite:///{instance_path / 'ecrf.sqlite'}",
         "SECRET_KEY": _secret_key(instance_path),
+        "AUDIT_KEY": audit_key(instance_path),
         "SESSION_IDLE_MINUTES": idle,
         "SESSION_COOKIE_SECURE": os.environ.get("ECRF_SECURE_COOKIES", "0") == "1",
     }
@@ -80,3 +101,18 @@ DEFAULTS: dict = {
     # Protocol parameters live in ecrf.study.protocol; ENROLMENT_CAP, ASSENT_AGE, DLT_DAYS, SENTINEL_DAYS and
     # DOSE_TOLERANCE_PERCENT, when set here or in the environment, are explicit overrides of them.
 }
+
+
+class MissingAuditKey(RuntimeError):
+    """Keyed audit records cannot be written or checked without the key."""
+
+
+def current_audit_key() -> bytes:
+    """AUDIT_KEY of the running application (ECRF_AUDIT_KEY or the instance folder's audit_key file)."""
+    from flask import current_app, has_app_context  # noqa: PLC0415  (config is read before any app exists)
+
+    key = current_app.config.get("AUDIT_KEY") if has_app_context() else None
+    if not key:
+        raise MissingAuditKey("no audit key: run inside the application (ECRF_AUDIT_KEY or the instance folder's "
+                              "audit_key file)")
+    return key.encode("utf-8") if isinstance(key, str) else bytes(key)

@@ -14,18 +14,42 @@ from zoneinfo import ZoneInfo
 
 from ecrf.study.types import DataType, Item
 
+#: kept for readers of the format; writing goes through isoformat, whose year always has four digits
+#: (strftime's %Y writes year 202 as "202" on glibc: a non-ISO string that once reached the database)
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
 
 
+def _readable_year(value: date) -> None:
+    # the readers below refuse years before 1000 as non-canonical; never write what they would not read back
+    if value.year < 1000:
+        raise ValueError(f"year {value.year} is not stored: before 1000")
+
+
 def encode_date(value: date) -> str:
+    """A date as the stored ISO 8601 string YYYY-MM-DD (ValueError for a year before 1000)."""
+    _readable_year(value)
     return value.isoformat()
 
 
 def encode_datetime(value: datetime) -> str:
-    """An aware datetime as the stored UTC string."""
-    return value.astimezone(timezone.utc).strftime(DATETIME_FORMAT)
+    """An aware datetime as the stored UTC string YYYY-MM-DDTHH:MM:SSZ (ValueError for a year before 1000 or
+    a moment whose UTC time falls outside the calendar)."""
+    try:
+        moment = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("the moment is outside the calendar in UTC") from None
+    _readable_year(moment)
+    return moment.replace(microsecond=0, tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def _at(moment: datetime, tz: ZoneInfo) -> datetime | None:
+    """``moment`` in zone ``tz``; None when that falls outside the calendar (9999-12-31T23:00Z east of UTC)."""
+    try:
+        return moment.astimezone(tz)
+    except (OverflowError, ValueError):
+        return None
 
 
 def decode_date(value: str | None) -> date | None:
@@ -45,7 +69,7 @@ def decode_datetime(value: str | None) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -55,7 +79,8 @@ def local_date(value: str | None, tz: ZoneInfo) -> date | None:
         return None
     if "T" in value:
         moment = decode_datetime(value)
-        return moment.astimezone(tz).date() if moment else None
+        local = _at(moment, tz) if moment else None
+        return local.date() if local else None
     return decode_date(value)
 
 
@@ -90,8 +115,10 @@ def decode(item: Item, value: str | None):
 
 def local_text(value: datetime, tz: ZoneInfo) -> str:
     """A moment as the site reads it, the zone named unambiguously: '2026-11-25 14:03 CST (UTC+08:00)'
-    ("CST" alone could be Chicago)."""
-    moment = value.astimezone(tz)
+    ("CST" alone could be Chicago). A moment the zone cannot show is given in UTC, never an error."""
+    moment = _at(value, tz)
+    if moment is None:
+        return f"{value.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
     offset = moment.strftime("%z")
     return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
@@ -119,5 +146,6 @@ def to_input(item: Item, value: str | None, tz: ZoneInfo) -> str:
         return ""
     if item.data_type is DataType.DATETIME:
         moment = decode_datetime(value)
-        return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if moment else value
+        local = _at(moment, tz) if moment else None
+        return local.isoformat(timespec="minutes")[:16] if local else value
     return value

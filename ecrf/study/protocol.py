@@ -57,6 +57,13 @@ class Protocol:
     spo2_min_percent: int = 92
 
 
+    # -- plausible dates: what entry accepts, so a typo in the year is refused, never stored ----------------
+    #: no date or date-time of this trial (births of the oldest participants included) is before this year
+    earliest_plausible_year: int = 1900
+    #: an item that allows future dates (planned visits, expiry dates) reaches at most this many years ahead:
+    #: the 15-year long-term follow-up after a gene-modified cell therapy (FDA guidance, 2020) with margin
+    max_future_years: int = 20
+
     #: the registered CAR-T dose levels, cells/kg (1.5e5, 5e5, 1e6; ecrf.clinical.dosing cites the registry)
     dose_levels_cells_per_kg: tuple[float, ...] = DOSE_LEVELS_CELLS_PER_KG
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from ecrf.study import clock, codec, literals
+from ecrf.study import clock, codec, literals, protocol
 from ecrf.study.types import DataType, Item
 
 TRUE_WORDS = {"true", "1", "y", "yes"}
@@ -72,11 +72,30 @@ def _number(item: Item, text: str) -> str:
     return format(number.normalize(), "f") if item.data_type is DataType.FLOAT else str(int(number))
 
 
+def _latest_plausible(today: date) -> date:
+    years = protocol.active().max_future_years
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + years, day=28)
+
+
+def _plausible(value: date, item: Item, ctx: Context) -> None:
+    """Refuse a year outside the protocol's plausible range (a typo such as 0202 or 20226, never stored)."""
+    earliest = protocol.active().earliest_plausible_year
+    if value.year < earliest:
+        raise InvalidValue(f"The year {value.year} is before {earliest}: check the year.")
+    if item.allow_future and value > _latest_plausible(ctx.today):
+        raise InvalidValue(f"The year {value.year} is more than {protocol.active().max_future_years} years "
+                           "ahead: check the year.")
+
+
 def _date(item: Item, text: str, ctx: Context) -> str:
     try:
         value = date.fromisoformat(text)
     except ValueError:
         raise InvalidValue("Enter a real date as YYYY-MM-DD.") from None
+    _plausible(value, item, ctx)
     if not item.allow_future and value > ctx.today:
         raise InvalidValue(f"The date {value.isoformat()} is in the future.")
     return codec.encode_date(value)
@@ -87,6 +106,7 @@ def _datetime(item: Item, text: str, ctx: Context) -> str:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidValue("Enter a real date and time as YYYY-MM-DD HH:MM.") from None
+    _plausible(value.date(), item, ctx)  # before any zone arithmetic, which overflows at the calendar's ends
     if value.tzinfo is None:  # typed on a form: the site's local clock
         value = value.replace(tzinfo=ctx.tz)
     if not item.allow_future and value > ctx.now + CLOCK_SKEW:

@@ -90,3 +90,64 @@ def test_code_lists_and_booleans():
 def test_nul_byte_in_text_is_refused():
     with pytest.raises(InvalidValue):
         clean(TEXT, "a\x00b", CTX)
+
+
+PLANNED = Item("I.T.PLAN", "Planned", DataType.DATE, allow_future=True)
+PLANNED_AT = Item("I.T.PLANAT", "Planned at", DataType.DATETIME, allow_future=True)
+
+
+@pytest.mark.parametrize("item,raw", [
+    (WHEN, "0202-11-25T10:00"),  # the typo of the issue: stored as "202-11-25T01:54:17Z" before
+    (WHEN, "0001-01-01T00:00"),  # overflowed converting to UTC: a 500
+    (WHEN, "1899-12-31T23:59"),
+    (DATE, "0202-11-25"), (DATE, "1899-12-31"),
+    (PLANNED, "9999-12-31"), (PLANNED, "2226-11-25"),
+    (PLANNED_AT, "9999-12-31T23:59"),  # stored, then overflowed every page east of UTC
+    (PLANNED_AT, "2047-01-01T00:00"),
+])
+def test_a_year_outside_the_protocols_plausible_range_is_refused_with_a_message(item, raw):
+    with pytest.raises(InvalidValue, match="year"):
+        clean(item, raw, CTX)
+
+
+@pytest.mark.parametrize("item,raw,stored", [
+    (DATE, "1900-01-01", "1900-01-01"),
+    (WHEN, "1950-06-01T12:00", "1950-06-01T04:00:00Z"),
+    (PLANNED, "2046-11-25", "2046-11-25"),  # twenty years ahead: the last plausible day
+    (PLANNED_AT, "2046-11-25T08:00", "2046-11-25T00:00:00Z"),
+])
+def test_the_bounds_of_the_plausible_range_are_accepted(item, raw, stored):
+    assert clean(item, raw, CTX) == stored
+
+
+def test_the_range_is_a_protocol_parameter():
+    from ecrf.study import protocol
+
+    try:
+        protocol.configure(earliest_plausible_year=1950)
+        with pytest.raises(InvalidValue, match="before 1950"):
+            clean(DATE, "1949-12-31", CTX)
+    finally:
+        protocol.configure()
+
+
+def test_encode_never_writes_a_non_canonical_year():
+    from datetime import date
+
+    from ecrf.study import codec
+
+    assert codec.encode_datetime(datetime(1000, 1, 1, tzinfo=timezone.utc)) == "1000-01-01T00:00:00Z"
+    assert codec.encode_datetime(datetime(2026, 11, 25, 10, 0, 5, 123, tzinfo=timezone.utc)) == "2026-11-25T10:00:05Z"
+    for value in (date(202, 11, 25), datetime(202, 11, 25, tzinfo=timezone.utc)):
+        with pytest.raises(ValueError):
+            (codec.encode_date if type(value) is date else codec.encode_datetime)(value)
+
+
+@pytest.mark.parametrize("stored", ["202-11-25T02:00:00Z", "9999-12-31T23:59:00Z", "9999-12-31T23:00:00-08:00",
+                                    "0001-01-01T00:00:00+08:00", "not a date"])
+def test_any_stored_date_time_is_shown_never_an_error(stored):
+    from ecrf.study.codec import local_date, to_input
+
+    assert display(WHEN, stored, ZoneInfo("Asia/Shanghai"))
+    assert to_input(WHEN, stored, ZoneInfo("Asia/Shanghai"))
+    local_date(stored, ZoneInfo("Asia/Shanghai"))  # None or a date, never an exception
