@@ -13,43 +13,45 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecrf.audit.context import Actor, set_actor
 from ecrf.audit.trail import record
+from ecrf.auth import lockout
 from ecrf.auth.models import ROLES, PasswordResetToken, Site, User, UserSite
 from ecrf.auth.passwords import check_password, hash_password, policy_problem
+from ecrf.auth.sessions import end_sessions
 from ecrf.errors import AccountError, PasswordCheckFailed
 from ecrf.study.clock import utcnow
 
+#: one answer for an unknown user, a wrong password, a locked or a deactivated account: none is revealed
+LOGIN_REFUSED = ("Unknown username or wrong password. After repeated failures an account is locked for a while: "
+                 "try again later or ask an administrator.")
+
 
 def authenticate(session: Session, username: str, password: str) -> tuple[User | None, str | None]:
-    """The user if the credentials are right and the account usable, else (None, message).
+    """The user if the credentials are right and the account usable, else (None, LOGIN_REFUSED).
 
-    Five failures lock the account for 15 minutes (configurable); the message
-    never reveals whether the username exists.
+    Every path verifies one password hash (a dummy one for an unknown user), so neither the message nor the
+    time taken tells an unknown username from a wrong password or a locked account. Wrong passwords count
+    toward the lockout (ecrf.auth.lockout). Failures are recorded with the caller's actor (the client).
     """
-    generic = "Unknown username or wrong password."
     user = session.scalar(select(User).where(User.username == username))
-    now = utcnow()
     if user is None:
+        check_password(None, password)
         record(session, "login_failed", "session", new={"username": username[:80]}, entity_key=username[:80])
-        return None, generic
-    if user.locked_until and user.locked_until > now:
+        return None, LOGIN_REFUSED
+    outcome = lockout.check(session, user, password)
+    if outcome is lockout.Outcome.LOCKED:
         record(session, "login_refused_locked", "session", entity_id=user.id, entity_key=user.username)
-        return None, "This account is locked after repeated failed logins. Try again later or ask an administrator."
+        return None, LOGIN_REFUSED
     if not user.is_active_account:
         record(session, "login_refused_inactive", "session", entity_id=user.id, entity_key=user.username)
-        return None, generic
-    if not check_password(user.password_hash, password):
-        user.failed_logins += 1
+        return None, LOGIN_REFUSED
+    if outcome is lockout.Outcome.WRONG:
         record(session, "login_failed", "session", entity_id=user.id, entity_key=user.username,
                new={"failed_logins": user.failed_logins})
-        if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            record(session, "lockout", "session", entity_id=user.id, entity_key=user.username,
-                   new={"locked_until": user.locked_until})
-        session.flush()
-        return None, generic
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        return None, LOGIN_REFUSED
+    user.last_login_at = utcnow()
+    set_actor(session, Actor.of(user))
     record(session, "login", "session", entity_id=user.id, entity_key=user.username)
     session.flush()
     return user, None
@@ -89,12 +91,18 @@ def _set_password(user: User, password: str) -> None:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    end_sessions(user)  # a session opened with the old password ends, wherever it is
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """A user changes their own password, proving the current one."""
-    if not check_password(user.password_hash, current):
-        record(session, "password_change_failed", "user_account", entity_id=user.id, entity_key=user.username)
+    """A user changes their own password, proving the current one (a wrong one counts toward the lockout)."""
+    outcome = lockout.check(session, user, current)
+    if outcome is not lockout.Outcome.OK:
+        record(session, "password_change_failed", "user_account", entity_id=user.id, entity_key=user.username,
+               new={"locked": outcome is lockout.Outcome.LOCKED})
+        if outcome is lockout.Outcome.LOCKED:
+            raise PasswordCheckFailed("Your account is locked after repeated wrong passwords; "
+                                      "try again later or ask an administrator.")
         raise PasswordCheckFailed("The current password is wrong.")
     _set_password(user, new)
     session.flush()
