@@ -56,6 +56,8 @@ DEFAULTS: dict = {
     "LOGIN_FAILURES_PER_MINUTE": 20,
     # reverse proxies whose X-Forwarded-For/-Proto are believed (ProxyFix); 0: the peer's address is the client's
     "TRUSTED_PROXIES": 0,
+    # life of the session cookie; the session itself ends after SESSION_IDLE_MINUTES without a request
+    "SESSION_COOKIE_HOURS": 12,
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": 15,
     "PASSWORD_MIN_LENGTH": 12,

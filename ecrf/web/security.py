@@ -110,4 +110,6 @@ def register(app: Flask) -> None:
 
     from datetime import timedelta
 
-    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    # The cookie outlives the idle timeout on purpose: a stale session then reaches _check_session, which ends
+    # it and records the timeout; a cookie that expired with the timeout would vanish unrecorded.
+    app.permanent_session_lifetime = timedelta(hours=app.config["SESSION_COOKIE_HOURS"])
