@@ -3,11 +3,19 @@ from configured proxies; the API's failure throttle never holds back a valid tok
 from __future__ import annotations
 
 import pytest
-from conftest import make_app
 from helpers import PASSWORD, Browser
 from sqlalchemy import select
 
 WRONG = "not the password at all"
+
+
+def _app_like(app, url: str, instance, **extra):
+    """Another app on the same settings as the test app (``app`` fixture), at ``url``, with ``extra``."""
+    from ecrf.app import create_app
+
+    keep = ("TESTING", "SECRET_KEY", "ARGON2_PARAMS", "SERVER_NAME")
+    return create_app({**{k: app.config[k] for k in keep}, "SQLALCHEMY_DATABASE_URI": url,
+                       "INSTANCE_PATH": str(instance), **extra})
 
 
 def _login(app, username, password, **environ):
@@ -73,12 +81,12 @@ def test_forwarded_addresses_are_ignored_unless_a_proxy_is_configured(app, world
 
 
 @pytest.fixture
-def proxied_app(db_url, world, tmp_path):
-    app = make_app(db_url, tmp_path / "proxied", TRUSTED_PROXIES=1)
-    yield app
+def proxied_app(app, db_url, world, tmp_path):
+    proxied = _app_like(app, db_url, tmp_path / "proxied", TRUSTED_PROXIES=1)
+    yield proxied
     from ecrf.infra.extensions import db
 
-    with app.app_context():
+    with proxied.app_context():
         db.session.remove()
         db.engine.dispose()
 

@@ -7,11 +7,11 @@ message. .ci/run runs this file on both engines.
 """
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 from click.testing import CliRunner
-from conftest import PG_URL, make_app
 from helpers import PASSWORD, Browser, new_subject, save, vs_values
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
@@ -19,7 +19,17 @@ from sqlalchemy.exc import DBAPIError
 
 from ecrf.cli import main
 
+PG_URL = os.environ.get("ECRF_TEST_DATABASE_URL")
 APP_PASSWORD = "app role password 2026"
+
+
+def _app_like(app, url: str, instance, **extra):
+    """Another app on the same settings as the test app (``app`` fixture), at ``url``, with ``extra``."""
+    from ecrf.app import create_app
+
+    keep = ("TESTING", "SECRET_KEY", "ARGON2_PARAMS", "SERVER_NAME")
+    return create_app({**{k: app.config[k] for k in keep}, "SQLALCHEMY_DATABASE_URI": url,
+                       "INSTANCE_PATH": str(instance), **extra})
 
 
 def _cli(url: str, tmp_path, monkeypatch, *args, input=None):
@@ -130,7 +140,7 @@ def test_the_app_connection_cannot_rewrite_the_chain_head(app_connection):
         assert connection.execute(text("SELECT id, seq, hash FROM audit_head")).all() == head
 
 
-def test_the_app_works_as_its_role(app_role, world, tmp_path):
+def test_the_app_works_as_its_role(app, app_role, world, tmp_path):
     """Saving a form through the service, logging in and out, verifying the chain: all as the app role."""
     from ecrf.audit.chain import verify
     from ecrf.audit.context import Actor, set_actor
@@ -138,7 +148,7 @@ def test_the_app_works_as_its_role(app_role, world, tmp_path):
     from ecrf.infra.extensions import db
 
     role, url = app_role
-    app = make_app(url, tmp_path / "role-instance")
+    app = _app_like(app, url, tmp_path / "role-instance")
     try:
         with app.app_context():
             if PG_URL:
