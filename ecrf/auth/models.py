@@ -62,7 +62,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: raised on logout and password change or reset: sessions carrying an older epoch are no longer valid
-    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: (a server default only, so that inserts written for older schemas stay valid)
+    session_epoch: Mapped[int] = mapped_column(server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[UserSite]] = relationship(
