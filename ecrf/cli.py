@@ -22,8 +22,9 @@ from ecrf.auth.services import create_site as make_site
 from ecrf.auth.services import create_user as make_user
 from ecrf.auth.tokens import issue
 from ecrf.demo import seed
-from ecrf.errors import ServiceError
+from ecrf.errors import AccountError, ServiceError
 from ecrf.infra import backup as backups
+from ecrf.infra.app_role import configure as app_role_grants
 from ecrf.infra.extensions import db
 from ecrf.infra.migrate import upgrade
 from ecrf.infra.work import unit_of_work
@@ -67,11 +68,30 @@ def main() -> None:
 
 
 @main.command("init-db")
-def init_db() -> None:
-    """Create or upgrade the database schema (Alembic migrations to head)."""
+@click.option("--app-role", default=None, metavar="ROLE",
+              help="PostgreSQL: also create (or update) the role the application connects as, with least "
+                   "privilege (no UPDATE, DELETE or TRUNCATE of the audit trail); run as the tables' owner")
+@click.option("--app-password-from-stdin", is_flag=True,
+              help="set the application role's password from the first line of stdin")
+def init_db(app_role: str | None, app_password_from_stdin: bool) -> None:
+    """Create or upgrade the database schema (Alembic migrations to head), as the owner of the tables."""
+    if app_password_from_stdin and not app_role:
+        _fail("--app-password-from-stdin sets the password of --app-role; name the role.")
     with _context():
+        if app_role and db.engine.dialect.name != "postgresql":
+            _fail("--app-role is for PostgreSQL; a SQLite database is protected by its file's permissions "
+                  "and its append-only triggers.")
+        password = sys.stdin.readline().rstrip("\n") if app_password_from_stdin else None
         upgrade(db.engine)
         click.echo(f"database at revision head: {db.engine.url.render_as_string(hide_password=True)}")
+        if app_role:
+            try:
+                with db.engine.begin() as connection:
+                    app_role_grants(connection, app_role, password)
+            except AccountError as exc:
+                _fail(str(exc))
+            click.echo(f"application role {app_role}: SELECT and INSERT on the audit trail, no UPDATE, DELETE "
+                       "or TRUNCATE of it; connect the app with it (ECRF_DATABASE_URL)")
 
 
 @main.command("create-site")

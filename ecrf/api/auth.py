@@ -1,8 +1,10 @@
-"""Per-request API security: body size, failure throttling, bearer token authentication, the permission matrix.
+"""Per-request API security: body size, bearer token authentication, failure throttling, the permission matrix.
 
 The web layer skips its login and permission checks for this blueprint; these hooks replace them.
 Failed authentications are audit events, and the throttle counts them in the database, so the limit
-holds across worker processes without a table of its own.
+holds across worker processes without a table of its own. Only failures are throttled, per client: a valid
+token is never held back by other clients' failures, even when every client reaches the app through one
+proxy address. A token acts for its account: a locked or deactivated account's tokens are refused.
 
 A request commits once. Authenticating a token may touch its ``last_used_at`` (at most every few minutes);
 that write joins the request's unit of work. A request that commits nothing else (a read, a refusal) commits
@@ -10,27 +12,23 @@ the touch alone after its view, and only when there was one.
 """
 from __future__ import annotations
 
-import math
 import re
-from datetime import timedelta
 
 from flask import Blueprint, current_app, g, request, session
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
 from ecrf.api.errors import ApiError
 from ecrf.api.inputs import check_length
 from ecrf.audit.context import Actor, set_actor
-from ecrf.audit.models import AuditEvent
 from ecrf.audit.trail import record
-from ecrf.auth import tokens
+from ecrf.auth import throttle, tokens
 from ecrf.auth.models import ApiToken
 from ecrf.auth.permissions import allowed
 from ecrf.infra.extensions import db
 from ecrf.study.clock import utcnow
 
 FAILED = "api_auth_failed"
-WINDOW = timedelta(minutes=1)
 _PREFIX = re.compile(rf"[A-Za-z0-9_-]{{1,{tokens.PREFIX_LENGTH}}}")
 
 MESSAGE_401 = {
@@ -38,6 +36,7 @@ MESSAGE_401 = {
     "expired": "This API token has expired.",
     "revoked": "This API token was revoked.",
     "invalid": "This API token is not valid.",
+    "locked_user": "The account of this API token is locked after repeated wrong passwords; try again later.",
 }
 
 
@@ -58,7 +57,6 @@ def _guard() -> None:
     if allowed(request.endpoint, None):
         return  # public (the OpenAPI document)
     address = (request.remote_addr or "unknown")[:60]
-    _throttle(address)
     user = _authenticate(address)
     set_actor(db.session, Actor.of(user))
     g.api_user = user
@@ -78,23 +76,15 @@ def _stateless(response):
 
 def _client(address: str) -> str:
     """The audit username of an unauthenticated client."""
-    return f"anonymous@{address}"
+    return throttle.client_name(address)
 
 
 def _throttle(address: str) -> None:
     """429 when ``address`` failed to authenticate API_AUTH_FAILURES_PER_MINUTE times within the last minute."""
-    limit = current_app.config["API_AUTH_FAILURES_PER_MINUTE"]
-    if limit < 1:
-        return
-    # newest first on (username, seq): reads at most ``limit`` index entries however long the trail is
-    times = db.session.scalars(
-        select(AuditEvent.ts).where(AuditEvent.username == _client(address), AuditEvent.action == FAILED,
-                                    AuditEvent.entity_key == address)
-        .order_by(AuditEvent.seq.desc()).limit(limit)).all()
-    now = utcnow()
-    if len(times) >= limit and now - times[-1] < WINDOW:
-        wait = math.ceil((times[-1] + WINDOW - now).total_seconds())
-        raise ApiError(429, headers={"Retry-After": str(max(1, wait))})
+    wait = throttle.seconds_to_wait(db.session, _client(address), (FAILED,),
+                                    current_app.config["API_AUTH_FAILURES_PER_MINUTE"])
+    if wait is not None:
+        raise ApiError(429, headers={"Retry-After": str(wait)})
 
 
 def _authenticate(address: str):
@@ -143,6 +133,8 @@ def _keep_touch(response):
 
 
 def _fail(address: str, problem: str, raw: str | None) -> None:
+    """401 for a failed authentication, recorded; 429 instead, unrecorded, once the client failed too often."""
+    _throttle(address)
     prefix = raw[:tokens.PREFIX_LENGTH] if raw else None
     set_actor(db.session, Actor(None, _client(address), None))
     record(db.session, FAILED, "api_token", entity_key=address, new={

@@ -46,7 +46,7 @@ class User(UserMixin, db.Model):
     __audited__ = True
     __audit_redact__ = frozenset({"password_hash"})
     #: columns that change on every login and are audited as login events instead
-    __audit_ignore__ = frozenset({"last_login_at", "failed_logins"})
+    __audit_ignore__ = frozenset({"last_login_at", "failed_logins", "session_epoch"})
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,10 +58,14 @@ class User(UserMixin, db.Model):
     #: argon2id hash; None until the user sets a password through a reset link
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    #: wrong passwords in a row, at login, password change or e-signature; the threshold locks the account
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: raised on logout and password change or reset: sessions carrying an older epoch are no longer valid
+    #: (a server default only, so that inserts written for older schemas stay valid)
+    session_epoch: Mapped[int] = mapped_column(server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[UserSite]] = relationship(

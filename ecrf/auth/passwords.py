@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -19,11 +20,22 @@ def hash_password(password: str) -> str:
     return hasher().hash(password)
 
 
+#: a hash of a password nobody knows, per hasher parameters, verified when there is no real hash to check
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    key = repr(current_app.config.get("ARGON2_PARAMS"))
+    if key not in _DUMMY:
+        _DUMMY[key] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY[key]
+
+
 def check_password(stored: str | None, password: str) -> bool:
-    if not stored:
-        return False
+    """Whether ``password`` matches ``stored``; without a stored hash (an unknown user, a password never set)
+    a dummy hash is verified all the same, so the answer takes as long as for a real account."""
     try:
-        return hasher().verify(stored, password)
+        return hasher().verify(stored or _dummy_hash(), password) and bool(stored)
     except (VerificationError, InvalidHashError):
         return False
 

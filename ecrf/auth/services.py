@@ -17,13 +17,19 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecrf.audit.context import Actor, set_actor
 from ecrf.audit.trail import record
-from ecrf.auth import tokens
+from ecrf.auth import lockout, tokens
 from ecrf.auth.models import ROLES, PasswordHistory, PasswordResetToken, Site, User, UserSite
 from ecrf.auth.passwords import check_password, hash_password, policy_problem
+from ecrf.auth.sessions import end_sessions
 from ecrf.errors import AccountError, PasswordCheckFailed, SelfGrantRefused
 from ecrf.mail.outbox import address_problem, enqueue
 from ecrf.study.clock import utcnow
+
+#: one answer for an unknown user, a wrong password, a locked or a deactivated account: none is revealed
+LOGIN_REFUSED = ("Unknown username or wrong password. After repeated failures an account is locked for a while: "
+                 "try again later or ask an administrator.")
 
 # ASCII only: a Cyrillic "а" looks like a Latin "a", and "аdmin" must not pass for "admin"
 _USERNAME = re.compile(r"[A-Za-z0-9._]{1,80}")
@@ -41,35 +47,30 @@ def _unknown_username_key(username: str) -> str:
 
 
 def authenticate(session: Session, username: str, password: str) -> tuple[User | None, str | None]:
-    """The user if the credentials are right and the account usable, else (None, message).
+    """The user if the credentials are right and the account usable, else (None, LOGIN_REFUSED).
 
-    Five failures lock the account for 15 minutes (configurable); the message
-    never reveals whether the username exists.
+    Every path verifies one password hash (a dummy one for an unknown user), so neither the message nor the
+    time taken tells an unknown username from a wrong password or a locked account. Wrong passwords count
+    toward the lockout (ecrf.auth.lockout). Failures are recorded with the caller's actor (the client).
     """
-    generic = "Unknown username or wrong password."
     user = session.scalar(select(User).where(User.username == username))
-    now = utcnow()
     if user is None:
+        check_password(None, password)  # the same work as for a real account: no timing tells it apart
         record(session, "login_failed", "session", entity_key=_unknown_username_key(username))
-        return None, generic
-    if user.locked_until and user.locked_until > now:
+        return None, LOGIN_REFUSED
+    outcome = lockout.check(session, user, password)
+    if outcome is lockout.Outcome.LOCKED:
         record(session, "login_refused_locked", "session", entity_id=user.id, entity_key=user.username)
-        return None, "This account is locked after repeated failed logins. Try again later or ask an administrator."
+        return None, LOGIN_REFUSED
     if not user.is_active_account:
         record(session, "login_refused_inactive", "session", entity_id=user.id, entity_key=user.username)
-        return None, generic
-    if not check_password(user.password_hash, password):
-        user.failed_logins += 1
+        return None, LOGIN_REFUSED
+    if outcome is lockout.Outcome.WRONG:
         record(session, "login_failed", "session", entity_id=user.id, entity_key=user.username,
                new={"failed_logins": user.failed_logins})
-        if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            record(session, "lockout", "session", entity_id=user.id, entity_key=user.username,
-                   new={"locked_until": user.locked_until})
-        session.flush()
-        return None, generic
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        return None, LOGIN_REFUSED
+    user.last_login_at = utcnow()
+    set_actor(session, Actor.of(user))
     record(session, "login", "session", entity_id=user.id, entity_key=user.username)
     session.flush()
     return user, None
@@ -129,12 +130,18 @@ def _set_password(session: Session, user: User, password: str) -> None:
     user.password_changed_at = utcnow()
     session.flush()  # the user's id, for a new account
     session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash))
+    end_sessions(user)  # a session opened with the old password ends, wherever it is
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """A user changes their own password, proving the current one."""
-    if not check_password(user.password_hash, current):
-        record(session, "password_change_failed", "user_account", entity_id=user.id, entity_key=user.username)
+    """A user changes their own password, proving the current one (a wrong one counts toward the lockout)."""
+    outcome = lockout.check(session, user, current)
+    if outcome is not lockout.Outcome.OK:
+        record(session, "password_change_failed", "user_account", entity_id=user.id, entity_key=user.username,
+               new={"locked": outcome is lockout.Outcome.LOCKED})
+        if outcome is lockout.Outcome.LOCKED:
+            raise PasswordCheckFailed("Your account is locked after repeated wrong passwords; "
+                                      "try again later or ask an administrator.")
         raise PasswordCheckFailed("The current password is wrong.")
     _set_password(session, user, new)
     session.flush()
@@ -221,16 +228,6 @@ def send_reset_mail(session: Session, user: User, issued_by: User | None, link: 
            new={"to": user.email, "kind": "welcome" if welcome else "reset"})
 
 
-def end_sessions(user: User) -> None:
-    """End every session of ``user`` on the server (a session epoch checked on every request).
-
-    The epoch column arrives with the session work (migration 9sess); until it does, sessions already end
-    when the password changes (the stamp checked in ecrf.web.security).
-    """
-    if hasattr(user, "session_epoch"):
-        user.session_epoch = (user.session_epoch or 0) + 1
-
-
 def token_user(session: Session, token: str) -> PasswordResetToken | None:
     """The unexpired, unused reset token record for ``token``."""
     row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token)))
@@ -248,8 +245,7 @@ def reset_password(session: Session, token: str, new: str) -> User:
     _set_password(session, user, new)
     _spend_open_tokens(session, user)
     user.locked_until, user.failed_logins = None, 0
-    # whoever held the old password (or a copied cookie, or a token) is out
-    end_sessions(user)
+    # whoever held the old password (or a copied cookie: _set_password ended the sessions, or a token) is out
     revoked = tokens.revoke_all(session, user)
     record(session, "password_reset", "user_account", entity_id=user.id, entity_key=user.username,
            new={"api_tokens_revoked": revoked})

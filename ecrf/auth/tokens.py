@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecrf.auth.lockout import is_locked
 from ecrf.auth.models import ApiToken, User
 from ecrf.auth.permissions import can
 from ecrf.errors import TokenError
@@ -26,7 +27,7 @@ class Check:
     """The outcome of presenting a token: the token row when usable, else why not."""
 
     token: ApiToken | None
-    problem: str | None = None  # unknown | revoked | expired | inactive_user
+    problem: str | None = None  # unknown | revoked | expired | inactive_user | locked_user
 
 
 def token_hash(raw: str) -> str:
@@ -52,7 +53,7 @@ def issue(session: Session, user: User, *, label: str = "", expires_days: int | 
 
 
 def check(session: Session, raw: str) -> Check:
-    """Whether ``raw`` is a usable token: known, not revoked, not expired, its user active."""
+    """Whether ``raw`` is a usable token: known, not revoked, not expired, its user active and not locked."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(raw)))
     now = utcnow()
     if row is None:
@@ -63,6 +64,8 @@ def check(session: Session, raw: str) -> Check:
         return Check(None, "expired")
     if not row.user.is_active_account:
         return Check(None, "inactive_user")
+    if is_locked(row.user, now):  # wrong passwords anywhere lock the account's tokens too
+        return Check(None, "locked_user")
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL:
         row.last_used_at = now
         session.flush()

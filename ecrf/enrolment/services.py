@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.trail import record
-from ecrf.auth.passwords import check_password
+from ecrf.auth import lockout
 from ecrf.capture import services as capture
 from ecrf.capture.facts import event_values, form_entries
 from ecrf.consent import rules as consent_rules
@@ -48,8 +48,13 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     """The investigator confirms (signs) eligibility; overriding a failed or missing criterion needs a reason."""
     if user.role != "investigator":
         raise Refused("Only an investigator confirms eligibility.")
-    if not check_password(user.password_hash, password):
-        record(session, "signature_failed", "eligibility_review", entity_id=subject.id, **subject.audit_keys())
+    outcome = lockout.check(session, user, password)  # a wrong signing password counts toward the lockout
+    if outcome is not lockout.Outcome.OK:
+        record(session, "signature_failed", "eligibility_review", entity_id=subject.id, **subject.audit_keys(),
+               new={"locked": True} if outcome is lockout.Outcome.LOCKED else None)
+        if outcome is lockout.Outcome.LOCKED:
+            raise SignatureFailed("Your account is locked after repeated wrong passwords: eligibility was not "
+                                  "confirmed. Try again later or ask an administrator.")
         raise SignatureFailed("The password is wrong: eligibility was not confirmed.")
     if subject.status != "screening":
         raise Refused(f"The subject is {subject.status}; eligibility is confirmed during screening.")

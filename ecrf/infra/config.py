@@ -59,6 +59,11 @@ def from_environment(instance_path: Path) -> dict:
             settings[f"SMTP_{name}"] = value
     if (starttls := os.environ.get("ECRF_SMTP_STARTTLS")) is not None:
         settings["SMTP_STARTTLS"] = starttls == "1"
+    proxies = os.environ.get("ECRF_TRUSTED_PROXIES", "0")
+    if not proxies.isascii() or not proxies.isdigit():
+        raise ValueError(f"ECRF_TRUSTED_PROXIES is the number of reverse proxies in front of the app "
+                         f"(0 = none), not {proxies!r}")
+    settings["TRUSTED_PROXIES"] = int(proxies)
     if cap := os.environ.get("ECRF_ENROLMENT_CAP"):
         settings["ENROLMENT_CAP"] = int(cap)
     return settings
@@ -75,6 +80,12 @@ DEFAULTS: dict = {
     "MAX_FORM_MEMORY_SIZE": 16 * 1024 * 1024,
     "API_MAX_BODY_BYTES": 1024 * 1024,
     "API_AUTH_FAILURES_PER_MINUTE": 20,
+    # failed web logins per client address and minute (the per-account limit is the lockout)
+    "LOGIN_FAILURES_PER_MINUTE": 20,
+    # reverse proxies whose X-Forwarded-For/-Proto are believed (ProxyFix); 0: the peer's address is the client's
+    "TRUSTED_PROXIES": 0,
+    # life of the session cookie; the session itself ends after SESSION_IDLE_MINUTES without a request
+    "SESSION_COOKIE_HOURS": 12,
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": 15,
     "PASSWORD_MIN_LENGTH": 12,

@@ -2,15 +2,16 @@
 account page, changing one's password and setting it from a reset link."""
 from __future__ import annotations
 
+import re
 import time
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ecrf.audit.context import Actor, set_actor
 from ecrf.audit.trail import record
-from ecrf.auth import services, totp
+from ecrf.auth import services, sessions, throttle, totp
 from ecrf.auth.models import User
 from ecrf.forms.second_factor import CodeForm, SecondFactorForm
 from ecrf.forms.webforms import ChangePasswordForm, LoginForm, ResetPasswordForm
@@ -31,12 +32,19 @@ def _check_settings(state) -> None:
     totp.required_roles(state.app.config.get("TOTP_REQUIRED_ROLES"))  # a misspelt role stops the start-up
 
 
+#: a path on this site: one slash, then printable ASCII without a backslash. Browsers drop tabs and newlines
+#: inside a URL and read a backslash as a slash, so "/<TAB>/evil.example" and "/<BACKSLASH>evil.example" would be
+#: "//evil.example", another host; anything with a scheme ("javascript:", "https:") does not start with "/".
+_SAME_SITE_PATH = re.compile(r"/(?![/\\])[\x21-\x5b\x5d-\x7e]*")
+
+
+def is_same_site_path(target: str | None) -> bool:
+    """Whether ``target`` (the ``next`` argument) is a path on this site, safe to redirect to."""
+    return bool(target) and _SAME_SITE_PATH.fullmatch(target) is not None
+
+
 def _safe_next(target: str | None) -> str:
-    if not (target or "").isprintable():  # a control character (a newline) cannot go into a Location header
-        target = None
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("web.index")
+    return target if is_same_site_path(target) else url_for("web.index")
 
 
 def _start_session(user) -> None:
@@ -44,18 +52,27 @@ def _start_session(user) -> None:
     login_user(user)
     session.permanent = True
     session["last_seen"] = time.time()
-    session["stamp"] = user.password_changed_at.isoformat() if user.password_changed_at else ""
+    session["epoch"] = user.session_epoch
+
+
+def _too_many_failures(wait: int):
+    flash(f"Too many failed logins from your network. Try again in {wait} seconds.", "danger")
+    response = make_response(render_template("auth/login.html", form=LoginForm()), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        if wait := throttle.login_wait(db.session, request.remote_addr):
+            return _too_many_failures(wait)
+
         def attempt():
-            user, message = services.authenticate(db.session, form.username.data.strip(), form.password.data)
-            if user:
-                set_actor(db.session, Actor.of(user))
-            return user, message
+            # a failure is recorded as the client's: the per-client limit counts these records
+            set_actor(db.session, Actor(None, throttle.client_name(request.remote_addr), None))
+            return services.authenticate(db.session, form.username.data.strip(), form.password.data)
 
         # a failure or a lockout is an outcome, not a refusal: its audit record is committed like a success's
         user, message = unit_of_work(db.session, attempt)
@@ -179,8 +196,11 @@ def _enrol_page(form: SecondFactorForm, found):
 
 @bp.post("/logout")
 def logout():
-    unit_of_work(db.session, lambda: record(db.session, "logout", "session", entity_id=current_user.id,
-                                            entity_key=current_user.username))
+    def end():
+        record(db.session, "logout", "session", entity_id=current_user.id, entity_key=current_user.username)
+        sessions.end_sessions(current_user)  # a copy of the cookie is worthless from now on
+
+    unit_of_work(db.session, end)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -195,7 +215,7 @@ def change_password():
             lambda: services.change_password(db.session, current_user, form.current_password.data,
                                              form.new_password.data),
             "Your password was changed.", field=form.new_password):
-        session["stamp"] = current_user.password_changed_at.isoformat()
+        session["epoch"] = current_user.session_epoch  # the change ended every other session, not this one
         return redirect(url_for("web.index"))
     return render_template("auth/password.html", form=form, title="Change your password")
 

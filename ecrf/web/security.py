@@ -1,13 +1,16 @@
-"""Per-request security: the permission check, idle timeout, audit actor, secure headers."""
+"""Per-request security: the session's validity (epoch, idle timeout), the permission check, audit actor,
+secure headers, and which forwarded headers to believe."""
 from __future__ import annotations
 
 import time
 
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ecrf.audit.context import SYSTEM, Actor, set_actor
 from ecrf.audit.trail import record
+from ecrf.auth import sessions
 from ecrf.auth.models import User
 from ecrf.auth.permissions import PUBLIC, allowed
 from ecrf.infra.extensions import db, login_manager
@@ -21,7 +24,12 @@ CSP = (
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The session's user, unless the session was ended on the server (logout, password change or reset)
+    after it was issued: a copy of the cookie taken before then authenticates nobody."""
+    user = db.session.get(User, int(user_id)) if user_id.isascii() and user_id.isdigit() else None
+    if user is None or not sessions.is_current(user, session.get("epoch")):
+        return None
+    return user
 
 
 def _end_session(reason: str, message: str) -> None:
@@ -33,18 +41,15 @@ def _end_session(reason: str, message: str) -> None:
 
 
 def _check_session():
-    """Log out idle sessions, deactivated users and sessions older than a password change."""
+    """Log out idle sessions and deactivated users (sessions ended on the server never load a user)."""
     if not current_user.is_authenticated:
         return None
     now = time.time()
-    idle = session.get("last_seen", now)
-    stamp = current_user.password_changed_at.isoformat() if current_user.password_changed_at else ""
+    last_seen = session.get("last_seen")
     if not current_user.is_active_account:
         _end_session("logout_inactive", "Your account was deactivated.")
-    elif now - idle > 60 * current_app.config["SESSION_IDLE_MINUTES"]:
+    elif not isinstance(last_seen, (int, float)) or now - last_seen > 60 * current_app.config["SESSION_IDLE_MINUTES"]:
         _end_session("session_timeout", "Your session expired after inactivity; please log in again.")
-    elif session.get("stamp", stamp) != stamp:
-        _end_session("logout_password_changed", "Your password was changed; please log in again.")
     else:
         session["last_seen"] = now
         return None
@@ -76,6 +81,10 @@ def _authorise():
 
 
 def register(app: Flask) -> None:
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # believe X-Forwarded-For/-Proto only from the configured number of proxies: anyone can send them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     @app.before_request
     def _before():
         session.permanent = True
@@ -101,4 +110,6 @@ def register(app: Flask) -> None:
 
     from datetime import timedelta
 
-    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    # The cookie outlives the idle timeout on purpose: a stale session then reaches _check_session, which ends
+    # it and records the timeout; a cookie that expired with the timeout would vanish unrecorded.
+    app.permanent_session_lifetime = timedelta(hours=app.config["SESSION_COOKIE_HOURS"])
