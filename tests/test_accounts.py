@@ -145,17 +145,6 @@ def test_completing_a_reset_ends_sessions_and_old_api_tokens_answer_401(app, wor
     assert any(a == "update" for a in _actions(app, f"investigator/token {raw[:10]}"))  # the revocation
 
 
-def test_end_sessions_moves_the_session_epoch_when_the_user_has_one():
-    from types import SimpleNamespace
-
-    from ecrf.auth.services import end_sessions
-
-    user = SimpleNamespace(session_epoch=3)
-    end_sessions(user)
-    assert user.session_epoch == 4
-    end_sessions(SimpleNamespace())  # no epoch column yet: nothing to move, no error
-
-
 def test_a_reset_link_is_short_lived(app, world, smtp_server):
     from ecrf.auth.models import PasswordResetToken
     from ecrf.infra.extensions import db
