@@ -43,11 +43,22 @@ def check(session: Session, user: User, password: str) -> Outcome:
         user.failed_logins, user.locked_until = 0, None
         session.flush()
         return Outcome.OK
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
-        user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-        user.failed_logins = 0
-        record(session, "lockout", "session", entity_id=user.id, entity_key=user.username,
-               new={"locked_until": user.locked_until})
+    if count_failure(user):
+        lock(session, user, now)
     session.flush()
     return Outcome.WRONG
+
+
+def count_failure(user: User, others: int = 0) -> bool:
+    """Count one failed check of ``user``'s credentials; True when the threshold is reached (``others``: another
+    count of the same person's failures, e.g. wrong second-factor codes, which a right password does not reset)."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    return max(user.failed_logins, others) >= current_app.config["LOCKOUT_THRESHOLD"]
+
+
+def lock(session: Session, user: User, now: datetime | None = None) -> None:
+    """Lock the account for LOCKOUT_MINUTES, and record it."""
+    user.locked_until = (now or utcnow()) + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+    user.failed_logins = 0
+    record(session, "lockout", "session", entity_id=user.id, entity_key=user.username,
+           new={"locked_until": user.locked_until})

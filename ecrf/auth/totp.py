@@ -14,7 +14,6 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pyotp
 import segno
@@ -23,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.trail import record
+from ecrf.auth import lockout
 from ecrf.auth.models import ROLES, User
 from ecrf.auth.passwords import check_password, hash_password
 from ecrf.auth.totp_models import RecoveryCode, TotpCredential
@@ -199,16 +199,13 @@ def _failure(session: Session, user: User, found: TotpCredential, action: str, p
     ``user.failed_logins`` is the lockout counter a wrong password raises, but a correct password resets it, so
     the credential keeps its own count too: either reaching the threshold locks the account.
     """
-    user.failed_logins += 1
     found.failures += 1
+    over = lockout.count_failure(user, others=found.failures)
     record(session, action, "session", entity_id=user.id, entity_key=user.username,
            new={"purpose": purpose, "failed_logins": user.failed_logins, "failed_codes": found.failures})
-    threshold = current_app.config["LOCKOUT_THRESHOLD"]
-    if user.failed_logins >= threshold or found.failures >= threshold:
-        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-        user.failed_logins = found.failures = 0
-        record(session, "lockout", "session", entity_id=user.id, entity_key=user.username,
-               new={"locked_until": user.locked_until})
+    if over:
+        found.failures = 0
+        lockout.lock(session, user)
         session.flush()
         return LOCKED
     session.flush()
