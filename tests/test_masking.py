@@ -74,8 +74,9 @@ def subject_key(app, world):
         subject = new_subject(db.session, consented=False)
         consent(db.session, subject, "GUARDIAN")  # a child: the casebook flags the assent birthday
         demographics(db.session, subject, "F", DOB)
+        # the note repeats the values: a reason for change of an identifying item is identifying too
         save(db.session, subject, "F.DM", {"I.DM.BRTHDAT": CORRECTED, "I.DM.SEX": "F"}, event_oid="SE.SUBJECT",
-             reason_code="TRANSCRIPTION")
+             reason_code="OTHER", reason_note=f"typed {DOB}, the passport says {CORRECTED}")
         key = subject.key
         db.session.remove()
     return key

@@ -102,10 +102,19 @@ def value_for(row: AuditEvent, value: str | None, role: str | None) -> str | Non
 
 def reason_for(row: AuditEvent, role: str | None, lang: str = "en") -> str | None:
     """The reason in words, unless the record is about a subject and the role sees no clinical value (the
-    note of a reason for change describes the data)."""
+    note of a reason for change describes the data), or the record is of an identifying item whose value the
+    role sees reduced (a note may repeat the value: "DOB 1990-03-01, not 1991")."""
     if row.reason is not None and row.subject_key is not None and not masking.sees_clinical(role):
         return masking.WITHHELD
+    item = load_study().items.get(row.item_oid) if row.item_oid else None
+    if row.reason is not None and item is not None and masking.reduces(item, role):
+        return masking.WITHHELD
     return reason(row, lang)
+
+
+def stored_reason_for(row: AuditEvent, role: str | None) -> str | None:
+    """The reason as stored (code and note: what the hash covers), withheld where its words are."""
+    return masking.WITHHELD if reason_for(row, role) == masking.WITHHELD else row.reason
 
 
 def shown(row: AuditEvent, value: str | None, tz, role: str | None) -> str:

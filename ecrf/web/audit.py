@@ -102,6 +102,8 @@ def _csv_cell(row: AuditEvent, column: str, role: str):
         return row.ts.isoformat()
     if column == "reason_text":
         return queries.reason_for(row, role)
+    if column == "reason":
+        return queries.stored_reason_for(row, role)
     if column in ("old_value", "new_value"):
         return queries.value_for(row, getattr(row, column), role)
     return getattr(row, column)
