@@ -13,13 +13,12 @@ from ecrf.audit.models import AuditEvent
 from ecrf.audit.trail import record
 from ecrf.capture import services
 from ecrf.casebook import audit_trail as queries
-from ecrf.errors import ServiceError
 from ecrf.infra import csvsafe
-from ecrf.infra.args import date_arg, int_arg, repeat_arg
+from ecrf.infra.args import date_arg, int_arg
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
 from ecrf.study.literals import INT64_MAX
-from ecrf.web.access import load_subject
+from ecrf.web.access import load_subject, load_target
 
 bp = Blueprint("audit", __name__)
 
@@ -45,13 +44,8 @@ def _render(title: str, stmt, subject=None, **context):
                            head=chain.head(db.session.connection()), **context)
 
 
-def _target(key, event_oid, form_oid):
-    subject = load_subject(key, current_user)
-    try:
-        return services.resolve(subject, event_oid, form_oid, repeat_arg(request.args, "event_repeat"),
-                                repeat_arg(request.args, "repeat"))
-    except ServiceError as exc:
-        abort(exc.status)
+def _target(key: str, event_oid: str, form_oid: str) -> services.Target:
+    return load_target(key, event_oid, form_oid, current_user)
 
 
 @bp.get("/subjects/<key>/audit")

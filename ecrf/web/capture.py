@@ -6,26 +6,21 @@ from flask_login import current_user
 
 from ecrf.auth.permissions import can
 from ecrf.capture import derived, services
-from ecrf.errors import Invalid, ServiceError
+from ecrf.errors import Invalid
 from ecrf.forms.builder import form_class, hint
-from ecrf.infra.args import int_arg, repeat_arg
+from ecrf.infra.args import int_arg
 from ecrf.infra.extensions import db
 from ecrf.study import masking
 from ecrf.study.codec import to_input
 from ecrf.study.validation import Context
-from ecrf.web.access import load_subject
+from ecrf.web.access import load_target
 from ecrf.web.actions import perform
 
 bp = Blueprint("capture", __name__, url_prefix="/subjects/<key>/events/<event_oid>/forms/<form_oid>")
 
 
 def _target(key: str, event_oid: str, form_oid: str) -> services.Target:
-    subject = load_subject(key, current_user)
-    try:
-        return services.resolve(subject, event_oid, form_oid, repeat_arg(request.args, "event_repeat"),
-                                repeat_arg(request.args, "repeat"))
-    except ServiceError as exc:
-        abort(exc.status)
+    return load_target(key, event_oid, form_oid, current_user)
 
 
 def _reduced(t: services.Target, values: dict) -> dict[str, str]:
