@@ -25,15 +25,6 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
 
-    @classmethod
-    def from_args(cls, args) -> Filters:
-        def day(name):
-            try:
-                return date.fromisoformat(args.get(name, ""))
-            except ValueError:
-                return None
-        return cls(args.get("user") or None, args.get("action") or None, day("from"), day("to"))
-
     def apply(self, stmt: Select) -> Select:
         if self.username:
             stmt = stmt.where(AuditEvent.username == self.username)

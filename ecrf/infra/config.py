@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from flask import current_app, has_app_context
+
 #: the repository (or installed tree) holding templates/ and migrations/
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,8 +122,6 @@ class MissingAuditKey(RuntimeError):
 
 def current_audit_key() -> bytes:
     """AUDIT_KEY of the running application (ECRF_AUDIT_KEY or the instance folder's audit_key file)."""
-    from flask import current_app, has_app_context  # noqa: PLC0415  (config is read before any app exists)
-
     key = current_app.config.get("AUDIT_KEY") if has_app_context() else None
     if not key:
         raise MissingAuditKey("no audit key: run inside the application (ECRF_AUDIT_KEY or the instance folder's "
