@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.context import reason as audit_reason
-from ecrf.capture import store
+from ecrf.capture import rules, store
 from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.study import calculators
@@ -54,6 +54,7 @@ def recalculate_dependents(session: Session, subject_id: int, changed: set[str],
         store.mark(form, definition, stored | new, user_id)
         with audit_reason(session, recalculated(sorted(sources & calculators.needs(definition)))):
             session.flush()
+        rules.changed(session, form, new, user_id)
         updated.append(form)
     return updated
 

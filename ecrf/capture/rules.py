@@ -6,6 +6,13 @@ message the user can act on; checks run in their order and the first refusal win
 consequence (a positive pregnancy test opens a report); writers are named for what they write.
 ``origin`` says who writes: "entry" (web form or API) or a service name.
 
+An *observer* takes (session, form, changed, user_id) after every write of item values by capture, whatever
+the path (a save, a recomputed calculated value): ``changed`` maps each item OID whose value changed to its new
+value. Monitoring keeps its state true through them (an item's verification is reset, a signature over the
+data is broken). A *findings sink* takes (session, form, findings, user_id) after a save with the soft edit-check
+findings that hold for the form now (``ecrf.study.checks.Finding``), the full list each time, so that the sink
+can open what is new and close what no longer holds.
+
 Capture knows the shape of a rule, never the rules: the trial's list (``ecrf.rules.TRIAL_RULES``) is given to it
 by the application factory with :func:`install`, and tests may give it another.
 """
@@ -16,6 +23,8 @@ from dataclasses import dataclass
 
 Check = Callable[..., None]
 Writer = Callable[..., None]
+Observer = Callable[..., None]
+FindingsSink = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,8 @@ class RuleSet:
 
     checks: tuple[Check, ...] = ()
     writers: tuple[Writer, ...] = ()
+    observers: tuple[Observer, ...] = ()
+    findings: tuple[FindingsSink, ...] = ()
 
 
 _installed = RuleSet()
@@ -49,3 +60,16 @@ def after_save(session, target, form, origin: str = "entry") -> None:
     """Run every writer, in order, in the save's transaction."""
     for fn in _installed.writers:
         fn(session, target, form, origin)
+
+
+def changed(session, form, values: dict, user_id: int | None) -> None:
+    """Tell every observer which item values of ``form`` changed (OID -> new value), after the flush."""
+    if values:
+        for fn in _installed.observers:
+            fn(session, form, values, user_id)
+
+
+def found(session, form, findings: list, user_id: int | None) -> None:
+    """Give every findings sink the soft edit-check findings that hold for ``form`` now (possibly none)."""
+    for fn in _installed.findings:
+        fn(session, form, findings, user_id)

@@ -157,6 +157,7 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
             session.flush()
     except (StaleDataError, IntegrityError):  # a concurrent save of the same form got there first
         raise Conflict() from None
+    rules.changed(session, form, changed, user_id)
     derived.recalculate_dependents(session, t.subject.id, set(changed), ctx, user_id, form.id)
     rules.after_save(session, t, form, origin)
     return form
