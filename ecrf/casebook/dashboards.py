@@ -1,0 +1,159 @@
+"""What each role's first screen shows: the work waiting for them, computed across the subjects of their sites.
+
+Every figure comes from a fixed number of queries (GROUP BY or one read of the rows it lists), never one per
+subject, form or item: the statement count of a dashboard is the same at 3 and at 300 subjects (a test).
+The sponsor's figures are counts only: no subject codes, no values.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecrf.capture.models import FormData, StudyEventData
+from ecrf.casebook.sites import CalendarRow
+from ecrf.study import protocol
+from ecrf.study.definition import load as load_study
+from ecrf.subjects import lifecycle
+from ecrf.subjects.models import Subject
+from ecrf.visits.services import plans
+
+#: visit states after which the visit's required forms are expected
+_HAPPENED = ("done", "done_out_of_window")
+
+
+@dataclass(frozen=True)
+class FormGap:
+    """A required form of a visit that took place, not entered yet ("missing") or not complete ("incomplete")."""
+
+    subject: Subject
+    event_oid: str
+    event_label: str
+    event_repeat: int
+    form_oid: str
+    form_label: str
+    state: str
+    form_repeat: int = 1
+
+
+@dataclass
+class SiteWork:
+    """The site staff's day: overdue visits, missing and incomplete forms."""
+
+    overdue: list[CalendarRow] = field(default_factory=list)
+    gaps: list[FormGap] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[FormGap]:
+        return [g for g in self.gaps if g.state == "missing"]
+
+    @property
+    def incomplete(self) -> list[FormGap]:
+        return [g for g in self.gaps if g.state == "incomplete"]
+
+
+def _subjects(session: Session, site_ids: set[int] | None) -> list[Subject]:
+    query = select(Subject).where(Subject.status.not_in(("screen_failed",))).order_by(Subject.key)
+    if site_ids is not None:
+        query = query.where(Subject.site_id.in_(site_ids))
+    return list(session.scalars(query))
+
+
+def _forms_by_visit(session: Session, ids: list[int]) -> dict[tuple[int, str, int], dict[str, FormData]]:
+    """(subject id, event OID, event repeat) -> form OID -> the first repeat of the form, in one query."""
+    out: dict[tuple[int, str, int], dict[str, FormData]] = {}
+    if not ids:
+        return out
+    for form, subject_id, event_oid, repeat in session.execute(
+        select(FormData, StudyEventData.subject_id, StudyEventData.event_oid, StudyEventData.repeat_key)
+        .join(FormData.event).where(StudyEventData.subject_id.in_(ids)).order_by(FormData.repeat_key)
+    ):
+        out.setdefault((subject_id, event_oid, repeat), {}).setdefault(form.form_oid, form)
+    return out
+
+
+def site_work(session: Session, site_ids: set[int]) -> SiteWork:
+    """Overdue visits, and the required forms of visits that took place that are missing or incomplete."""
+    study = load_study()
+    subjects = _subjects(session, site_ids)
+    planned = plans(session, subjects)
+    forms = _forms_by_visit(session, [s.id for s in subjects])
+    work = SiteWork()
+    for subject in subjects:
+        for visit in planned[subject.id]:
+            if visit.state == "overdue":
+                work.overdue.append(CalendarRow(subject, visit))
+            if visit.state not in _HAPPENED:
+                continue
+            entered = forms.get((subject.id, visit.oid, visit.repeat), {})
+            for ref in visit.event.forms:
+                if not ref.required:
+                    continue
+                form = entered.get(ref.form_oid)
+                if form is None or form.status != "complete":
+                    work.gaps.append(FormGap(subject, visit.oid, visit.event.label, visit.repeat, ref.form_oid,
+                                             study.form(ref.form_oid).label,
+                                             "missing" if form is None else "incomplete"))
+    work.overdue.sort(key=lambda r: (r.visit.target or date.max, r.subject.key))
+    return work
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Required forms of visits that took place: how many are complete."""
+
+    expected: int
+    complete: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.complete / self.expected, 1) if self.expected else None
+
+
+def completeness(session: Session, site_ids: set[int] | None = None) -> Completeness:
+    subjects = _subjects(session, site_ids)
+    planned = plans(session, subjects)
+    forms = _forms_by_visit(session, [s.id for s in subjects])
+    expected = complete = 0
+    for subject in subjects:
+        for visit in planned[subject.id]:
+            if visit.state not in _HAPPENED:
+                continue
+            entered = forms.get((subject.id, visit.oid, visit.repeat), {})
+            for ref in visit.event.forms:
+                if ref.required:
+                    expected += 1
+                    form = entered.get(ref.form_oid)
+                    complete += form is not None and form.status == "complete"
+    return Completeness(expected, complete)
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """Enrolment against the cohort target, cumulative by month (YYYY-MM), and the subjects by status."""
+
+    target: int
+    enrolled: int
+    by_month: list[tuple[str, int]]
+    by_status: dict[str, int]
+    screened: int
+
+
+def enrolment(session: Session, site_ids: set[int] | None = None) -> Enrolment:
+    """Counts only (the sponsor sees no subject codes): one query."""
+    query = select(Subject.status, Subject.enrolled_on)
+    if site_ids is not None:
+        query = query.where(Subject.site_id.in_(site_ids))
+    rows = session.execute(query).all()
+    months = Counter(d.strftime("%Y-%m") for _, d in rows if d is not None)
+    running, by_month = 0, []
+    for month in sorted(months):
+        running += months[month]
+        by_month.append((month, running))
+    by_status = dict.fromkeys(lifecycle.STATUSES, 0)
+    by_status.update(Counter(status for status, _ in rows))
+    return Enrolment(protocol.active().enrolment_cap, sum(1 for _, d in rows if d is not None), by_month,
+                     by_status, len(rows))
