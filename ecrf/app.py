@@ -29,6 +29,7 @@ from ecrf.web import (
     errors,
     routes,
     security,
+    signatures,
     subjects,
     templating,
     tokens,
@@ -36,7 +37,7 @@ from ecrf.web import (
 )
 
 BLUEPRINTS = (routes.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp, visits.bp,
-              api_bp, tokens.bp)
+              signatures.bp, api_bp, tokens.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -42,6 +42,7 @@ FIELDS = ["version", "reason", "reason_code", "reason_note", "population", "appr
           "note", "password", "override", "decision", "decided_on", "rationale", "site", "event_repeat", "repeat",
           "username", "full_name", "role", "sites", "code", "name", "timezone", "label", "expires_days",
           "current_password", "new_password", "confirm", "dose_level", "overrides", "items", "enrolled_on",
+          "meaning", "despite_missing", "event_oid", "form_oid", "form_repeat",
           *vs_values(), "I.IC.DTC", "I.IC.VERDAT", "I.DM.BRTHDAT", "I.DM.SEX"]
 #: audit records a refusal commits on purpose: the failed attempt itself (keep_audit)
 ATTEMPTS = ("_failed", "lock")

@@ -27,6 +27,7 @@ EXPECTED = {
     "enrol": {"investigator"},
     "screen_fail": {"investigator", "coordinator"},
     "record_dose_decision": {"investigator", "data_manager"},
+    "sign": {"investigator"},
     "manage_users": {"admin"},
     "manage_sites": {"admin"},
     "view_system_audit": {"admin"},
@@ -130,6 +131,7 @@ ENDPOINT_ACTIONS = {
     "api.screen_failure": "screen_fail", "api.withdraw_consent": "withdraw_consent",
     "api.mark_not_done": "mark_not_done", "api.record_dose_decision": "record_dose_decision",
     "api.register_icf_version": "register_icf_version",
+    "signatures.sign": "sign", "api.sign": "sign",
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from ecrf.api.fields import Choice, Codes, Day, ItemValues, OptionalText, Repeat, Text, Version, refuse
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES
@@ -24,6 +24,9 @@ Rationale = Text(RATIONALE_MAX)
 IcfVersionName = Text(description="As approved, e.g. 2.0 (at most 40 characters: the register refuses longer).")
 SiteCode = Text(SITE_MAX, description="The code of one of your sites, e.g. 01.")
 Scope, Decision, Population = Choice(WITHDRAWAL_SCOPES), Choice(DECISIONS), Choice(POPULATIONS)
+OptionalCode = OptionalText(40, description="The code of your authenticator app: required when you have a second "
+                                            "factor.")
+SignScope = Choice(("form", "visit", "casebook"))
 
 
 class Body(BaseModel):
@@ -77,6 +80,7 @@ class FormValues(Body):
 
 class EligibilityConfirm(Body):
     password: Password
+    code: OptionalCode = None
     overrides: Codes = Field(default_factory=list, description="Failed or missing criteria you override.")
     reason: OverrideReason = None
 
@@ -114,3 +118,19 @@ class IcfVersionWrite(Body):
 
 class SubjectCreate(Body):
     site: SiteCode
+
+
+class SignatureWrite(Body):
+    """An electronic signature: the API has no signing session, so the password is asked every time."""
+
+    scope: SignScope
+    event_oid: OptionalText(64, description="The visit (scope visit or form).") = None
+    event_repeat: Repeat = 1
+    form_oid: OptionalText(64, description="The form (scope form).") = None
+    form_repeat: Repeat = 1
+    meaning: Text(200, description="One of the configured meanings (SIGNATURE_MEANINGS).")
+    password: Password
+    username: OptionalText(80, description="Optional; when given it must be your own.") = None
+    code: OptionalCode = None
+    despite_missing: StrictBool = Field(False, description="Sign although required data is missing or incomplete "
+                                                           "(otherwise 409 lists it).")

@@ -328,6 +328,51 @@ class IcfVersionList(Reply):
     versions: list[IcfVersion]
 
 
+# -- electronic signatures ---------------------------------------------------------------------------------------
+
+class SignatureBreak(Reply):
+    form: str = Field(description="The locator key of the form whose change broke the signature.")
+    items: list[str]
+
+
+class Signature(Reply):
+    id: int
+    subject: str
+    scope: Literal["form", "visit", "casebook", "eligibility"]
+    key: str = Field(description="What is signed: the casebook, visit or form locator key.")
+    event_oid: str | None
+    event_repeat: int | None
+    form_oid: str | None
+    form_repeat: int | None
+    meaning: str
+    printed_name: str
+    signed_by: str | None
+    signed_at: Timestamp
+    signed_at_site: str = Field(description="The same moment in the site's zone.")
+    data_hash: str = Field(description="SHA-256 of the canonical JSON of the data covered.")
+    state: Literal["valid", "broken"]
+    broken_at: Timestamp | None
+    broken_by: str | None
+    broken_by_change: SignatureBreak | None
+
+
+class SignatureList(Reply):
+    signatures: list[Signature]
+
+
+class OutstandingSignature(Reply):
+    subject: str
+    site: str
+    scope: Literal["casebook", "visit"]
+    event_oid: str | None
+    event_repeat: int | None
+
+
+class SignatureWorklist(Reply):
+    outstanding: list[OutstandingSignature]
+    broken: list[Signature]
+
+
 # -- errors: {"error": message, "status": N, ...} ------------------------------------------------------------------
 
 class Error(Reply):

@@ -36,6 +36,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "enrol": INVESTIGATOR,
     "screen_fail": SITE_STAFF,
     "record_dose_decision": TRIAL_RECORDS,
+    # electronic signatures (21 CFR Part 11): the investigator signs forms, visits and casebooks
+    "sign": INVESTIGATOR,
     # administration
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
@@ -111,6 +113,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "enrolment.dose_levels": STUDY,  # a POST records a decision: can(user, "record_dose_decision"), in the view
     "enrolment.screening_log": STUDY,
     "visits.calendar": STUDY,
+    # electronic signatures
+    "signatures.subject": STUDY,
+    "signatures.sign": ACTIONS["sign"],
+    "signatures.worklist": STUDY,
     "visits.not_done": ACTIONS["mark_not_done"],
     # audit trail
     "audit.subject": STUDY,
@@ -152,6 +158,10 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.record_dose_decision": ACTIONS["record_dose_decision"],  # enrolment.dose_levels (POST, in view)
     "api.icf_versions": STUDY,  # consent.icf_versions (GET)
     "api.register_icf_version": ACTIONS["register_icf_version"],  # consent.icf_versions (POST, in view)
+    # electronic signatures (ecrf.api.signatures)
+    "api.signatures": STUDY,  # signatures.subject
+    "api.sign": ACTIONS["sign"],  # signatures.sign
+    "api.signature_worklist": STUDY,  # signatures.worklist
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecrf.infra.db import UTCDateTime
 from ecrf.infra.extensions import db
+from ecrf.signatures.models import Signature
 from ecrf.study.clock import utcnow
 from ecrf.subjects.models import Subject
 
@@ -34,8 +35,11 @@ class EligibilityReview(db.Model):
     #: JSON list of every criterion as evaluated when confirming: {"code", "status", "message", "missing"}, the
     #: message a code with parameters (ecrf.study.messages); rows from before codes hold {"code": "legacy", "text"}
     snapshot: Mapped[str] = mapped_column(Text)
+    #: the electronic signature of the confirmation (scope "eligibility"); None for reviews made before signatures
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("signature.id"))
 
     subject: Mapped[Subject] = relationship()
+    signature: Mapped[Signature | None] = relationship()
 
     def audit_keys(self) -> dict:
         return self.subject.audit_keys()

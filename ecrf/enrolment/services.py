@@ -11,14 +11,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecrf.audit.trail import record
-from ecrf.auth import lockout
 from ecrf.capture import services as capture
 from ecrf.capture.facts import event_values, form_entries
 from ecrf.consent import rules as consent_rules
 from ecrf.enrolment.eligibility import Eligibility, evaluate, snapshot_json
 from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
-from ecrf.errors import Refused, SignatureFailed
+from ecrf.errors import Refused
+from ecrf.signatures import services as signatures
+from ecrf.signatures.coverage import Scope
 from ecrf.study import protocol
 from ecrf.study.validation import Context
 from ecrf.subjects import lifecycle
@@ -44,18 +44,20 @@ def latest_review(session: Session, subject: Subject) -> EligibilityReview | Non
 
 
 def confirm_eligibility(session: Session, subject: Subject, user, password: str, overrides: list[str],
-                        reason: str | None) -> EligibilityReview:
-    """The investigator confirms (signs) eligibility; overriding a failed or missing criterion needs a reason."""
+                        reason: str | None, *, code: str | None = None, username: str | None = None,
+                        need_username: bool = False) -> EligibilityReview:
+    """The investigator confirms eligibility with an electronic signature (ecrf.signatures: scope "eligibility",
+    meaning "I confirm the subject's eligibility"); overriding a failed or missing criterion needs a reason.
+
+    The password (and the second factor's code, when the user has one) is checked first, through the signatures'
+    one re-authentication: a wrong one is audited, counts toward the lockout and confirms nothing. The criteria
+    shown and their overrides are the warning about missing data, so the signature does not ask again.
+    """
     if user.role != "investigator":
         raise Refused("Only an investigator confirms eligibility.")
-    outcome = lockout.check(session, user, password)  # a wrong signing password counts toward the lockout
-    if outcome is not lockout.Outcome.OK:
-        record(session, "signature_failed", "eligibility_review", entity_id=subject.id, **subject.audit_keys(),
-               new={"locked": True} if outcome is lockout.Outcome.LOCKED else None)
-        if outcome is lockout.Outcome.LOCKED:
-            raise SignatureFailed("Your account is locked after repeated wrong passwords: eligibility was not "
-                                  "confirmed. Try again later or ask an administrator.")
-        raise SignatureFailed("The password is wrong: eligibility was not confirmed.")
+    signatures.check_credentials(session, user, password=password, username=username, code=code,
+                                 need_username=need_username, entity="eligibility_review", entity_id=subject.id,
+                                 keys=subject.audit_keys(), refused="eligibility was not confirmed")
     if subject.status != "screening":
         raise Refused(f"The subject is {subject.status}; eligibility is confirmed during screening.")
     overrides = sorted(set(overrides))
@@ -69,10 +71,12 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     reason = (reason or "").strip() or None
     if overrides and not reason:
         raise Refused("Overriding a criterion requires a reason.")
+    signature = signatures.record_signature(session, user, subject, Scope.eligibility(),
+                                            signatures.ELIGIBILITY_MEANING)
     review = EligibilityReview(
         subject=subject, reviewed_by_id=user.id, eligible=open_codes <= set(overrides),
         overridden=",".join(sorted(overrides)), override_reason=reason,
-        snapshot=snapshot_json(result),
+        snapshot=snapshot_json(result), signature=signature,
     )
     session.add(review)
     session.flush()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def from_environment(instance_path: Path) -> dict:
         raise ValueError(f"ECRF_TRUSTED_PROXIES is the number of reverse proxies in front of the app "
                          f"(0 = none), not {proxies!r}")
     settings["TRUSTED_PROXIES"] = int(proxies)
+    if meanings := os.environ.get("ECRF_SIGNATURE_MEANINGS"):
+        # one meaning per line (or separated by "|"), as the sign page offers them
+        settings["SIGNATURE_MEANINGS"] = tuple(m.strip() for m in re.split(r"[|\n]", meanings) if m.strip())
     if cap := os.environ.get("ECRF_ENROLMENT_CAP"):
         settings["ENROLMENT_CAP"] = int(cap)
     return settings
@@ -111,6 +115,13 @@ DEFAULTS: dict = {
     "TOTP_REQUIRED_ROLES": "",
     # argon2id parameters; None = argon2-cffi's RFC 9106 low-memory profile (64 MiB, t=3, p=4).
     "ARGON2_PARAMS": None,
+    # the meanings an investigator chooses from when signing (21 CFR 11.50(a)(3)); ECRF_SIGNATURE_MEANINGS
+    "SIGNATURE_MEANINGS": (
+        "I approve the data in this casebook as accurate and complete",
+        "I have reviewed the data of this form",
+        "I have reviewed the data of this visit",
+        "I confirm the subject's eligibility",
+    ),
     # Protocol parameters live in ecrf.study.protocol; ENROLMENT_CAP, ASSENT_AGE, DLT_DAYS, SENTINEL_DAYS and
     # DOSE_TOLERANCE_PERCENT, when set here or in the environment, are explicit overrides of them.
 }

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ecrf.auth import totp
 from ecrf.auth.permissions import can
 from ecrf.casebook import sites
 from ecrf.enrolment import services
@@ -20,6 +21,7 @@ from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
 from ecrf.web.access import load_subject
 from ecrf.web.actions import checked, form_date, perform
+from ecrf.web.signatures import opened_signing_session
 
 bp = Blueprint("enrolment", __name__)
 
@@ -35,16 +37,20 @@ def eligibility(key: str):
     snapshot = read_snapshot(review.snapshot) if review else None
     return render_template("enrolment/eligibility.html", subject=subject,
                            result=services.eligibility(db.session, subject),
-                           review=review, snapshot=snapshot, action=ActionForm())
+                           review=review, snapshot=snapshot, action=ActionForm(),
+                           need_code=totp.enabled(db.session, current_user))
 
 
 @bp.post("/subjects/<key>/eligibility")
 def confirm(key: str):
     subject = load_subject(key, current_user)
     checked()
-    perform(lambda: services.confirm_eligibility(db.session, subject, current_user, request.form.get("password", ""),
-                                                 request.form.getlist("override"), request.form.get("reason")),
-            lambda review: "Eligibility confirmed: eligible." if review.eligible else "Recorded: not eligible.")
+    done = perform(lambda: services.confirm_eligibility(
+        db.session, subject, current_user, request.form.get("password", ""), request.form.getlist("override"),
+        request.form.get("reason"), code=request.form.get("code"), username=request.form.get("username")),
+        lambda review: "Eligibility confirmed: eligible." if review.eligible else "Recorded: not eligible.")
+    if done:
+        opened_signing_session()
     return redirect(url_for("enrolment.eligibility", key=key))
 
 

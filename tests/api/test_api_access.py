@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from api_helpers import API, BROKEN, ROLES, VS_API, audit_rows
-from helpers import vs_values
+from helpers import PASSWORD, vs_values
 
 from ecrf.auth.permissions import API_MATRIX, PUBLIC
 
@@ -29,14 +29,21 @@ REQUESTS = {
     "api.calendar": ("GET", "/calendar"),
     "api.list_tokens": ("GET", "/tokens"),
     "api.revoke_token": ("POST", "/tokens/{prefix}/revoke"),  # the caller's own token
+    "api.signatures": ("GET", "/subjects/{key}/signatures"),
+    "api.sign": ("POST", "/subjects/{key}/signatures"),
+    "api.signature_worklist": ("GET", "/signatures"),
 }
 #: the body of each write
 BODIES = {"PUT": {"version": 0, "items": vs_values()}, "POST": {"site": "01"},
-          "api.calculate": {"items": vs_values()}, "api.revoke_token": {}}
+          "api.calculate": {"items": vs_values()}, "api.revoke_token": {},
+          "api.sign": {"scope": "casebook", "meaning": "I approve the data in this casebook as accurate and complete",
+                       "password": PASSWORD, "despite_missing": True}}
 #: writes that create nothing answer 200, not 201
 NOT_CREATED = ("api.calculate", "api.revoke_token")
 #: the site staff's web actions (as subjects.new and capture.save)
 SITE_STAFF_ONLY = ("api.save_form", "api.create_subject")
+#: electronic signatures: the investigator's alone (as signatures.sign)
+SIGNING = ("api.sign",)
 #: what any user, administrators included, may do with their own account
 OWN_ACCOUNT = ("api.list_tokens", "api.revoke_token")
 
@@ -66,7 +73,8 @@ def test_the_api_grants_what_the_web_grants():
 
     assert all(roles == {"investigator", "coordinator", "monitor", "data_manager", "sponsor"}
                for endpoint, roles in API_MATRIX.items()
-               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, "api.calculate"))
+               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, *SIGNING, "api.calculate"))
+    assert all(API_MATRIX[endpoint] == {"investigator"} for endpoint in SIGNING)
     assert API_MATRIX["api.calculate"] == API_MATRIX["api.save_form"]
 
 

@@ -43,6 +43,32 @@ def _eligibility_body(app, key):
     return {"password": PASSWORD, "overrides": _open_codes(app, key), "reason": "source documents checked"}
 
 
+SIGN = {"scope": "casebook", "meaning": "I approve the data in this casebook as accurate and complete",
+        "password": PASSWORD, "despite_missing": True}
+
+
+def _signed(app, key):
+    """A casebook signature, broken by a later change."""
+    from sqlalchemy import select
+
+    from ecrf.audit.context import Actor, set_actor
+    from ecrf.auth.models import User
+    from ecrf.infra.extensions import db
+    from ecrf.signatures import services
+    from ecrf.signatures.coverage import Scope
+    from ecrf.subjects.models import Subject
+
+    with app.app_context():
+        set_actor(db.session, Actor(None, "test-setup", "system"))
+        subject = db.session.scalar(select(Subject).where(Subject.key == key))
+        user = db.session.scalar(select(User).where(User.username == "investigator"))
+        services.sign(db.session, user, subject, Scope.casebook(), SIGN["meaning"], meanings=(SIGN["meaning"],),
+                      password=PASSWORD, despite_missing=True)
+        db.session.commit()
+        db.session.remove()
+    _demographics(app, key)
+
+
 CALLS = [
     # the document itself
     Call("api.openapi", "GET", "/openapi.json", 200, who=None),
@@ -116,6 +142,17 @@ CALLS = [
     Call("api.icf_versions", "GET", "/icf-versions", 403, who="admin"),
     Call("api.register_icf_version", "POST", "/icf-versions", 201, who="data_manager", body=ICF),
     Call("api.register_icf_version", "POST", "/icf-versions", 409, who="data_manager", body={**ICF, "version": ""}),
+    # electronic signatures
+    Call("api.signatures", "GET", "/subjects/{key}/signatures", 200, who="monitor", prepare=_signed),
+    Call("api.signatures", "GET", "/subjects/01-S999/signatures", 404, who="monitor"),
+    Call("api.sign", "POST", "/subjects/{key}/signatures", 201, body=SIGN),
+    Call("api.sign", "POST", "/subjects/{key}/signatures", 403, body={**SIGN, "password": "wrong"}),
+    Call("api.sign", "POST", "/subjects/{key}/signatures", 403, who="coordinator", body=SIGN),
+    Call("api.sign", "POST", "/subjects/{key}/signatures", 409, body={**SIGN, "despite_missing": False}),
+    Call("api.sign", "POST", "/subjects/{key}/signatures", 404, body={**SIGN, "scope": "visit", "event_oid": "SE.NO"}),
+    Call("api.sign", "POST", "/subjects/{key}/signatures", 422, body={**SIGN, "despite_missing": "yes"}),
+    Call("api.signature_worklist", "GET", "/signatures", 200, who="data_manager", prepare=_signed),
+    Call("api.signature_worklist", "GET", "/signatures", 403, who="admin"),
 ]
 
 

@@ -547,6 +547,7 @@ FIELDS = {
     "decision": st.sampled_from(["escalate", "stay", "de_escalate", "stop", "hold"]),
     "rationale": st.text(max_size=50), "version": st.text(max_size=45),
     "population": st.sampled_from(["ADULT", "GUARDIAN", "ASSENT", "CHILD"]),
+    "code": st.sampled_from(["", "123456", "abcde-fghij"]) | st.none(),
 }
 
 
