@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 from helpers import (
-    sledai_values,
     PASSWORD,
     VS_URL,
     confirm_eligible,
@@ -16,6 +15,7 @@ from helpers import (
     new_subject,
     register_icf,
     save,
+    sledai_values,
     vs_values,
 )
 from sqlalchemy import func, select

@@ -195,7 +195,8 @@ def clean_missing(items, raw: dict, values: dict) -> tuple[dict[str, tuple[str, 
         elif not reason:
             errors[oid] = f'Give the reason for "{MISSING_CODES[code]}".'
         elif len(reason) > MISSING_REASON_MAX or "\x00" in reason:
-            errors[oid] = f"The reason is too long (at most {MISSING_REASON_MAX} characters) or has a control character."
+            errors[oid] = (f"The reason is too long (at most {MISSING_REASON_MAX} characters) or has a control "
+                           "character.")
         else:
             flags[oid] = (code, reason)
     return flags, errors

@@ -12,8 +12,17 @@ Severity, as a monitor would want it:
 """
 from __future__ import annotations
 
-from ecrf.study.checks import Check, Severity, before, detail_if_yes, in_range, not_before_first, required_if, \
-    within_participation, within_percent
+from ecrf.study.checks import (
+    Check,
+    Severity,
+    before,
+    detail_if_yes,
+    in_range,
+    not_before_first,
+    required_if,
+    within_participation,
+    within_percent,
+)
 
 CONSENT = "I.IC.DTC"
 PARTICIPATION_ENDS = ("I.EOS.DAT", "I.DEATH.DAT")

@@ -87,12 +87,13 @@ SLEDAI = form(
         b.coded("I.SLEDAI.LOOKBACK", "Look-back period", LOOKBACK, required=True,
                 help="10 days is standard; use the same period for every visit of the participant."),
     ),
-    group("IG.SLEDAI.DESC", "Descriptors (answer each: yes if present)", *(_descriptor(*d) for d in SLEDAI_DESCRIPTORS)),
+    group("IG.SLEDAI.DESC", "Descriptors (answer each: yes if present)",
+          *(_descriptor(*d) for d in SLEDAI_DESCRIPTORS)),
     group(
         "IG.SLEDAI.TOTAL", "Score",
         b.integer("I.SLEDAI.TOTAL", "SLEDAI-2K total", "points", 0, 105, calculated="sledai_2k",
-                  help="Calculated: sum of the weights of the descriptors present, once all 24 are answered. IN4 requires "
-                       "8 or more."),
+                  help="Calculated: sum of the weights of the descriptors present, once all 24 are answered. "
+                       "IN4 requires 8 or more."),
     ),
     help="Score after the physician global assessment. Laboratory descriptors use results from the look-back "
          "period.",
