@@ -112,7 +112,8 @@ def test_the_loader_refuses_a_check_naming_an_unknown_oid():
     with pytest.raises(DefinitionError, match=r"reads I\.LD\.WEIGHT of F\.LD"):  # another form's item is a need
         _loader(kinds.before("INF.X", "I.LD.WEIGHT", "I.INF.WEIGHT", "x")).check()
     with pytest.raises(DefinitionError, match="duplicate edit check id VS.A"):
-        _loader(kinds.in_range("VS.A", "I.VS.HR", 30, 200, "x"), kinds.in_range("VS.A", "I.VS.HR", 30, 200, "x")).check()
+        twice = kinds.in_range("VS.A", "I.VS.HR", 30, 200, "x")
+        _loader(twice, twice).check()
     _loader(_study_check("VS.BP_ORDER")).check()  # a good one passes
 
 
