@@ -159,3 +159,13 @@ def legacy_reason_row(session, subject, reason: str) -> None:
         **subject.audit_keys(), "event_oid": "SE.SCREENING", "form_oid": "F.VS", "item_oid": "I.VS.HR",
         "entity_key": f"{subject.key}/SE.SCREENING[1]/F.VS[1]/I.VS.HR"}, "70", "72", reason)])
     session.commit()
+
+
+def sledai_values(*present: str, **override) -> dict:
+    """A SLEDAI-2K with every descriptor answered: yes for the ids in ``present``, no for the others."""
+    from ecrf.clinical import sledai
+
+    values = {"I.SLEDAI.DAT": "2026-11-02", "I.SLEDAI.LOOKBACK": "10"}
+    values.update({f"I.SLEDAI.{d.id.upper()}": str(d.id in present).lower() for d in sledai.DESCRIPTORS})
+    values.update(override)
+    return values

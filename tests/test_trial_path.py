@@ -15,6 +15,7 @@ from helpers import (
     new_subject,
     register_icf,
     save,
+    sledai_values,
     vs_values,
 )
 from sqlalchemy import func, select
@@ -339,9 +340,8 @@ def test_calculated_items_are_recomputed_on_the_server_with_their_formula(sessio
     subject = new_subject(session)
     demographics(session, subject, "F", "2016-03-01")
     save(session, subject, "F.HTWT", {"I.HTWT.DAT": "2026-11-02", "I.HTWT.HEIGHT": "140", "I.HTWT.WEIGHT": "35"})
-    save(session, subject, "F.SLEDAI", {"I.SLEDAI.DAT": "2026-11-02", "I.SLEDAI.LOOKBACK": "10",
-                                        "I.SLEDAI.ARTHRITIS": "true", "I.SLEDAI.RASH": "true",
-                                        "I.SLEDAI.LOW_COMPLEMENT": "true", "I.SLEDAI.TOTAL": "99"})
+    save(session, subject, "F.SLEDAI", sledai_values("arthritis", "rash", "low_complement",
+                                                     **{"I.SLEDAI.TOTAL": "99"}))
     save(session, subject, "F.CHEM", {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREAT": "50", "I.CHEM.ALT": "20",
                                       "I.CHEM.ALTULN": "40", "I.CHEM.AST": "20", "I.CHEM.ASTULN": "40",
                                       "I.CHEM.BILI": "8", "I.CHEM.BILIULN": "21", "I.CHEM.CLSIG": "false"})

@@ -12,6 +12,7 @@ from ecrf.api.fields import Choice, Codes, Day, ItemValues, OptionalText, Repeat
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES
 from ecrf.enrolment.models import DECISIONS
 from ecrf.study.reasons import REASONS
+from ecrf.study.types import MISSING_CODES
 
 #: the longest texts the tables hold (longer ones are refused, not cut short)
 REASON_MAX, NOTE_MAX, RATIONALE_MAX, SITE_MAX = 500, 1000, 4000, 20
@@ -59,10 +60,24 @@ Reason = Annotated[str | ReasonCode | None, BeforeValidator(_reason), Field(
     description=f"A code ({', '.join(REASONS.values)}), an explanation (code OTHER), or an object {{code, note}}.")]
 
 
+class MissingFlag(Body):
+    """An item answered without a value: "not done" or "unknown", with the reason (where the item allows it)."""
+
+    code: Annotated[str, Field(json_schema_extra={"enum": list(MISSING_CODES)})]
+    reason: OptionalText(500) = None
+
+
 class FormWrite(Body):
     version: Version = Field(description="The version you read (0 for a form never saved).")
     items: ItemValues = Field(description="Every item of the form; an item left out is cleared, as on the web form.")
     reason: Reason = None
+    missing: dict[str, MissingFlag] = Field(
+        default_factory=dict, description="Items answered without a value (item OID -> {code, reason}), where "
+        "the study allows it; give the item no value (null or left out). An item not named here has no such flag.")
+
+    def missing_parts(self) -> dict[str, dict]:
+        """The flags as the capture service takes them."""
+        return {oid: {"code": flag.code, "reason": flag.reason} for oid, flag in self.missing.items()}
 
     def reason_parts(self) -> tuple[str | None, str | None]:
         """(code, note) as the capture service takes them; a text that is no code is a note for OTHER."""

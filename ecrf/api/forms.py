@@ -10,7 +10,7 @@ from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
 from ecrf.api.routing import reply, route
 from ecrf.api.subjects import find_subject
-from ecrf.capture import services
+from ecrf.capture import checks, services
 from ecrf.capture.models import FormData
 from ecrf.errors import Conflict
 from ecrf.infra.extensions import db
@@ -37,12 +37,19 @@ def _known_items(t: services.Target, items: dict) -> None:
 
 
 def form_model(form: FormData | None, t: services.Target, role: str | None) -> out.FormData:
-    """A stored form (or none yet) as the API shows it to ``role`` (identifying items reduced: study.masking)."""
+    """A stored form (or none yet) as the API shows it to ``role`` (identifying items reduced: study.masking),
+    with its "not done"/"unknown" answers, the required items still missing and the soft edit-check warnings."""
     if form is None:
-        return out.FormData(status="not_started", version=0, locked=False, items={})
+        return out.FormData(status="not_started", version=0, locked=False, items={},
+                            missing_items=[i.oid for i in checks.missing_items(t.form, None)])
     items = {i.oid: i for i in t.form.items}
     values = {oid: masked(items[oid], v, role) if oid in items else v for oid, v in form.values.items()}
-    return out.FormData(status=form.status, version=form.version, locked=form.locked_at is not None, items=values)
+    _, soft = checks.stored_findings(db.session, t, form, Context.now_at(t.subject.site.zone))
+    return out.FormData(
+        status=form.status, version=form.version, locked=form.locked_at is not None, items=values,
+        missing={oid: out.MissingAnswer(code=code, reason=reason) for oid, (code, reason) in form.flags.items()},
+        missing_items=[i.oid for i in checks.missing_items(t.form, form)],
+        warnings=[out.CheckWarning(check_id=f.check_id, item_oid=f.item_oid, message=f.message) for f in soft])
 
 
 @route(FORM, "GET", summary="A form's status, version and stored values", ok=out.FormData, query=REPEATS,
@@ -55,16 +62,20 @@ def form(subject: str, event_oid: str, form_oid: str):
 @route(FORM, "PUT", summary="Save a form (all its items), as the web form does", ok=out.FormData, query=REPEATS,
        body=bodies.FormWrite, errors=(400, 404, 409, 422, 423),
        description="Validated and stored by the same service as the web form: same messages, same audit trail. "
-                   "409: the form changed since `version` (or a trial rule refused the entry); 422: nothing stored.")
+                   "409: the form changed since `version` (or a trial rule refused the entry); 422: nothing stored, "
+                   "with every message at once (values that cannot be read, hard edit checks, refused not-done "
+                   "answers). Soft edit checks do not stop the save: the reply lists them in `warnings`.")
 def save_form(subject: str, event_oid: str, form_oid: str):
     t = target(subject, event_oid, form_oid)
     write = inputs.body(bodies.FormWrite)
     _known_items(t, write.items)
+    _known_items(t, write.missing)
     code, note = write.reason_parts()
     try:
         saved = unit_of_work(db.session, lambda: services.save_form(
             db.session, t, write.items, version=write.version, user_id=current_user().id,
-            ctx=Context.now_at(t.subject.site.zone), reason_code=code, reason_note=note))
+            ctx=Context.now_at(t.subject.site.zone), reason_code=code, reason_note=note,
+            missing=write.missing_parts()))
     except (Conflict, StaleDataError, IntegrityError) as exc:  # lost a race: tell the client the version now
         if isinstance(exc, Conflict) and exc.current_version is not None:
             raise

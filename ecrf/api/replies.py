@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from ecrf.api.fields import Timestamp
-from ecrf.study.types import DataType
+from ecrf.study.types import MISSING_CODES, DataType
 
 DataTypeName = Literal[tuple(t.value for t in DataType)]  # type: ignore[valid-type]
 
@@ -123,11 +123,30 @@ StoredValue = Annotated[str | None, Field(
     description="The value as stored: canonical text (ISO 8601 dates, UTC times).")]
 
 
+class MissingAnswer(Reply):
+    code: Literal[tuple(MISSING_CODES)]  # type: ignore[valid-type]
+    reason: str | None
+
+
+class CheckWarning(Reply):
+    """A soft edit check that does not hold: the value is stored, and a system query is open on the item."""
+
+    check_id: str
+    item_oid: str
+    message: str
+
+
 class FormData(Reply):
     status: Literal["not_started", "incomplete", "complete"]
     version: int
     locked: bool
     items: dict[str, StoredValue]
+    missing: dict[str, MissingAnswer] = Field(
+        default_factory=dict, description='Items answered "not done"/"unknown" instead of a value, with the reason.')
+    missing_items: list[str] = Field(
+        default_factory=list, description="Required items still without a value or an explicit answer (the form is "
+                                          "complete when there are none).")
+    warnings: list[CheckWarning] = Field(default_factory=list, description="Soft edit checks that do not hold.")
 
 
 class AuditRecord(Reply):

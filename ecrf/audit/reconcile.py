@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import column, select, table
 from sqlalchemy.engine import Connection
 
-_items = table("item_data", column("id"), column("form_id"), column("item_oid"), column("value"))
+from ecrf.study.codec import encode_missing
+
+_items = table("item_data", column("id"), column("form_id"), column("item_oid"), column("value"),
+               column("missing_code"), column("missing_reason"))
 _forms = table("form_data", column("id"), column("event_id"), column("form_oid"))
 _events = table("study_event_data", column("id"), column("subject_id"), column("event_oid"))
 _subjects = table("subject", column("id"), column("key"))
@@ -42,13 +45,16 @@ def mismatches(connection: Connection, last_records: dict[str, tuple]) -> list[M
     """
     found = []
     rows = connection.execute(
-        select(_items.c.id, _items.c.value, _items.c.item_oid, _subjects.c.key, _events.c.event_oid, _forms.c.form_oid)
+        select(_items.c.id, _items.c.value, _items.c.item_oid, _subjects.c.key, _events.c.event_oid, _forms.c.form_oid,
+               _items.c.missing_code, _items.c.missing_reason)
         .select_from(_items.outerjoin(_forms, _forms.c.id == _items.c.form_id)
                      .outerjoin(_events, _events.c.id == _forms.c.event_id)
                      .outerjoin(_subjects, _subjects.c.id == _events.c.subject_id))
         .order_by(_items.c.id))
     seen = set()
-    for item_id, value, item_oid, subject_key, event_oid, form_oid in rows:
+    for item_id, value, item_oid, subject_key, event_oid, form_oid, code, reason in rows:
+        if value is None and code:  # the "not done" answer, as the trail records it (audit.trail.item_state)
+            value = encode_missing(code, reason)
         last = last_records.get(str(item_id))
         if last is not None and (last[2], last[3], last[4], last[5]) != (subject_key, event_oid, form_oid, item_oid):
             last = None  # an id reused (SQLite) by a row inserted behind the trail: the trail is another item's

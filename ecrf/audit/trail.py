@@ -18,6 +18,7 @@ from ecrf.audit import chain
 from ecrf.audit.context import get_actor
 from ecrf.audit.models import AuditEvent
 from ecrf.errors import AuditBypassError
+from ecrf.study import codec
 
 REDACTED = "[redacted]"
 
@@ -92,19 +93,35 @@ def _changes(session, obj, action) -> dict | None:
     return {"old": old, "new": new}
 
 
+def item_state(value: str | None, missing_code: str | None, missing_reason: str | None) -> str | None:
+    """What an item's audit record says it holds: its value, or its explicit "no value" answer with the reason
+    (``[NOT_DONE] oximeter broken``), so that a flag set or cleared is audited like a value."""
+    if value is not None or not missing_code:
+        return value
+    return codec.encode_missing(missing_code, missing_reason)
+
+
+def _before(obj, state, key):
+    """An attribute's value before this flush (its current value when unchanged)."""
+    hist = state.attrs[key].history
+    if hist.has_changes():
+        return hist.deleted[0] if hist.deleted else None
+    return getattr(obj, key)
+
+
+_ITEM_STATE = ("value", "missing_code", "missing_reason")
+
+
 def _item_row(session, obj, action) -> dict | None:
-    hist = inspect(obj).attrs.value.history
+    state = inspect(obj)
+    old = item_state(*(_before(obj, state, k) for k in _ITEM_STATE))
+    new = item_state(obj.value, obj.missing_code, obj.missing_reason)
     if action == "create":
-        old, new = None, obj.value
+        old = None
     elif action == "delete":
-        old, new = (hist.deleted[0] if hist.deleted else obj.value), None
-    else:
-        if not hist.has_changes():
-            return None
-        old = hist.deleted[0] if hist.deleted else None
-        new = obj.value
-        if old == new:
-            return None
+        new = None
+    elif old == new:
+        return None
     return _row(session, action, "item_data", obj.id, obj.audit_keys(), old, new)
 
 

@@ -25,6 +25,30 @@ def latest_values(session: Session, subject_id: int, oids: Iterable[str], event_
     return {oid: value for oid, value in session.execute(stmt)}
 
 
+def latest_and_earliest(session: Session, subject_id: int, latest: Iterable[str],
+                        earliest: Iterable[str]) -> tuple[dict, dict]:
+    """In one query: the latest saved non-empty value of each ``latest`` OID (as :func:`latest_values`) and the
+    earliest value of each ``earliest`` OID across every instance (the first consent). Stored values are canonical
+    strings (ISO dates, UTC date-times with Z), so the least string is the earliest."""
+    latest, earliest = set(latest), set(earliest)
+    if not latest and not earliest:
+        return {}, {}
+    rows = session.execute(
+        select(ItemData.item_oid, ItemData.value)
+        .join(ItemData.form).join(FormData.event)
+        .where(StudyEventData.subject_id == subject_id, ItemData.item_oid.in_(latest | earliest),
+               ItemData.value.is_not(None))
+        .order_by(FormData.updated_at, FormData.id)
+    )
+    last, first = {}, {}
+    for oid, value in rows:
+        if oid in latest:
+            last[oid] = value
+        if oid in earliest and (oid not in first or value < first[oid]):
+            first[oid] = value
+    return last, first
+
+
 def form_entries(session: Session, subject_id: int, form_oid: str, event_oid: str | None = None) -> list[dict]:
     """Every instance of a (repeating) form for the subject, as {item OID: value} dicts, oldest first."""
     stmt = (

@@ -10,6 +10,7 @@ from ecrf.infra.db import UTCDateTime
 from ecrf.infra.extensions import db
 from ecrf.study.clock import utcnow
 from ecrf.study.locator import FormLocator, event_key
+from ecrf.study.types import MISSING_CODES
 from ecrf.subjects.models import Subject
 
 EVENT_STATUSES = ("scheduled", "in_progress", "completed", "not_done")
@@ -84,6 +85,11 @@ class FormData(db.Model):
         return {i.item_oid: i.value for i in self.items}
 
     @property
+    def flags(self) -> dict[str, tuple[str, str | None]]:
+        """The items answered "not done"/"unknown" instead of a value: OID -> (code, reason)."""
+        return {i.item_oid: (i.missing_code, i.missing_reason) for i in self.items if i.missing_code}
+
+    @property
     def locator(self) -> FormLocator:
         return FormLocator(self.event.subject.key, self.event.event_oid, self.form_oid, self.event.repeat_key,
                            self.repeat_key)
@@ -99,12 +105,20 @@ class ItemData(db.Model):
 
     __tablename__ = "item_data"
     __audited__ = True
-    __table_args__ = (UniqueConstraint("form_id", "item_oid"),)
+    __table_args__ = (
+        UniqueConstraint("form_id", "item_oid"),
+        CheckConstraint(f"missing_code IS NULL OR missing_code IN {tuple(MISSING_CODES)!r}", name="missing_known"),
+        CheckConstraint("missing_code IS NULL OR (value IS NULL AND missing_reason IS NOT NULL)",
+                        name="missing_alone_with_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("form_data.id"), index=True)
     item_oid: Mapped[str] = mapped_column(String(64))
     value: Mapped[str | None] = mapped_column(Text)
+    #: an explicit "no value" (ecrf.study.types.MISSING_CODES: NOT_DONE, UNKNOWN), never with a value, with its reason
+    missing_code: Mapped[str | None] = mapped_column(String(20))
+    missing_reason: Mapped[str | None] = mapped_column(String(500))
     #: for calculated items: the formula and its version that produced the value
     formula: Mapped[str | None] = mapped_column(String(200))
     #: lets SQLite insert a form's new values in one multi-row INSERT ... RETURNING with ids in order

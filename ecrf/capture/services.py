@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ecrf.audit.context import reason as audit_reason
+from ecrf.capture import checks as edit_checks
 from ecrf.capture import derived, rules, store
 from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, StudyEventData
@@ -25,7 +26,7 @@ from ecrf.study.definition import load as load_study
 from ecrf.study.locator import FormLocator
 from ecrf.study.reasons import change_reason
 from ecrf.study.types import DataType, Form, StudyEvent
-from ecrf.study.validation import Context, clean_all
+from ecrf.study.validation import Context, clean_all, clean_missing
 from ecrf.subjects.models import Subject
 
 
@@ -108,23 +109,32 @@ def preview(session: Session, t: Target, raw: dict, ctx: Context) -> tuple[dict[
 
 def save_form(session: Session, t: Target, raw: dict, *, version: int | None, user_id: int | None,
               ctx: Context, reason_code: str | None = None, reason_note: str | None = None,
-              origin: str = "entry") -> FormData:
+              origin: str = "entry", missing: dict | None = None) -> FormData:
     """Validate ``raw`` (item OID -> submitted value) and store what changed.
 
     :param version: the form version the user saw (None or 0 for a form never saved)
-    :raises Invalid: per-item messages, or a missing reason for change; nothing is stored
+    :param missing: item OID -> {"code": NOT_DONE | UNKNOWN, "reason": ...} for items answered without a value
+        (where the definition allows it); an item left out has no such flag, as a value left out is cleared
+    :raises Invalid: per-item messages (values that cannot be read, flags refused, hard edit checks), all at once,
+        or a missing reason for change; nothing is stored
     :raises Conflict: the form changed since ``version``
     :raises Locked: the form is locked
     :raises Refused: a trial rule (consent, order of steps) forbids the entry
     :param origin: "entry" for people (web, API); a service name when a service writes a form it owns
-    :return: the saved form, flushed, with its new version
+    :return: the saved form, flushed, with its new version; the soft edit-check findings that hold now go to the
+        findings sinks (``rules.found``), the full list each save
     """
     values, errors = clean_all(t.form.items, raw, ctx)
-    if errors:
-        raise Invalid(errors)
+    flags, refused_flags = clean_missing(t.form.items, missing or {}, values)
     facts = latest_values(session, t.subject.id, calculators.needs(t.form))
     calculated = calculators.calculate(t.form, values, facts, ctx)
     values.update({oid: c.value for oid, c in calculated.items()})
+    hard, soft = edit_checks.checks_for(session, t, values, ctx)
+    for messages in (refused_flags, hard):
+        for oid, message in messages.items():
+            errors[oid] = f"{errors[oid]} {message}" if oid in errors else message
+    if errors:
+        raise Invalid(errors)
     rules.check(session, t, values, origin)
 
     existing = find_form(session, t)
@@ -137,27 +147,31 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
         raise Conflict(0)
 
     stored = existing.values if existing else {}
+    stored_flags = existing.flags if existing else {}
     changed = {oid: v for oid, v in values.items() if stored.get(oid) != v}
+    flagged = {oid: flags.get(oid) for oid in set(stored_flags) | set(flags) if stored_flags.get(oid) != flags.get(oid)}
     reason = None
-    if existing is not None and existing.completed_at is not None and changed:
+    if existing is not None and existing.completed_at is not None and (changed or flagged):
         reason, problem = change_reason(reason_code, reason_note)
         if problem:
             raise Invalid({"reason": problem})
-    if existing is not None and not changed:
+    if existing is not None and not changed and not flagged:
+        rules.found(session, existing, soft, user_id)  # facts on other forms may have changed since
         return existing
 
     form = existing or FormData(event=_event_for(session, t), form_oid=t.form.oid, repeat_key=t.form_repeat)
     if existing is None:
         session.add(form)
     _record_visit(form.event, t, stored | changed, ctx)
-    store.apply_values(session, form, changed, {oid: c.formula for oid, c in calculated.items()})
+    store.apply_values(session, form, changed, {oid: c.formula for oid, c in calculated.items()}, flagged)
     store.mark(form, t.form, stored | changed, user_id)
     try:
         with audit_reason(session, reason):
             session.flush()
     except (StaleDataError, IntegrityError):  # a concurrent save of the same form got there first
         raise Conflict() from None
-    rules.changed(session, form, changed, user_id)
+    rules.changed(session, form, changed | {oid: None for oid in flagged if oid not in changed}, user_id)
+    rules.found(session, form, soft, user_id)
     derived.recalculate_dependents(session, t.subject.id, set(changed), ctx, user_id, form.id)
     rules.after_save(session, t, form, origin)
     return form

@@ -13,7 +13,18 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.widgets import DateInput, DateTimeLocalInput
 
 from ecrf.study.reasons import REASONS
-from ecrf.study.types import DataType, Form, Item
+from ecrf.study.types import MISSING_CODES, DataType, Form, Item
+
+#: the names of an item's "not done"/"unknown" fields on the web form (":" is in no OID)
+MISSING_SUFFIX, REASON_SUFFIX = ":missing", ":reason"
+
+
+def missing_field(oid: str) -> str:
+    return oid + MISSING_SUFFIX
+
+
+def reason_field(oid: str) -> str:
+    return oid + REASON_SUFFIX
 
 
 def _hint(item: Item) -> str:
@@ -65,6 +76,12 @@ class CrfForm(FlaskForm):
 def form_class(definition: Form) -> type[CrfForm]:
     """The WTForms class for a CRF, plus the version and reason-for-change fields."""
     attrs = {item.oid: _field(item) for item in definition.items}
+    for item in definition.items:
+        if item.missing_allowed:  # an explicit "no value" with its reason, instead of a value
+            attrs[missing_field(item.oid)] = SelectField(
+                "No value", choices=[("", "—")] + [(c, MISSING_CODES[c]) for c in item.missing_allowed],
+                validate_choice=False)
+            attrs[reason_field(item.oid)] = StringField("Reason", render_kw={"maxlength": 500})
     attrs["version"] = HiddenField()
     attrs["reason_code"] = SelectField("Reason for change", choices=[("", "—")] + [
         (c.value, c.label) for c in REASONS.items], validate_choice=False)

@@ -11,8 +11,8 @@ Scopes:
 The covered data is written as canonical JSON: a list of forms ordered by their locator (event OID, event
 repeat, form OID, form repeat), each ``{"form": locator key, "items": {item OID: value}}`` with only items that
 hold a value (a cleared value and a value never entered read the same), keys sorted, no spaces, UTF-8; and
-``"not_done"`` ({item OID: reason}) when an item carries a "not done" flag (an ItemData ``not_done_reason``,
-when the model has one). The hash is the SHA-256 of those bytes, in hex.
+``"missing"`` ({item OID: [code, reason]}) when items carry an explicit "not done" / "unknown" answer
+(``FormData.flags``). The hash is the SHA-256 of those bytes, in hex.
 """
 from __future__ import annotations
 
@@ -31,8 +31,6 @@ SCOPES = ("form", "visit", "casebook", "eligibility")
 #: the subject-level forms the eligibility criteria read, beside the screening visit
 ELIGIBILITY_EVENT = "SE.SCREENING"
 ELIGIBILITY_SUBJECT_FORMS = ("F.IC", "F.DM")
-#: per-item "not done" flags are hashed when ItemData has this attribute (explicit not done / unknown)
-_NOT_DONE = "not_done_reason"
 
 
 @dataclass(frozen=True)
@@ -111,9 +109,8 @@ def canonical(forms: Iterable[FormData]) -> bytes:
     for form in sorted(forms, key=lambda f: (f.event.event_oid, f.event.repeat_key, f.form_oid, f.repeat_key)):
         entry = {"form": form.locator.key,
                  "items": {i.item_oid: i.value for i in form.items if i.value is not None}}
-        not_done = {i.item_oid: getattr(i, _NOT_DONE) for i in form.items if getattr(i, _NOT_DONE, None)}
-        if not_done:
-            entry["not_done"] = not_done
+        if flags := form.flags:
+            entry["missing"] = {oid: list(flag) for oid, flag in flags.items()}
         entries.append(entry)
     return json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

@@ -43,10 +43,15 @@ def _age_on(facts, on: str | None, ctx: Context) -> float | None:
     return body.age_years(dob, day) if day else None
 
 
+SLEDAI_ITEMS = tuple(f"I.SLEDAI.{d.id.upper()}" for d in sledai.DESCRIPTORS)
+
+
 def sledai_total(values, facts, ctx) -> Calculated:
+    """The total once the date and every descriptor are answered: an unanswered (or not done) descriptor is not
+    "absent", so no total is stored that could understate the activity."""
+    if missing := _absent(*((values, oid) for oid in ("I.SLEDAI.DAT", *SLEDAI_ITEMS))):
+        return Calculated(None, missing=missing)
     present = [d.id for d in sledai.DESCRIPTORS if _yes(values, f"I.SLEDAI.{d.id.upper()}")]
-    if not values.get("I.SLEDAI.DAT"):
-        return Calculated(None, missing=("I.SLEDAI.DAT",))
     return Calculated(str(sledai.sledai_2k_total(present)), sledai.FORMULA_VERSION)
 
 

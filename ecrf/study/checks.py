@@ -1,12 +1,30 @@
-"""Edit checks declared with the study definition: what a check found, and how severe it is.
+"""Edit checks declared with the study definition: what a check is, what it found, and how severe it is.
 
 A *hard* check refuses the value (nothing is stored); a *soft* check lets it be stored and opens a system
 query on the item, which closes itself when a later save satisfies the check.
+
+A check is a pure function over named item OIDs: ``reads`` are items of the form it is declared on (the form
+that holds ``item``, where its message shows), ``needs`` are items of the subject's other forms read as their
+latest value, ``first`` items of other forms read as their earliest value (the first consent). The function
+``holds(values, facts, ctx)`` answers True when the data are consistent; a check whose inputs are missing holds
+(missing data is the business of completeness, not of a check). The loader (``Study.check``) refuses a check
+naming an OID the study does not define.
+
+The kinds: :func:`in_range` (plausibility, inside the hard ``Item.min``/``max`` limits), :func:`required_if`
+and :func:`detail_if_yes` (an item the form needs because of another answer: they also make the form
+incomplete while the condition holds and the item is empty), :func:`before` (cross-field: diastolic below
+systolic, an end after its start), :func:`within_percent` (cross-form: the infusion weight against the
+lymphodepletion weight), :func:`not_before_first` and :func:`within_participation` (cross-form dates).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import Enum
+
+from ecrf.study import codec
 
 
 class Severity(str, Enum):
@@ -21,3 +39,169 @@ class Finding:
     check_id: str
     item_oid: str
     message: str
+
+
+Holds = Callable[[Mapping, Mapping, object], bool]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One edit check: ``holds(values, facts, ctx)`` over the OIDs it names (see the module docstring)."""
+
+    id: str
+    severity: Severity
+    item: str
+    message: str
+    holds: Holds
+    reads: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    first: tuple[str, ...] = ()
+    #: for required-if: the item this check makes required while its condition holds
+    requires: str | None = None
+    condition: Callable[[Mapping], bool] | None = None
+
+    @property
+    def oids(self) -> tuple[str, ...]:
+        """Every item OID the check names."""
+        return (self.item, *self.reads, *self.needs, *self.first)
+
+    def finding(self) -> Finding:
+        return Finding(self.id, self.item, self.message)
+
+
+def _empty(value) -> bool:
+    return value is None or value == ""
+
+
+def _number(value) -> Decimal | None:
+    try:
+        return None if _empty(value) else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _day(value, ctx) -> date | None:
+    """The site-local calendar day of a stored date or date-time."""
+    return None if _empty(value) else codec.local_date(value, ctx.tz)
+
+
+def _comparable(value, ctx, as_day: bool):
+    if _empty(value):
+        return None
+    if as_day:
+        return _day(value, ctx)
+    number = _number(value)
+    if number is not None:
+        return number
+    return codec.decode_datetime(value) if "T" in str(value) else codec.decode_date(value)
+
+
+# -- the kinds ------------------------------------------------------------------------------------------------
+
+def in_range(id: str, oid: str, lo, hi, message: str, severity: Severity = Severity.SOFT) -> Check:
+    """A plausibility range (the hard limits are ``Item.min``/``max``): ``lo <= value <= hi``."""
+    lo_d, hi_d = Decimal(str(lo)), Decimal(str(hi))
+
+    def holds(values, facts, ctx) -> bool:
+        number = _number(values.get(oid))
+        return number is None or lo_d <= number <= hi_d
+
+    return Check(id, severity, oid, message, holds, reads=(oid,))
+
+
+def required_if(id: str, oid: str, when: str, equals: tuple[str, ...], message: str,
+                severity: Severity = Severity.SOFT) -> Check:
+    """``oid`` must have a value when ``when`` has one of ``equals`` (the form is incomplete until it has)."""
+
+    def condition(values) -> bool:
+        return values.get(when) in equals
+
+    def holds(values, facts, ctx) -> bool:
+        return not condition(values) or not _empty(values.get(oid))
+
+    return Check(id, severity, oid, message, holds, reads=(when, oid), requires=oid, condition=condition)
+
+
+def detail_if_yes(id: str, detail: str, flag: str, message: str, severity: Severity = Severity.SOFT) -> Check:
+    """A "yes" that needs its detail: ``detail`` must be given when ``flag`` is yes (BOOLEAN true or NY "Y")."""
+    return required_if(id, detail, flag, ("true", "Y"), message, severity)
+
+
+def before(id: str, earlier: str, later: str, message: str, *, strict: bool = True, show_at: str | None = None,
+           severity: Severity = Severity.HARD, by_day: bool = False) -> Check:
+    """Cross-field order on one form: ``earlier < later`` (``<=`` when not strict); numbers, dates or date-times
+    (``by_day`` compares date-times by their site-local day, so a date may be compared with a date-time)."""
+
+    def holds(values, facts, ctx) -> bool:
+        a, b = _comparable(values.get(earlier), ctx, by_day), _comparable(values.get(later), ctx, by_day)
+        if a is None or b is None or type(a) is not type(b):
+            return True
+        return a < b if strict else a <= b
+
+    return Check(id, severity, show_at or later, message, holds, reads=(earlier, later))
+
+
+def within_percent(id: str, oid: str, reference: str, percent, message: str,
+                   severity: Severity = Severity.SOFT) -> Check:
+    """Cross-form: ``oid`` on this form within ``percent`` % of ``reference`` (latest value on another form);
+    exactly ``percent`` % off holds."""
+    share = Decimal(str(percent)) / 100
+
+    def holds(values, facts, ctx) -> bool:
+        value, ref = _number(values.get(oid)), _number(facts.get(reference))
+        if value is None or ref is None or ref == 0:
+            return True
+        return abs(value - ref) <= share * ref
+
+    return Check(id, severity, oid, message, holds, reads=(oid,), needs=(reference,))
+
+
+def not_before_first(id: str, oid: str, reference: str, message: str, severity: Severity = Severity.SOFT) -> Check:
+    """Cross-form: the site-local day of ``oid`` is on or after the earliest ``reference`` of the subject."""
+
+    def holds(values, facts, ctx) -> bool:
+        day, ref = _day(values.get(oid), ctx), _day(facts.get(reference), ctx)
+        return day is None or ref is None or day >= ref
+
+    return Check(id, severity, oid, message, holds, reads=(oid,), first=(reference,))
+
+
+def within_participation(id: str, oid: str, start: str, ends: tuple[str, ...], message: str,
+                         severity: Severity = Severity.SOFT) -> Check:
+    """Cross-form: the day of ``oid`` lies inside the subject's participation, from the earliest ``start`` (the
+    first consent) to the earliest of the ``ends`` recorded (end of study, death), both days included."""
+
+    def holds(values, facts, ctx) -> bool:
+        day = _day(values.get(oid), ctx)
+        if day is None:
+            return True
+        begin = _day(facts.get(start), ctx)
+        if begin is not None and day < begin:
+            return False
+        stops = [d for d in (_day(facts.get(e), ctx) for e in ends) if d is not None]
+        return not stops or day <= min(stops)
+
+    return Check(id, severity, oid, message, holds, reads=(oid,), needs=ends, first=(start,))
+
+
+# -- evaluating -----------------------------------------------------------------------------------------------
+
+def evaluate(checks, values: Mapping, latest: Mapping, earliest: Mapping, ctx) -> tuple[dict[str, str], list[Finding]]:
+    """Run ``checks`` over one form's values, each given the facts it names (``latest`` values of its ``needs``,
+    ``earliest`` of its ``first``): (hard messages by item OID, joined when several; soft findings)."""
+    hard: dict[str, str] = {}
+    soft: list[Finding] = []
+    for check in checks:
+        facts = {**{oid: latest.get(oid) for oid in check.needs}, **{oid: earliest.get(oid) for oid in check.first}}
+        if check.holds(values, facts, ctx):
+            continue
+        if check.severity is Severity.HARD:
+            hard[check.item] = f"{hard[check.item]} {check.message}" if check.item in hard else check.message
+        else:
+            soft.append(check.finding())
+    return hard, soft
+
+
+def required_now(checks, values: Mapping) -> set[str]:
+    """The items the required-if checks make required for these values."""
+    return {c.requires for c in checks if c.requires and c.condition and c.condition(values)}

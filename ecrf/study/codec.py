@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from ecrf.study.types import DataType, Item
+from ecrf.study.types import MISSING_CODES, DataType, Item
 
 #: kept for readers of the format; writing goes through isoformat, whose year always has four digits
 #: (strftime's %Y writes year 202 as "202" on glibc: a non-ISO string that once reached the database)
@@ -123,6 +123,20 @@ def local_text(value: datetime, tz: ZoneInfo) -> str:
     return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
 
+def encode_missing(code: str, reason: str | None) -> str:
+    """An explicit "no value" answer as the audit trail records it: ``[NOT_DONE] oximeter broken``."""
+    return f"[{code}] {reason or ''}".rstrip()
+
+
+def decode_missing(text: str | None) -> tuple[str, str] | None:
+    """(code, reason) of a text written by :func:`encode_missing`, else None."""
+    if not text or not text.startswith("["):
+        return None
+    code, _, reason = text[1:].partition("] ")
+    code = code.rstrip("]")
+    return (code, reason) if code in MISSING_CODES else None
+
+
 def display(item: Item, value: str | None, tz: ZoneInfo) -> str:
     """A stored value as a person reads it: code list labels, local times with the zone, units.
 
@@ -130,6 +144,8 @@ def display(item: Item, value: str | None, tz: ZoneInfo) -> str:
     """
     if value is None:
         return ""
+    if item.missing_allowed and (flag := decode_missing(value)):
+        return f"{MISSING_CODES[flag[0]]}: {flag[1]}"
     if item.data_type is DataType.CODELIST:
         return item.codelist.label(value) or value
     if item.data_type is DataType.BOOLEAN:

@@ -4,10 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ecrf.study import checks as edit_checks
 from ecrf.study import masking
 from ecrf.study.crfs import FORMS
+from ecrf.study.crfs.checks import CHECKS
 from ecrf.study.schedule import SCHEDULE
-from ecrf.study.types import CodeList, DataType, Form, Item, StudyEvent
+from ecrf.study.types import MISSING_CODES, CodeList, DataType, Form, Item, StudyEvent
 
 STUDY_OID = "S.CART19SLE"
 STUDY_NAME = "Anti-CD19 CAR-T in refractory SLE"
@@ -25,6 +27,7 @@ class Study:
 
     events: tuple[StudyEvent, ...]
     forms: tuple[Form, ...]
+    checks: tuple[edit_checks.Check, ...] = ()
     _forms: dict[str, Form] = field(init=False, repr=False, compare=False)
     _events: dict[str, StudyEvent] = field(init=False, repr=False, compare=False)
 
@@ -41,6 +44,29 @@ class Study:
     def event_has_form(self, event_oid: str, form_oid: str) -> bool:
         event = self.event(event_oid)
         return bool(event) and any(r.form_oid == form_oid for r in event.forms)
+
+    @cached_property
+    def _form_of_item(self) -> dict[str, str]:
+        return {item.oid: form.oid for form in self.forms for item in form.items}
+
+    @cached_property
+    def _checks_by_form(self) -> dict[str, tuple[edit_checks.Check, ...]]:
+        out: dict[str, list] = {}
+        for check in self.checks:
+            out.setdefault(self._form_of_item.get(check.item), []).append(check)
+        return {oid: tuple(found) for oid, found in out.items()}
+
+    def checks_on(self, form_oid: str) -> tuple[edit_checks.Check, ...]:
+        """The edit checks evaluated when the form is saved (those whose message shows on it)."""
+        return self._checks_by_form.get(form_oid, ())
+
+    def missing_required(self, form: Form, values, flags=None) -> list[Item]:
+        """The form's items still to be answered: required (always, or by a required-if check now) and without a
+        value or an explicit "not done"/"unknown" (``flags``: OID -> missing code)."""
+        flags = flags or {}
+        wanted = edit_checks.required_now(self.checks_on(form.oid), values)
+        return [i for i in form.items if (i.required or i.oid in wanted) and values.get(i.oid) in (None, "")
+                and not (flags.get(i.oid) and flags[i.oid] in i.missing_allowed)]
 
     @cached_property
     def items(self) -> dict[str, Item]:
@@ -79,6 +105,26 @@ class Study:
                         known = codelists.setdefault(item.codelist.oid, item.codelist)
                         if known != item.codelist:
                             raise DefinitionError(f"code list {item.codelist.oid} is defined twice, differently")
+        self._check_checks()
+
+    def _check_checks(self) -> None:
+        """Every edit check names known items: what it reads on its own form, what it needs from others."""
+        ids: set[str] = set()
+        owner = self._form_of_item
+        for check in self.checks:
+            if check.id in ids:
+                raise DefinitionError(f"duplicate edit check id {check.id}")
+            ids.add(check.id)
+            for oid in check.oids:
+                if oid not in owner:
+                    raise DefinitionError(f"edit check {check.id} names unknown item OID {oid}")
+            form = owner[check.item]
+            for oid in check.reads:
+                if owner[oid] != form:
+                    raise DefinitionError(f"edit check {check.id} reads {oid} of {owner[oid]} as if it were on "
+                                          f"{form}: name it in needs")
+            if not isinstance(check.severity, edit_checks.Severity):
+                raise DefinitionError(f"edit check {check.id} has no severity (hard or soft)")
 
 
 def _check_item(item: Item) -> None:
@@ -93,6 +139,11 @@ def _check_item(item: Item) -> None:
     if item.identifying is not None and item.identifying not in masking.KINDS:
         raise DefinitionError(f"item {item.oid}: unknown masking kind {item.identifying!r} "
                               f"(known: {', '.join(sorted(masking.KINDS))})")
+    for code in item.missing_allowed:
+        if code not in MISSING_CODES:
+            raise DefinitionError(f"item {item.oid}: unknown missing code {code!r} (known: {', '.join(MISSING_CODES)})")
+    if item.calculated and item.missing_allowed:
+        raise DefinitionError(f"item {item.oid}: a calculated item cannot be marked not done")
     if item.identifying == masking.YEAR and item.data_type not in (DataType.DATE, DataType.DATETIME):
         raise DefinitionError(f"item {item.oid}: only a date can be reduced to its year")
 
@@ -104,7 +155,7 @@ def load() -> Study:
     """The study of this build, checked once (fails fast at start-up)."""
     global _STUDY
     if _STUDY is None:
-        study = Study(SCHEDULE, FORMS)
+        study = Study(SCHEDULE, FORMS, CHECKS)
         study.check()
         _STUDY = study
     return _STUDY

@@ -56,6 +56,11 @@ def codelist(oid: str, name: str, *pairs: tuple[str, str], data_type: str = "tex
     return CodeList(oid, name, tuple(CodeListItem(v, label) for v, label in pairs), data_type)
 
 
+NOT_DONE, UNKNOWN = "NOT_DONE", "UNKNOWN"
+#: the explicit answers for a value that is not there, and how a form shows them
+MISSING_CODES: dict[str, str] = {NOT_DONE: "Not done", UNKNOWN: "Unknown"}
+
+
 @dataclass(frozen=True)
 class Item:
     """One question on a CRF (ODM ItemDef plus its RangeChecks).
@@ -82,6 +87,9 @@ class Item:
     sdtm: str | None = None  # CDASH/SDTM variable name, for dataset exports
     calculated: str | None = None  # name of the clinical calculator that derives it (read-only on forms)
     identifying: str | None = None  # masking kind for roles that see no identity (ecrf.study.masking.KINDS)
+    #: the explicit "no value" answers this item accepts instead of a value, each with a reason (MISSING_CODES);
+    #: a required item so answered counts as answered for completeness
+    missing_allowed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from ecrf.study import clock, codec, literals, protocol
-from ecrf.study.types import DataType, Item
+from ecrf.study.types import MISSING_CODES, DataType, Item
 
 TRUE_WORDS = {"true", "1", "y", "yes"}
 FALSE_WORDS = {"false", "0", "n", "no"}
@@ -159,3 +159,44 @@ def clean_all(items, raw: dict, ctx: Context) -> tuple[dict[str, str | None], di
         except InvalidValue as exc:
             errors[item.oid] = str(exc)
     return values, errors
+
+
+MISSING_REASON_MAX = 500
+
+
+def clean_missing(items, raw: dict, values: dict) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """Clean the explicit "not done"/"unknown" answers (OID -> {"code", "reason"} or (code, reason)) against the
+    items that allow them and the values cleaned beside them; returns (OID -> (code, reason), messages by OID).
+
+    A flag needs a reason, and never comes with a value; an item whose definition does not allow the code
+    refuses it. An empty code (a reason typed, then the flag unset) is no flag."""
+    allowed = {item.oid: item for item in items}
+    flags, errors = {}, {}
+    for oid, given in (raw or {}).items():
+        if isinstance(given, dict):
+            code, reason = given.get("code"), given.get("reason")
+        elif isinstance(given, (tuple, list)) and len(given) == 2:
+            code, reason = given
+        else:
+            code, reason = given, None
+        code = (str(code).strip().upper() if code is not None else "")
+        if not code:
+            continue
+        reason = str(reason).strip() if reason is not None else ""
+        item = allowed.get(oid)
+        if item is None:
+            continue  # the API refuses unknown OIDs before; the web sends only the form's items
+        if code not in item.missing_allowed:
+            words = " or ".join(f'"{MISSING_CODES[c]}"' for c in item.missing_allowed)
+            errors[oid] = (f"This item cannot be answered {MISSING_CODES.get(code, code)!r}"
+                           + (f": only {words}." if words else ": enter a value.")).replace("'", '"')
+        elif values.get(oid) is not None:
+            errors[oid] = f'Give either a value or "{MISSING_CODES[code]}", not both.'
+        elif not reason:
+            errors[oid] = f'Give the reason for "{MISSING_CODES[code]}".'
+        elif len(reason) > MISSING_REASON_MAX or "\x00" in reason:
+            errors[oid] = (f"The reason is too long (at most {MISSING_REASON_MAX} characters) or has a control "
+                           "character.")
+        else:
+            flags[oid] = (code, reason)
+    return flags, errors

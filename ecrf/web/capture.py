@@ -5,14 +5,15 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 
 from ecrf.auth.permissions import can
-from ecrf.capture import derived, services
+from ecrf.capture import checks, derived, services
 from ecrf.errors import Invalid
-from ecrf.forms.builder import form_class, hint
+from ecrf.forms.builder import form_class, hint, missing_field, reason_field
 from ecrf.infra.args import int_arg
 from ecrf.infra.extensions import db
 from ecrf.study import masking
 from ecrf.study.codec import to_input
-from ecrf.study.validation import Context
+from ecrf.study.types import MISSING_CODES
+from ecrf.study.validation import Context, clean_all
 from ecrf.web.access import load_target
 from ecrf.web.actions import perform
 
@@ -29,16 +30,41 @@ def _reduced(t: services.Target, values: dict) -> dict[str, str]:
     return {i.oid: masking.masked(i, values.get(i.oid), role) or "" for i in t.form.items if masking.reduces(i, role)}
 
 
-def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str | None = None):
+def _missing_input(t: services.Target) -> dict:
+    """The "not done"/"unknown" answers submitted, by item OID (the capture service checks them)."""
+    return {i.oid: {"code": request.form.get(missing_field(i.oid)), "reason": request.form.get(reason_field(i.oid))}
+            for i in t.form.items if i.missing_allowed and request.form.get(missing_field(i.oid))}
+
+
+def _warnings(t: services.Target, stored, ctx: Context, typed: dict | None = None) -> dict[str, list[str]]:
+    """The soft edit checks that do not hold, by item: for the values stored, or for those just typed (a refused
+    save shows every message at once, hard at the fields as errors and soft as warnings)."""
+    if typed is not None:
+        values, _ = clean_all(t.form.items, typed, ctx)
+        _, soft = checks.checks_for(db.session, t, values, ctx)
+    else:
+        _, soft = checks.stored_findings(db.session, t, stored, ctx)
+    out: dict[str, list[str]] = {}
+    for finding in soft:
+        out.setdefault(finding.item_oid, []).append(finding.message)
+    return out
+
+
+def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str | None = None,
+            typed: dict | None = None):
     tz = t.subject.site.zone
-    uncalculated = derived.why_not_calculated(db.session, t.subject.id, t.form, stored.values, Context.now_at(tz)) \
+    ctx = Context.now_at(tz)
+    uncalculated = derived.why_not_calculated(db.session, t.subject.id, t.form, stored.values, ctx) \
         if stored else {}
+    warnings = _warnings(t, stored, ctx, typed)
+    missing = checks.missing_items(t.form, stored) if stored else []
     reduced = _reduced(t, stored.values if stored else {})
     for oid in reduced:  # the full value never reaches the page, not even in a hidden input's value
         wtform[oid].data = ""
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
-        uncalculated=uncalculated, reduced=reduced,
+        uncalculated=uncalculated, reduced=reduced, warnings=warnings, missing=missing, flags=stored.flags if stored
+        else {}, missing_field=missing_field, reason_field=reason_field, missing_codes=MISSING_CODES,
         can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
     ), status
 
@@ -50,6 +76,8 @@ def form(key: str, event_oid: str, form_oid: str):
     tz = t.subject.site.zone
     values = stored.values if stored else {}
     data = {i.oid: to_input(i, values.get(i.oid), tz) for i in t.form.items}
+    for oid, (code, reason) in (stored.flags if stored else {}).items():
+        data[missing_field(oid)], data[reason_field(oid)] = code, reason
     data["version"] = stored.version if stored else 0
     return _render(t, form_class(t.form)(data=data), stored)
 
@@ -65,13 +93,14 @@ def save(key: str, event_oid: str, form_oid: str):
     done = perform(lambda: services.save_form(
         db.session, t, raw, version=version, user_id=current_user.id, ctx=Context.now_at(t.subject.site.zone),
         reason_code=request.form.get("reason_code") or None, reason_note=request.form.get("reason_note"),
+        missing=_missing_input(t),
     ), lambda saved: f"{t.form.label} saved ({'complete' if saved.status == 'complete' else 'incomplete'}).",
         form=wtform)
     if not done:
         refusal = done.refusal
         message = ("Nothing was saved: correct the fields marked below." if isinstance(refusal, Invalid)
                    else str(refusal))
-        return _render(t, wtform, services.find_form(db.session, t), refusal.status, message)
+        return _render(t, wtform, services.find_form(db.session, t), refusal.status, message, typed=raw)
     return redirect(url_for("capture.form", key=key, event_oid=event_oid, form_oid=form_oid,
                             event_repeat=t.event_repeat, repeat=t.form_repeat))
 

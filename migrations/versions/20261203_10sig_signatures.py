@@ -10,7 +10,7 @@ from alembic import op
 import ecrf.infra.db
 
 revision = "10sig"
-down_revision = "9sess"
+down_revision = "10chk"
 branch_labels = None
 depends_on = None
 

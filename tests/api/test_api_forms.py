@@ -26,7 +26,9 @@ def _put(api, tokens, key, items, version=0, who="coordinator", **extra):
 def test_a_form_never_saved(api, tokens, keys):
     response = api.get(VS_API.format(key=keys["01"]), token=tokens["monitor"])
     assert response.status_code == 200
-    assert response.json == {"status": "not_started", "version": 0, "locked": False, "items": {}}
+    required = ["I.VS.DTC", "I.VS.TEMP", "I.VS.SYSBP", "I.VS.DIABP", "I.VS.HR", "I.VS.SPO2"]
+    assert response.json == {"status": "not_started", "version": 0, "locked": False, "items": {}, "missing": {},
+                             "missing_items": required, "warnings": []}
 
 
 def test_save_then_read_back(app, api, tokens, keys):

@@ -70,7 +70,7 @@ def test_app_start_fails_fast_on_a_broken_definition(monkeypatch, tmp_path):
 
     broken = _study(_form("F.A", Item("I.A.X", "x", DataType.FLOAT, min=3, max=1)))
     monkeypatch.setattr(study_module, "_STUDY", None)
-    monkeypatch.setattr(study_module, "Study", lambda events, forms: broken)
+    monkeypatch.setattr(study_module, "Study", lambda events, forms, checks=(): broken)
     with pytest.raises(DefinitionError, match=r"I\.A\.X"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
     monkeypatch.setattr(study_module, "_STUDY", None)

@@ -7,9 +7,10 @@ upper case; the weight is in each label. Total 0-105.
 """
 from __future__ import annotations
 
+from ecrf.clinical import sledai
 from ecrf.study.crfs import builders as b
 from ecrf.study.crfs import codelists as cl
-from ecrf.study.types import Item, codelist, form, group
+from ecrf.study.types import NOT_DONE, Item, codelist, form, group
 
 LOOKBACK = codelist(
     "CL.LOOKBACK", "SLEDAI-2K look-back",
@@ -66,9 +67,15 @@ SLEDAI_DESCRIPTORS: tuple[tuple[str, str, int, str], ...] = (
 )
 
 
+_LABORATORY = {d.id for d in sledai.DESCRIPTORS if d.laboratory}
+
+
 def _descriptor(cid: str, label: str, weight: int, definition: str) -> Item:
+    """Every descriptor is answered yes or no (an unanswered one is not "absent": the total is then unknown); a
+    laboratory descriptor whose test was not done in the look-back period may be answered "not done"."""
     unit = "point" if weight == 1 else "points"
-    return b.flag(f"I.SLEDAI.{cid.upper()}", f"{label} ({weight} {unit})", help=definition + _ATTR)
+    return b.flag(f"I.SLEDAI.{cid.upper()}", f"{label} ({weight} {unit})", help=definition + _ATTR, required=True,
+                  missing_allowed=(NOT_DONE,) if cid in _LABORATORY else ())
 
 
 SLEDAI = form(
@@ -80,11 +87,13 @@ SLEDAI = form(
         b.coded("I.SLEDAI.LOOKBACK", "Look-back period", LOOKBACK, required=True,
                 help="10 days is standard; use the same period for every visit of the participant."),
     ),
-    group("IG.SLEDAI.DESC", "Descriptors (tick each present)", *(_descriptor(*d) for d in SLEDAI_DESCRIPTORS)),
+    group("IG.SLEDAI.DESC", "Descriptors (answer each: yes if present)",
+          *(_descriptor(*d) for d in SLEDAI_DESCRIPTORS)),
     group(
         "IG.SLEDAI.TOTAL", "Score",
         b.integer("I.SLEDAI.TOTAL", "SLEDAI-2K total", "points", 0, 105, calculated="sledai_2k",
-                  help="Calculated: sum of the weights of the descriptors ticked. IN4 requires 8 or more."),
+                  help="Calculated: sum of the weights of the descriptors present, once all 24 are answered. "
+                       "IN4 requires 8 or more."),
     ),
     help="Score after the physician global assessment. Laboratory descriptors use results from the look-back "
          "period.",

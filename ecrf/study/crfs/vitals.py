@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from ecrf.study.crfs import builders as b
 from ecrf.study.crfs import codelists as cl
-from ecrf.study.types import Item, codelist, form, group
+from ecrf.study.types import NOT_DONE, Item, codelist, form, group
 
 TEMPLOC = codelist(
     "CL.TEMPLOC", "Temperature site",
     ("AXILLA", "Axillary"), ("ORAL", "Oral"), ("TYMPANIC", "Tympanic"), ("RECTAL", "Rectal"),
     ("FOREHEAD", "Forehead (temporal)"),
 )
+#: a vital sign that could not be measured is answered "not done" with the reason
+ND = (NOT_DONE,)
 VSPOS = codelist("CL.VSPOS", "Position", ("SUPINE", "Supine"), ("SITTING", "Sitting"), ("STANDING", "Standing"))
 
 
@@ -29,17 +31,21 @@ def vital_sign_items(form_code: str, prefix: str = "", when: str = "") -> tuple[
     return (
         b.datetime(f"{oid}DTC", f"Date and time of measurement{sfx}", required=True, sdtm="VSDTC",
                    help="When the vital signs were measured (site local time)."),
-        b.decimal(f"{oid}TEMP", f"Temperature{sfx}", "°C", 30.0, 44.0, 1, required=True, sdtm="TEMP",
+        b.decimal(f"{oid}TEMP", f"Temperature{sfx}", "°C", 30.0, 44.0, 1, required=True, missing_allowed=ND,
+                  sdtm="TEMP",
                   help="Body temperature; fever for CRS is 38.0 °C or more."),
-        b.integer(f"{oid}SYSBP", f"Systolic blood pressure{sfx}", "mmHg", 40, 280, required=True, sdtm="SYSBP",
+        b.integer(f"{oid}SYSBP", f"Systolic blood pressure{sfx}", "mmHg", 40, 280, required=True, missing_allowed=ND,
+                  sdtm="SYSBP",
                   help="Use an age-appropriate cuff for children."),
-        b.integer(f"{oid}DIABP", f"Diastolic blood pressure{sfx}", "mmHg", 20, 180, required=True,
+        b.integer(f"{oid}DIABP", f"Diastolic blood pressure{sfx}", "mmHg", 20, 180, required=True, missing_allowed=ND,
                   sdtm="DIABP", help="Must be lower than the systolic pressure."),
-        b.integer(f"{oid}HR", f"Heart rate{sfx}", "beats/min", 20, 250, required=True, sdtm="PULSE",
+        b.integer(f"{oid}HR", f"Heart rate{sfx}", "beats/min", 20, 250, required=True, missing_allowed=ND,
+                  sdtm="PULSE",
                   help="Counted over at least 30 seconds or from the monitor."),
         b.integer(f"{oid}RESP", f"Respiratory rate{sfx}", "breaths/min", 4, 80, sdtm="RESP",
                   help="Counted over a full minute."),
-        b.integer(f"{oid}SPO2", f"Oxygen saturation (SpO2){sfx}", "%", 50, 100, required=True, sdtm="OXYSAT",
+        b.integer(f"{oid}SPO2", f"Oxygen saturation (SpO2){sfx}", "%", 50, 100, required=True, missing_allowed=ND,
+                  sdtm="OXYSAT",
                   help="Pulse oximetry; screening requires SpO2 of 92 % or more on room air (IN8)."),
     )
 
