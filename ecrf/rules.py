@@ -9,6 +9,7 @@ from __future__ import annotations
 from ecrf.capture.rules import RuleSet
 from ecrf.consent import guards as consent
 from ecrf.enrolment import guards as enrolment
+from ecrf.sdv import services as sdv
 from ecrf.treatment import guards as treatment
 from ecrf.treatment import progress
 
@@ -25,5 +26,8 @@ TRIAL_RULES = RuleSet(
         treatment.writes_pregnancy_report_on_positive_test,
         progress.writes_subject_status_after_treatment,
         progress.writes_subject_status_at_end_of_study,
+    ),
+    observers=(
+        sdv.reset_on_change,
     ),
 )
