@@ -28,6 +28,7 @@ from ecrf.web import (
     enrolment,
     errors,
     routes,
+    sdv,
     security,
     subjects,
     templating,
@@ -36,7 +37,7 @@ from ecrf.web import (
 )
 
 BLUEPRINTS = (routes.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp, visits.bp,
-              api_bp, tokens.bp)
+              sdv.bp, api_bp, tokens.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

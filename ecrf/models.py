@@ -12,6 +12,7 @@ from ecrf.subjects.models import Counter, Subject
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DoseDecision", "EligibilityReview",
-    "FormData", "IcfVersion", "ItemData", "ItemVerification", "MailAttempt", "OutboxMessage", "PasswordHistory", "PasswordResetToken",
-    "RecoveryCode", "SdvPlan", "Site", "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
+    "FormData", "IcfVersion", "ItemData", "ItemVerification", "MailAttempt", "OutboxMessage", "PasswordHistory",
+    "PasswordResetToken", "RecoveryCode", "SdvPlan", "Site", "StudyEventData", "Subject", "TotpCredential", "User",
+    "UserSite",
 ]
