@@ -205,7 +205,7 @@ def reset_on_change(session: Session, form: FormData, changed: dict, user_id: in
     """A capture observer: the verification of exactly the items whose value changed turns "changed", attributed
     to ``user_id`` (the person who changed it; None for a system write) and audited. One statement when none of
     them was verified."""
-    if not changed or form.id is None:
+    if not changed or form.id is None or form.version == 1:  # a form created by this save has no verification
         return
     rows = session.scalars(select(ItemVerification).where(
         ItemVerification.form_id == form.id, ItemVerification.item_oid.in_(list(changed)),
