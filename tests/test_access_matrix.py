@@ -60,6 +60,11 @@ def urls(app, world):
         "enrolment.screening_log": ("GET", "/screening-log"),
         "visits.calendar": ("GET", "/calendar"),
         "visits.not_done": ("POST", f"/subjects/{key}/events/SE.D1/not-done"),
+        "sdv.verify": ("POST", f"{form}/sdv"),
+        "sdv.worklist": ("GET", "/sdv"),
+        "sdv.progress": ("GET", "/sdv/progress"),
+        "sdv.plans": ("GET", "/sdv/plans"),
+        "sdv.set_plan": ("POST", "/sdv/plans/01"),
         "tokens.index": ("GET", "/account/tokens"),
         "tokens.revoke": ("POST", "/account/tokens/999/revoke"),
     }

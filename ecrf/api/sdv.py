@@ -131,7 +131,7 @@ def _plan_models(sites: list[Site]) -> dict[int, out.SdvPlan]:
     in_force = sdv.plans(db.session, ids)
     own = {row.site_id: row for row in db.session.scalars(select(SdvPlan).where(SdvPlan.site_id.in_(ids)))}
     users = dict(db.session.execute(select(User.id, User.username).where(
-        User.id.in_([r.updated_by_id for r in own.values()])))) if own else {}
+        User.id.in_([r.updated_by_id for r in own.values()]))).all()) if own else {}
     return {s.id: out.SdvPlan(
         site=s.code, full_first_n=in_force[s.id].full_first_n, then=in_force[s.id].then, own=s.id in own,
         updated_by=users.get(own[s.id].updated_by_id) if s.id in own else None,

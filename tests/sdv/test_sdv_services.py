@@ -13,7 +13,6 @@ from ecrf.capture import services as capture
 from ecrf.errors import Forbidden, Invalid, Locked
 from ecrf.sdv import progress
 from ecrf.sdv import services as sdv
-from ecrf.sdv.models import ItemVerification
 from ecrf.study.clock import utcnow
 
 
@@ -66,8 +65,9 @@ def test_only_monitors_verify(session, vs, role):
 
 
 def test_a_monitor_of_another_site_may_not_verify(session, world):
-    from ecrf.auth.services import create_user
     from helpers import PASSWORD
+
+    from ecrf.auth.services import create_user
 
     subject = new_subject(session, "02")
     save(session, subject, "F.VS", vs_values())
