@@ -28,6 +28,7 @@ from ecrf.web import (
     enrolment,
     errors,
     routes,
+    sdv,
     security,
     signatures,
     subjects,
@@ -37,7 +38,7 @@ from ecrf.web import (
 )
 
 BLUEPRINTS = (routes.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp, visits.bp,
-              signatures.bp, api_bp, tokens.bp)
+              signatures.bp, sdv.bp, api_bp, tokens.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

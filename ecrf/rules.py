@@ -9,6 +9,7 @@ from __future__ import annotations
 from ecrf.capture.rules import RuleSet
 from ecrf.consent import guards as consent
 from ecrf.enrolment import guards as enrolment
+from ecrf.sdv import services as sdv
 from ecrf.signatures import services as signatures
 from ecrf.treatment import guards as treatment
 from ecrf.treatment import progress
@@ -29,5 +30,6 @@ TRIAL_RULES = RuleSet(
     ),
     observers=(
         signatures.breaks_signatures,
+        sdv.reset_on_change,
     ),
 )

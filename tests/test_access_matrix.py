@@ -63,6 +63,11 @@ def urls(app, world):
         "signatures.sign": ("GET", f"/subjects/{key}/sign?scope=casebook"),
         "signatures.worklist": ("GET", "/signatures"),
         "visits.not_done": ("POST", f"/subjects/{key}/events/SE.D1/not-done"),
+        "sdv.verify": ("POST", f"{form}/sdv"),
+        "sdv.worklist": ("GET", "/sdv"),
+        "sdv.progress": ("GET", "/sdv/progress"),
+        "sdv.plans": ("GET", "/sdv/plans"),
+        "sdv.set_plan": ("POST", "/sdv/plans/01"),
         "tokens.index": ("GET", "/account/tokens"),
         "tokens.revoke": ("POST", "/account/tokens/999/revoke"),
     }

@@ -35,6 +35,7 @@ SEGMENTS = {
     "form_oid": ["F.VS", "F.IC", "F.DM", "F.AE"],
     "item_oid": ["I.VS.HR", "I.VS.DTC"],
     "user_id": ["1", "2", "3"], "active": ["0", "1"], "token_id": ["1", "2"], "token": ["abc"],
+    "code": ["01", "02", "99"],
 }
 QUERY = ["event_repeat", "repeat", "before", "limit", "from", "to", "user", "action", "scope", "days", "next"]
 #: every field a form or a body of the app reads (a route ignores the ones it does not)
@@ -43,6 +44,7 @@ FIELDS = ["version", "reason", "reason_code", "reason_note", "population", "appr
           "username", "full_name", "role", "sites", "code", "name", "timezone", "label", "expires_days",
           "current_password", "new_password", "confirm", "dose_level", "overrides", "items", "enrolled_on",
           "meaning", "despite_missing", "event_oid", "form_oid", "form_repeat",
+          "full_first_n", "then", "item", "action",
           *vs_values(), "I.IC.DTC", "I.IC.VERDAT", "I.DM.BRTHDAT", "I.DM.SEX"]
 #: audit records a refusal commits on purpose: the failed attempt itself (keep_audit)
 ATTEMPTS = ("_failed", "lock")

@@ -7,6 +7,7 @@ from ecrf.api import (
     errors,
     forms,
     openapi,
+    sdv,
     signatures,
     sites,
     study,

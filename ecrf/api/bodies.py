@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from ecrf.api.fields import Choice, Codes, Day, ItemValues, OptionalText, Repeat, Text, Version, refuse
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES
 from ecrf.enrolment.models import DECISIONS
+from ecrf.sdv.plan import MAX_FULL_FIRST, THEN
 from ecrf.study.reasons import REASONS
 from ecrf.study.types import MISSING_CODES
 
@@ -149,3 +150,15 @@ class SignatureWrite(Body):
     code: OptionalCode = None
     despite_missing: StrictBool = Field(False, description="Sign although required data is missing or incomplete "
                                                            "(otherwise 409 lists it).")
+ItemOid = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SdvItems(Body):
+    items: list[ItemOid] = Field(min_length=1, max_length=500,
+                                 description="The OIDs of the items verified against source (each must hold a value).")
+
+
+class SdvPlanWrite(Body):
+    full_first_n: Annotated[StrictInt, Field(ge=0, le=MAX_FULL_FIRST, description=(
+        "Every item of this many first subjects of the site is verified."))]
+    then: Annotated[Choice(THEN), Field(description="What is verified for the later subjects.")]

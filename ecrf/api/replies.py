@@ -390,6 +390,83 @@ class OutstandingSignature(Reply):
 class SignatureWorklist(Reply):
     outstanding: list[OutstandingSignature]
     broken: list[Signature]
+# -- source-data verification -------------------------------------------------------------------------------------
+
+SdvStateName = Literal["not_verified", "verified", "changed"]
+
+
+class SdvCounts(Reply):
+    required: int = Field(description="Items holding a value that the site's SDV plan requires verified.")
+    verified: int = Field(description="Of those, verified at the value they hold.")
+    changed: int = Field(description="Of those, changed since they were verified.")
+    pending: int = Field(description="required - verified.")
+
+
+class SdvItemState(Reply):
+    oid: str
+    state: SdvStateName
+    required: bool = Field(description="The site's SDV plan requires this item verified for this subject.")
+    critical: bool
+    has_value: bool
+    verified_value: str | None = Field(description="The value verified (reduced for roles that see it reduced).")
+    verified_by: str | None
+    verified_at: Timestamp | None
+    changed_by: str | None
+    changed_at: Timestamp | None
+
+
+class FormSdv(Reply):
+    subject: str
+    event_oid: str
+    event_repeat: int
+    form_oid: str
+    repeat: int
+    locked: bool
+    counts: SdvCounts
+    items: list[SdvItemState]
+
+
+class SdvWorkItem(Reply):
+    subject: str
+    site: str
+    event_oid: str
+    event_repeat: int
+    form_oid: str
+    repeat: int
+    form_label: str
+    locked: bool
+    updated_at: Timestamp
+    counts: SdvCounts
+
+
+class SdvWorklist(Reply):
+    forms: list[SdvWorkItem]
+
+
+class SdvPlan(Reply):
+    site: str
+    full_first_n: int
+    then: Literal["critical", "all", "none"]
+    own: bool = Field(description="false: the site follows the study's default plan.")
+    updated_by: str | None
+    updated_at: Timestamp | None
+
+
+class SdvSiteProgress(Reply):
+    site: str
+    plan: SdvPlan
+    counts: SdvCounts
+
+
+class SdvSubjectProgress(Reply):
+    subject: str
+    site: str
+    counts: SdvCounts
+
+
+class SdvProgress(Reply):
+    sites: list[SdvSiteProgress]
+    subjects: list[SdvSubjectProgress]
 
 
 # -- errors: {"error": message, "status": N, ...} ------------------------------------------------------------------

@@ -18,6 +18,9 @@ INVESTIGATOR = frozenset({"investigator"})
 # the safety review and the ICF register are decided by the investigator, kept by data management
 TRIAL_RECORDS = frozenset({"investigator", "data_manager"})
 ADMIN = frozenset({"admin"})
+MONITOR = frozenset({"monitor"})
+# the SDV plan is the monitoring plan's: kept by the monitor or data management
+SDV_PLANNERS = frozenset({"monitor", "data_manager"})
 EVERYONE = STUDY | ADMIN
 
 #: action -> the roles that may take it
@@ -38,6 +41,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "record_dose_decision": TRIAL_RECORDS,
     # electronic signatures (21 CFR Part 11): the investigator signs forms, visits and casebooks
     "sign": INVESTIGATOR,
+    # source-data verification: monitors verify; everyone in the study may see how far it got
+    "verify_source": MONITOR,
+    "manage_sdv_plan": SDV_PLANNERS,
+    "view_sdv": STUDY,
     # administration
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
@@ -118,6 +125,12 @@ MATRIX: dict[str, frozenset[str]] = {
     "signatures.sign": ACTIONS["sign"],
     "signatures.worklist": STUDY,
     "visits.not_done": ACTIONS["mark_not_done"],
+    # source-data verification
+    "sdv.verify": ACTIONS["verify_source"],
+    "sdv.worklist": ACTIONS["view_sdv"],
+    "sdv.progress": ACTIONS["view_sdv"],
+    "sdv.plans": ACTIONS["view_sdv"],
+    "sdv.set_plan": ACTIONS["manage_sdv_plan"],
     # audit trail
     "audit.subject": STUDY,
     "audit.form": STUDY,
@@ -162,6 +175,15 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.signatures": STUDY,  # signatures.subject
     "api.sign": ACTIONS["sign"],  # signatures.sign
     "api.signature_worklist": STUDY,  # signatures.worklist
+    # source-data verification (ecrf.api.sdv)
+    "api.form_sdv": ACTIONS["view_sdv"],
+    "api.item_sdv": ACTIONS["view_sdv"],
+    "api.verify_items": ACTIONS["verify_source"],  # sdv.verify
+    "api.verify_form": ACTIONS["verify_source"],  # sdv.verify
+    "api.sdv_worklist": ACTIONS["view_sdv"],  # sdv.worklist
+    "api.sdv_progress": ACTIONS["view_sdv"],  # sdv.progress
+    "api.sdv_plan": ACTIONS["view_sdv"],  # sdv.plans
+    "api.set_sdv_plan": ACTIONS["manage_sdv_plan"],  # sdv.set_plan
 }
 
 

@@ -64,6 +64,12 @@ class Protocol:
     #: the 15-year long-term follow-up after a gene-modified cell therapy (FDA guidance, 2020) with margin
     max_future_years: int = 20
 
+    # -- source-data verification (the monitoring plan's default; a site's plan may differ, ecrf.sdv) --------
+    #: every item of the first subjects of each site is verified against source ...
+    sdv_full_first_subjects: int = 3
+    #: ... then "critical" items only (consent, eligibility, dosing, SAEs, endpoints), or "all", or "none"
+    sdv_then: str = "critical"
+
     #: the registered CAR-T dose levels, cells/kg (1.5e5, 5e5, 1e6; ecrf.clinical.dosing cites the registry)
     dose_levels_cells_per_kg: tuple[float, ...] = DOSE_LEVELS_CELLS_PER_KG
 
@@ -78,6 +84,8 @@ OVERRIDES = {
     "DLT_DAYS": ("dlt_days", int),
     "SENTINEL_DAYS": ("sentinel_days", int),
     "DOSE_TOLERANCE_PERCENT": ("infused_dose_tolerance", lambda percent: float(percent) / 100),
+    "SDV_FULL_FIRST_SUBJECTS": ("sdv_full_first_subjects", int),
+    "SDV_THEN": ("sdv_then", str),
 }
 
 

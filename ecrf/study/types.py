@@ -6,7 +6,7 @@ web form, server-side validation, storage, the API, ODM export and the blank CRF
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 
@@ -70,6 +70,8 @@ class Item:
     date is in the past; set ``allow_future=True`` where the protocol plans ahead.
     ``identifying`` marks a value that could identify the participant and names how it is
     reduced for readers who need no identity (ecrf.study.masking: "year" or "mask").
+    ``critical`` marks a value the monitor verifies against source for every subject whatever the site's SDV
+    plan (consent, eligibility, dosing, serious adverse events, primary endpoints): see :func:`critical`.
     """
 
     oid: str
@@ -90,6 +92,7 @@ class Item:
     #: the explicit "no value" answers this item accepts instead of a value, each with a reason (MISSING_CODES);
     #: a required item so answered counts as answered for completeness
     missing_allowed: tuple[str, ...] = ()
+    critical: bool = False  # always source-verified (ecrf.sdv.plan), whatever the site's plan
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,20 @@ def group(oid: str, label: str, *items: Item, domain: str | None = None) -> Item
 def form(oid: str, label: str, *groups: ItemGroup, repeating: bool = False, help: str = "") -> Form:
     """Shorthand for a form."""
     return Form(oid, label, tuple(groups), repeating, help)
+
+
+def critical(definition: Form, *oids: str) -> Form:
+    """``definition`` with the items ``oids`` marked critical (declared next to the form, one line per form).
+
+    An OID the form does not have is a definition error (a typo must not leave a critical item unverified).
+    """
+    known = {item.oid for item in definition.items}
+    if unknown := sorted(set(oids) - known):
+        raise ValueError(f"form {definition.oid} has no items {', '.join(unknown)} to mark critical")
+    marked = set(oids)
+    return replace(definition, groups=tuple(
+        replace(g, items=tuple(replace(i, critical=True) if i.oid in marked else i for i in g.items))
+        for g in definition.groups))
 
 
 @dataclass(frozen=True)

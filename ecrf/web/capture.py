@@ -6,10 +6,12 @@ from flask_login import current_user
 
 from ecrf.auth.permissions import can
 from ecrf.capture import checks, derived, services
+from ecrf.capture.locks import LockState, form_state
 from ecrf.errors import Invalid
 from ecrf.forms.builder import form_class, hint, missing_field, reason_field
 from ecrf.infra.args import int_arg
 from ecrf.infra.extensions import db
+from ecrf.sdv import services as sdv
 from ecrf.study import masking
 from ecrf.study.codec import to_input
 from ecrf.study.types import MISSING_CODES
@@ -61,17 +63,19 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
     reduced = _reduced(t, stored.values if stored else {})
     for oid in reduced:  # the full value never reaches the page, not even in a hidden input's value
         wtform[oid].data = ""
+    locked = stored is not None and form_state(db.session, stored) is LockState.LOCKED
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
         uncalculated=uncalculated, reduced=reduced, warnings=warnings, missing=missing, flags=stored.flags if stored
         else {}, missing_field=missing_field, reason_field=reason_field, missing_codes=MISSING_CODES,
         can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
+        sdv_states=sdv.form_states(db.session, stored), sdv_required=sdv.required_for(db.session, t.subject, t.form),
+        can_verify=stored is not None and not locked and can(current_user, "verify_source", t.subject),
     ), status
 
 
-@bp.get("")
-def form(key: str, event_oid: str, form_oid: str):
-    t = _target(key, event_oid, form_oid)
+def page(t: services.Target, refusal: str | None = None, status: int = 200):
+    """The form page with its stored values (and a refusal to show, answered with its status)."""
     stored = services.find_form(db.session, t)
     tz = t.subject.site.zone
     values = stored.values if stored else {}
@@ -79,7 +83,12 @@ def form(key: str, event_oid: str, form_oid: str):
     for oid, (code, reason) in (stored.flags if stored else {}).items():
         data[missing_field(oid)], data[reason_field(oid)] = code, reason
     data["version"] = stored.version if stored else 0
-    return _render(t, form_class(t.form)(data=data), stored)
+    return _render(t, form_class(t.form)(data=data), stored, status, refusal)
+
+
+@bp.get("")
+def form(key: str, event_oid: str, form_oid: str):
+    return page(_target(key, event_oid, form_oid))
 
 
 @bp.post("")

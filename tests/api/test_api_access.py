@@ -32,7 +32,15 @@ REQUESTS = {
     "api.signatures": ("GET", "/subjects/{key}/signatures"),
     "api.sign": ("POST", "/subjects/{key}/signatures"),
     "api.signature_worklist": ("GET", "/signatures"),
+    "api.form_sdv": ("GET", VS_API.removeprefix(API) + "/sdv"),
+    "api.item_sdv": ("GET", VS_API.removeprefix(API) + "/items/I.VS.HR/sdv"),
+    "api.sdv_worklist": ("GET", "/sdv/worklist"),
+    "api.sdv_progress": ("GET", "/sdv/progress"),
+    "api.sdv_plan": ("GET", "/sites/01/sdv-plan"),
 }
+#: the SDV writes need data to verify and a plan body: tests/sdv/test_sdv_faces.py walks them for every role
+SDV_WRITES = {"api.verify_items": {"monitor"}, "api.verify_form": {"monitor"},
+              "api.set_sdv_plan": {"monitor", "data_manager"}}
 #: the body of each write
 BODIES = {"PUT": {"version": 0, "items": vs_values()}, "POST": {"site": "01"},
           "api.calculate": {"items": vs_values()}, "api.revoke_token": {},
@@ -59,7 +67,7 @@ def test_the_request_table_covers_every_api_endpoint(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
     from test_api_trial import TRIAL  # the trial's path routes take bodies; tests/api/test_api_trial.py covers them
 
-    assert endpoints - set(TRIAL) == set(REQUESTS)
+    assert endpoints - set(TRIAL) - set(SDV_WRITES) == set(REQUESTS)
     assert endpoints - PUBLIC == set(API_MATRIX)
 
 
@@ -73,8 +81,9 @@ def test_the_api_grants_what_the_web_grants():
 
     assert all(roles == {"investigator", "coordinator", "monitor", "data_manager", "sponsor"}
                for endpoint, roles in API_MATRIX.items()
-               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, *SIGNING, "api.calculate"))
+               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, *SIGNING, *SDV_WRITES, "api.calculate"))
     assert all(API_MATRIX[endpoint] == {"investigator"} for endpoint in SIGNING)
+    assert all(API_MATRIX[endpoint] == roles for endpoint, roles in SDV_WRITES.items())
     assert API_MATRIX["api.calculate"] == API_MATRIX["api.save_form"]
 
 

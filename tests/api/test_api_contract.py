@@ -69,6 +69,21 @@ def _signed(app, key):
     _demographics(app, key)
 
 
+def _vs_saved(body):
+    """A prepare step: vital signs saved on the site-01 subject, then ``body``."""
+    def prepare(app, key):
+        from helpers import save
+
+        from ecrf.infra.extensions import db
+        from ecrf.subjects.models import Subject
+
+        with app.app_context():
+            save(db.session, db.session.query(Subject).filter_by(key=key).one(), "F.VS", vs_values())
+            db.session.remove()
+        return body
+    return prepare
+
+
 CALLS = [
     # the document itself
     Call("api.openapi", "GET", "/openapi.json", 200, who=None),
@@ -153,6 +168,35 @@ CALLS = [
     Call("api.sign", "POST", "/subjects/{key}/signatures", 422, body={**SIGN, "despite_missing": "yes"}),
     Call("api.signature_worklist", "GET", "/signatures", 200, who="data_manager", prepare=_signed),
     Call("api.signature_worklist", "GET", "/signatures", 403, who="admin"),
+    # source-data verification
+    Call("api.form_sdv", "GET", VS + "/sdv", 200, who="monitor", prepare=_vs_saved(None)),
+    Call("api.form_sdv", "GET", VS.replace("F.VS", "F.NOPE") + "/sdv", 404, who="monitor"),
+    Call("api.item_sdv", "GET", VS + "/items/I.VS.HR/sdv", 200, who="sponsor"),
+    Call("api.item_sdv", "GET", VS + "/items/I.VS.NOPE/sdv", 404, who="sponsor"),
+    Call("api.verify_items", "POST", VS + "/sdv/items", 200, who="monitor",
+         prepare=_vs_saved({"items": ["I.VS.HR"]})),
+    Call("api.verify_items", "POST", VS + "/sdv/items", 422, who="monitor",
+         prepare=_vs_saved({"items": ["I.VS.NOPE"]})),
+    Call("api.verify_items", "POST", VS + "/sdv/items", 422, who="monitor", body={"items": []}),
+    Call("api.verify_items", "POST", VS + "/sdv/items", 403, who="coordinator", body={"items": ["I.VS.HR"]}),
+    Call("api.verify_form", "POST", VS + "/sdv/form", 200, who="monitor", prepare=_vs_saved({})),
+    Call("api.verify_form", "POST", VS + "/sdv/form", 422, who="monitor", body={}),
+    Call("api.verify_form", "POST", VS + "/sdv/form", 403, who="data_manager", body={}),
+    Call("api.sdv_worklist", "GET", "/sdv/worklist", 200, who="monitor", prepare=_vs_saved(None)),
+    Call("api.sdv_worklist", "GET", "/sdv/worklist?site=99", 404, who="monitor"),
+    Call("api.sdv_worklist", "GET", "/sdv/worklist?site=02", 403, who="monitor"),
+    Call("api.sdv_progress", "GET", "/sdv/progress", 200, who="sponsor", prepare=_vs_saved(None)),
+    Call("api.sdv_progress", "GET", "/sdv/progress", 403, who="admin"),
+    Call("api.sdv_plan", "GET", "/sites/01/sdv-plan", 200, who="monitor"),
+    Call("api.sdv_plan", "GET", "/sites/99/sdv-plan", 404, who="monitor"),
+    Call("api.set_sdv_plan", "PUT", "/sites/01/sdv-plan", 200, who="data_manager",
+         body={"full_first_n": 2, "then": "all"}),
+    Call("api.set_sdv_plan", "PUT", "/sites/01/sdv-plan", 422, who="data_manager",
+         body={"full_first_n": -1, "then": "most"}),
+    Call("api.set_sdv_plan", "PUT", "/sites/01/sdv-plan", 403, who="coordinator",
+         body={"full_first_n": 2, "then": "all"}),
+    Call("api.set_sdv_plan", "PUT", "/sites/02/sdv-plan", 403, who="data_manager",
+         body={"full_first_n": 2, "then": "all"}),
 ]
 
 

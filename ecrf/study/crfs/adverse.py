@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ecrf.study.crfs import builders as b
 from ecrf.study.crfs import codelists as cl
-from ecrf.study.types import codelist, form, group
+from ecrf.study.types import codelist, critical, form, group
 
 AESI = codelist(
     "CL.AESI", "Adverse event of special interest",
@@ -138,5 +138,10 @@ CM = form(
     repeating=True,
     help="All medications in the protocol's reporting period, including tocilizumab, steroids and IVIG.",
 )
+
+# critical for source-data verification (ecrf.sdv): serious adverse events and dose-limiting toxicities (the
+# phase 1 primary endpoint is safety)
+AE = critical(AE, "I.AE.TERM", "I.AE.STDAT", "I.AE.TOXGR", "I.AE.SER", "I.AE.SDTH", "I.AE.SLIFE", "I.AE.SHOSP",
+              "I.AE.SDISAB", "I.AE.SCONG", "I.AE.SMIE", "I.AE.AWAREDTC", "I.AE.RPTDTC", "I.AE.RELCART", "I.AE.DLT")
 
 FORMS = (AE, CM)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ecrf.study.crfs import builders as b
 from ecrf.study.crfs import codelists as cl
 from ecrf.study.crfs.vitals import vital_sign_items
-from ecrf.study.types import ItemGroup, codelist, form, group
+from ecrf.study.types import ItemGroup, codelist, critical, form, group
 
 COLLTYPE = codelist(
     "CL.COLLTYPE", "Collection procedure",
@@ -181,5 +181,13 @@ INF = form(
     group("IG.INF.VSPOST", "Vital signs after infusion",
           *vital_sign_items("INF", "POST", "after infusion"), domain="VS"),
 )
+
+# critical for source-data verification (ecrf.sdv): the product released and every dose given
+PRODUCT = critical(PRODUCT, "I.PRODUCT.LOT", "I.PRODUCT.RELRES")
+LD = critical(LD, "I.LD.HEIGHT", "I.LD.WEIGHT", "I.LD.BSA")
+LDDOSE = critical(LDDOSE, "I.LDDOSE.DAT", *(f"I.LDDOSE.{drug}{part}" for drug in ("FLU", "CY")
+                                            for part in ("YN", "M2", "EXP", "MG")))
+INF = critical(INF, "I.INF.WEIGHT", "I.INF.DOSELEVEL", "I.INF.DOSEKG", "I.INF.TOTAL", "I.INF.LOT", "I.INF.STDTC",
+               "I.INF.COMPLETE")
 
 FORMS = (LEUK, PRODUCT, LD, LDDOSE, INF)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ecrf.clinical import sledai
 from ecrf.study.crfs import builders as b
 from ecrf.study.crfs import codelists as cl
-from ecrf.study.types import NOT_DONE, Item, codelist, form, group
+from ecrf.study.types import NOT_DONE, Item, codelist, critical, form, group
 
 LOOKBACK = codelist(
     "CL.LOOKBACK", "SLEDAI-2K look-back",
@@ -146,5 +146,11 @@ GCIS = form(
                help="Any other immunosuppressive or biologic therapy taken at present."),
     ),
 )
+
+# critical for source-data verification (ecrf.sdv): the efficacy endpoints (SLEDAI-2K with every descriptor it
+# sums, and the PGA and glucocorticoid dose that decide DORIS remission)
+SLEDAI = critical(SLEDAI, "I.SLEDAI.DAT", "I.SLEDAI.TOTAL", *(f"I.SLEDAI.{d[0].upper()}" for d in SLEDAI_DESCRIPTORS))
+PGA = critical(PGA, "I.PGA.SCORE")
+GCIS = critical(GCIS, "I.GCIS.GCYN", "I.GCIS.GCDRUG", "I.GCIS.GCDOSE", "I.GCIS.GCPREDEQ")
 
 FORMS = (SLEDAI, PGA, GCIS)

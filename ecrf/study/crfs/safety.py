@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ecrf.study.crfs import builders as b
 from ecrf.study.crfs import codelists as cl
-from ecrf.study.types import Item, codelist, form, group
+from ecrf.study.types import Item, codelist, critical, form, group
 
 HYPOTENSION = codelist(
     "CL.CRS_HYPOT", "CRS hypotension",
@@ -194,5 +194,10 @@ LTFU = form(
         b.coded("I.LTFU.RCLRES", "RCL result", cl.POSNEG, help="Report a positive result to the sponsor at once."),
     ),
 )
+
+# critical for source-data verification (ecrf.sdv): the CAR-T toxicity grades and the secondary malignancies
+CRS = critical(CRS, "I.CRS.DTC", "I.CRS.FEVER", "I.CRS.HYPOT", "I.CRS.HYPOX", "I.CRS.GRADE")
+ICANS = critical(ICANS, "I.ICANS.DTC", "I.ICANS.GRADE")
+LTFU = critical(LTFU, "I.LTFU.MALIG", "I.LTFU.TCELL")
 
 FORMS = (CRS, ICANS, LTFU)

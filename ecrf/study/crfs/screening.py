@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ecrf.study.crfs import builders as b
 from ecrf.study.crfs import codelists as cl
-from ecrf.study.types import codelist, form, group
+from ecrf.study.types import codelist, critical, form, group
 
 IMAGING = codelist(
     "CL.IMAGING", "Chest imaging modality",
@@ -132,5 +132,9 @@ ELIG = form(
                help="E.g. which criterion was not met."),
     ),
 )
+
+# critical for source-data verification (ecrf.sdv): the investigator's eligibility assessment
+ELIG = critical(ELIG, "I.ELIG.LEUKOK", "I.ELIG.INFECT", "I.ELIG.CNSLUP", "I.ELIG.PREGLACT", "I.ELIG.MALIG",
+                "I.ELIG.ORGAN", "I.ELIG.ELIGIBLE", "I.ELIG.CONFDAT")
 
 FORMS = (SEROLOGY, CARDIO, CHEST, ELIG)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ecrf.study.crfs import builders as b
 from ecrf.study.crfs import codelists as cl
-from ecrf.study.types import codelist, form, group
+from ecrf.study.types import codelist, critical, form, group
 
 ICF_REASON = codelist(
     "CL.ICF_REASON", "Reason for this consent",
@@ -159,5 +159,11 @@ EOS = form(
         domain="DS",
     ),
 )
+
+# critical for source-data verification (ecrf.sdv): consent, the age that decides eligibility, enrolment, death
+IC = critical(IC, "I.IC.REASON", "I.IC.VERSION", "I.IC.TYPE", "I.IC.SIGNER", "I.IC.DTC")
+DM = critical(DM, "I.DM.BRTHDAT")
+ENROL = critical(ENROL, "I.ENROL.DAT", "I.ENROL.DOSELEVEL")
+DEATH = critical(DEATH, "I.DEATH.DAT", "I.DEATH.CAT", "I.DEATH.REL")
 
 FORMS = (IC, DM, ENROL, DEATH, EOS)
