@@ -7,10 +7,11 @@ from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
 from ecrf.mail.models import MailAttempt, OutboxMessage
+from ecrf.queries.models import Query, QueryMessage
 from ecrf.subjects.models import Counter, Subject
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DoseDecision", "EligibilityReview",
     "FormData", "IcfVersion", "ItemData", "MailAttempt", "OutboxMessage", "PasswordHistory", "PasswordResetToken",
-    "RecoveryCode", "Site", "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
+    "Query", "QueryMessage", "RecoveryCode", "Site", "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
 ]

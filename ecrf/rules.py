@@ -9,6 +9,7 @@ from __future__ import annotations
 from ecrf.capture.rules import RuleSet
 from ecrf.consent import guards as consent
 from ecrf.enrolment import guards as enrolment
+from ecrf.queries import system as queries
 from ecrf.treatment import guards as treatment
 from ecrf.treatment import progress
 
@@ -26,4 +27,8 @@ TRIAL_RULES = RuleSet(
         progress.writes_subject_status_after_treatment,
         progress.writes_subject_status_at_end_of_study,
     ),
+    # a change with the reason "query response" answers the open queries on the changed items
+    observers=(queries.answer_by_data_change,),
+    # soft edit-check findings open system queries; those whose check holds again close themselves
+    findings=(queries.sync_system_queries,),
 )
