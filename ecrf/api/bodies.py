@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from ecrf.api.fields import Choice, Codes, Day, ItemValues, OptionalText, Repeat, Text, Version, refuse
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES
 from ecrf.enrolment.models import DECISIONS
+from ecrf.queries.models import TEXT_MAX as QUERY_TEXT_MAX
 from ecrf.study.reasons import REASONS
 
 #: the longest texts the tables hold (longer ones are refused, not cut short)
@@ -114,3 +115,9 @@ class IcfVersionWrite(Body):
 
 class SubjectCreate(Body):
     site: SiteCode
+
+
+class QueryText(Body):
+    """The message of a query step (raise, answer, close, cancel, re-open): required, as on the web."""
+
+    text: OptionalText(QUERY_TEXT_MAX, description="What you ask, answer or decide; it goes into the thread.") = None

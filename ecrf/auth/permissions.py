@@ -18,6 +18,10 @@ INVESTIGATOR = frozenset({"investigator"})
 # the safety review and the ICF register are decided by the investigator, kept by data management
 TRIAL_RECORDS = frozenset({"investigator", "data_manager"})
 ADMIN = frozenset({"admin"})
+# queries (ecrf.queries.services decides who closes which query: the raiser's roles)
+QUERY_RAISERS = frozenset({"monitor", "data_manager"})
+# a thread's free text may identify a participant: the sponsor sees query counts only
+QUERY_READERS = SITE_STAFF | QUERY_RAISERS
 EVERYONE = STUDY | ADMIN
 
 #: action -> the roles that may take it
@@ -36,6 +40,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "enrol": INVESTIGATOR,
     "screen_fail": SITE_STAFF,
     "record_dose_decision": TRIAL_RECORDS,
+    # queries on items: counts for every study role, threads for those who work them
+    "view_query_counts": STUDY,
+    "read_queries": QUERY_READERS,
+    "raise_query": QUERY_RAISERS,
+    "answer_query": SITE_STAFF,
+    "resolve_query": QUERY_RAISERS,  # close, cancel, re-open: only the raiser's roles (ecrf.queries.services)
     # administration
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
@@ -112,6 +122,14 @@ MATRIX: dict[str, frozenset[str]] = {
     "enrolment.screening_log": STUDY,
     "visits.calendar": STUDY,
     "visits.not_done": ACTIONS["mark_not_done"],
+    # queries
+    "queries.worklist": ACTIONS["view_query_counts"],  # the sponsor's page shows counts only
+    "queries.thread": ACTIONS["read_queries"],
+    "queries.raise_query": ACTIONS["raise_query"],
+    "queries.answer": ACTIONS["answer_query"],
+    "queries.close": ACTIONS["resolve_query"],
+    "queries.cancel": ACTIONS["resolve_query"],
+    "queries.reopen": ACTIONS["resolve_query"],
     # audit trail
     "audit.subject": STUDY,
     "audit.form": STUDY,
@@ -152,6 +170,15 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.record_dose_decision": ACTIONS["record_dose_decision"],  # enrolment.dose_levels (POST, in view)
     "api.icf_versions": STUDY,  # consent.icf_versions (GET)
     "api.register_icf_version": ACTIONS["register_icf_version"],  # consent.icf_versions (POST, in view)
+    # queries (ecrf.api.queries): as the web's queries.* endpoints
+    "api.query_counts": ACTIONS["view_query_counts"],  # queries.worklist (the sponsor's counts)
+    "api.list_queries": ACTIONS["read_queries"],  # queries.worklist
+    "api.query": ACTIONS["read_queries"],  # queries.thread
+    "api.raise_query": ACTIONS["raise_query"],  # queries.raise_query
+    "api.answer_query": ACTIONS["answer_query"],  # queries.answer
+    "api.close_query": ACTIONS["resolve_query"],  # queries.close
+    "api.cancel_query": ACTIONS["resolve_query"],  # queries.cancel
+    "api.reopen_query": ACTIONS["resolve_query"],  # queries.reopen
 }
 
 

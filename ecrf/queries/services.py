@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecrf.auth.permissions import QUERY_RAISERS, QUERY_READERS, SITE_STAFF
 from ecrf.capture import services as capture
 from ecrf.capture.locks import LockState, form_state
 from ecrf.capture.models import FormData
@@ -24,13 +25,12 @@ from ecrf.errors import Forbidden, Invalid, Locked, NotFound, Refused
 from ecrf.queries.models import ACTIVE, ANSWERED, CANCELLED, CLOSED, OPEN, SYSTEM, TEXT_MAX, Query, QueryMessage
 from ecrf.study.clock import utcnow
 
-SITE_STAFF = frozenset({"investigator", "coordinator"})
-RAISERS = frozenset({"monitor", "data_manager"})
+RAISERS = QUERY_RAISERS
 #: the roles that close, cancel and re-open a query, by the role that raised it
 OWNERS = {"monitor": frozenset({"monitor"}), "data_manager": frozenset({"data_manager"}),
           SYSTEM: frozenset({"monitor", "data_manager"})}
 #: who reads threads (the sponsor sees counts only: a thread's free text may identify a participant)
-READERS = SITE_STAFF | RAISERS
+READERS = QUERY_READERS
 
 #: step -> (the states it starts from, the state it leaves)
 TRANSITIONS = {

@@ -10,6 +10,8 @@ from ecrf.errors import Invalid
 from ecrf.forms.builder import form_class, hint
 from ecrf.infra.args import int_arg
 from ecrf.infra.extensions import db
+from ecrf.queries import counts as query_counts
+from ecrf.queries import services as queries
 from ecrf.study import masking
 from ecrf.study.codec import to_input
 from ecrf.study.validation import Context
@@ -38,9 +40,22 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
         wtform[oid].data = ""
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
-        uncalculated=uncalculated, reduced=reduced,
+        uncalculated=uncalculated, reduced=reduced, **_queries(stored),
         can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
     ), status
+
+
+def _queries(stored) -> dict:
+    """The form's query badges (open count per item), its threads (for those who read them) and the controls."""
+    if stored is None:
+        return {"badges": {}, "threads": {}, "query_steps": None, "may_raise": False}
+    readable = can(current_user, "read_queries")
+    return {
+        "badges": query_counts.by_item(db.session, stored.id),
+        "threads": query_counts.form_threads(db.session, stored.id) if readable else {},
+        "query_steps": lambda q: queries.allowed_steps(current_user, q),
+        "may_raise": can(current_user, "raise_query", stored.event.subject),
+    }
 
 
 @bp.get("")
