@@ -60,6 +60,13 @@ def urls(app, world):
         "enrolment.screening_log": ("GET", "/screening-log"),
         "visits.calendar": ("GET", "/calendar"),
         "visits.not_done": ("POST", f"/subjects/{key}/events/SE.D1/not-done"),
+        "queries.worklist": ("GET", "/queries"),
+        "queries.thread": ("GET", "/queries/999"),
+        "queries.raise_query": ("POST", f"{form}/items/I.VS.HR/queries"),
+        "queries.answer": ("POST", "/queries/999/answer"),
+        "queries.close": ("POST", "/queries/999/close"),
+        "queries.cancel": ("POST", "/queries/999/cancel"),
+        "queries.reopen": ("POST", "/queries/999/reopen"),
         "tokens.index": ("GET", "/account/tokens"),
         "tokens.revoke": ("POST", "/account/tokens/999/revoke"),
     }

@@ -56,7 +56,7 @@ def _filters() -> counts.Filters:
                           min_age_days=inputs.int_arg("age", None, 0, 3650))
 
 
-@route("/queries/counts", "GET", summary="Query counts by state, and the oldest open query, for your sites",
+@route("/query-counts", "GET", summary="Query counts by state, and the oldest open query, for your sites",
        ok=out.QueryCountsReport,
        description="For every study role, the sponsor included (who reads no threads: their text may identify a "
                    "participant).")

@@ -37,6 +37,11 @@ BODIES = {"PUT": {"version": 0, "items": vs_values()}, "POST": {"site": "01"},
 NOT_CREATED = ("api.calculate", "api.revoke_token")
 #: the site staff's web actions (as subjects.new and capture.save)
 SITE_STAFF_ONLY = ("api.save_form", "api.create_subject")
+#: the query routes take an existing query in a given state: tests/queries/test_query_api.py walks their roles
+QUERIES = {"api.query_counts": "queries.worklist", "api.list_queries": "queries.worklist",
+           "api.query": "queries.thread", "api.raise_query": "queries.raise_query",
+           "api.answer_query": "queries.answer", "api.close_query": "queries.close",
+           "api.cancel_query": "queries.cancel", "api.reopen_query": "queries.reopen"}
 #: what any user, administrators included, may do with their own account
 OWN_ACCOUNT = ("api.list_tokens", "api.revoke_token")
 
@@ -52,7 +57,7 @@ def test_the_request_table_covers_every_api_endpoint(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
     from test_api_trial import TRIAL  # the trial's path routes take bodies; tests/api/test_api_trial.py covers them
 
-    assert endpoints - set(TRIAL) == set(REQUESTS)
+    assert endpoints - set(TRIAL) - set(QUERIES) == set(REQUESTS)
     assert endpoints - PUBLIC == set(API_MATRIX)
 
 
@@ -66,7 +71,12 @@ def test_the_api_grants_what_the_web_grants():
 
     assert all(roles == {"investigator", "coordinator", "monitor", "data_manager", "sponsor"}
                for endpoint, roles in API_MATRIX.items()
-               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, "api.calculate"))
+               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, *QUERIES, "api.calculate"))
+    from ecrf.auth.permissions import MATRIX
+
+    for endpoint, web in QUERIES.items():  # as the web's, except the list: the sponsor reads counts only
+        expected = MATRIX["queries.thread"] if endpoint == "api.list_queries" else MATRIX[web]
+        assert API_MATRIX[endpoint] == expected, endpoint
     assert API_MATRIX["api.calculate"] == API_MATRIX["api.save_form"]
 
 

@@ -45,10 +45,11 @@ def _read_all(session, site_ids, subject_id, form_id):
 
 
 def test_counts_are_right_and_their_statements_do_not_grow_with_subjects(app, forms, as_role):
+    from qhelpers import target
+
     from ecrf.capture.services import find_form
     from ecrf.infra.extensions import db
     from ecrf.subjects.models import Subject
-    from qhelpers import target
 
     with app.app_context():
         s = db.session
