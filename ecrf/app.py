@@ -27,6 +27,7 @@ from ecrf.web import (
     consent,
     enrolment,
     errors,
+    queries,
     routes,
     sdv,
     security,
@@ -38,7 +39,7 @@ from ecrf.web import (
 )
 
 BLUEPRINTS = (routes.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp, visits.bp,
-              signatures.bp, sdv.bp, api_bp, tokens.bp)
+              signatures.bp, sdv.bp, queries.bp, api_bp, tokens.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

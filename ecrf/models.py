@@ -7,6 +7,7 @@ from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
 from ecrf.mail.models import MailAttempt, OutboxMessage
+from ecrf.queries.models import Query, QueryMessage
 from ecrf.sdv.models import ItemVerification, SdvPlan
 from ecrf.signatures.models import Signature
 from ecrf.subjects.models import Counter, Subject
@@ -14,6 +15,6 @@ from ecrf.subjects.models import Counter, Subject
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DoseDecision", "EligibilityReview",
     "FormData", "IcfVersion", "ItemData", "ItemVerification", "MailAttempt", "OutboxMessage", "PasswordHistory",
-    "PasswordResetToken", "RecoveryCode", "SdvPlan", "Signature", "Site", "StudyEventData", "Subject",
-    "TotpCredential", "User", "UserSite",
+    "PasswordResetToken", "Query", "QueryMessage", "RecoveryCode", "SdvPlan", "Signature", "Site", "StudyEventData",
+    "Subject", "TotpCredential", "User", "UserSite",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ecrf.capture.rules import RuleSet
 from ecrf.consent import guards as consent
 from ecrf.enrolment import guards as enrolment
+from ecrf.queries import system as queries
 from ecrf.sdv import services as sdv
 from ecrf.signatures import services as signatures
 from ecrf.treatment import guards as treatment
@@ -29,7 +30,11 @@ TRIAL_RULES = RuleSet(
         progress.writes_subject_status_at_end_of_study,
     ),
     observers=(
+        # a change with the reason "query response" answers the open queries on the changed items
+        queries.answer_by_data_change,
         signatures.breaks_signatures,
         sdv.reset_on_change,
     ),
+    # soft edit-check findings open system queries; those whose check holds again close themselves
+    findings=(queries.sync_system_queries,),
 )

@@ -68,6 +68,13 @@ def urls(app, world):
         "sdv.progress": ("GET", "/sdv/progress"),
         "sdv.plans": ("GET", "/sdv/plans"),
         "sdv.set_plan": ("POST", "/sdv/plans/01"),
+        "queries.worklist": ("GET", "/queries"),
+        "queries.thread": ("GET", "/queries/999"),
+        "queries.raise_query": ("POST", f"{form}/items/I.VS.HR/queries"),
+        "queries.answer": ("POST", "/queries/999/answer"),
+        "queries.close": ("POST", "/queries/999/close"),
+        "queries.cancel": ("POST", "/queries/999/cancel"),
+        "queries.reopen": ("POST", "/queries/999/reopen"),
         "tokens.index": ("GET", "/account/tokens"),
         "tokens.revoke": ("POST", "/account/tokens/999/revoke"),
     }

@@ -7,6 +7,7 @@ from ecrf.api import (
     errors,
     forms,
     openapi,
+    queries,
     sdv,
     signatures,
     sites,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from ecrf.api.fields import Choice, Codes, Day, ItemValues, OptionalText, Repeat, Text, Version, refuse
 from ecrf.consent.models import POPULATIONS, WITHDRAWAL_SCOPES
 from ecrf.enrolment.models import DECISIONS
+from ecrf.queries.models import TEXT_MAX as QUERY_TEXT_MAX
 from ecrf.sdv.plan import MAX_FULL_FIRST, THEN
 from ecrf.study.reasons import REASONS
 from ecrf.study.types import MISSING_CODES
@@ -150,6 +151,8 @@ class SignatureWrite(Body):
     code: OptionalCode = None
     despite_missing: StrictBool = Field(False, description="Sign although required data is missing or incomplete "
                                                            "(otherwise 409 lists it).")
+
+
 ItemOid = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -162,3 +165,9 @@ class SdvPlanWrite(Body):
     full_first_n: Annotated[StrictInt, Field(ge=0, le=MAX_FULL_FIRST, description=(
         "Every item of this many first subjects of the site is verified."))]
     then: Annotated[Choice(THEN), Field(description="What is verified for the later subjects.")]
+
+
+class QueryText(Body):
+    """The message of a query step (raise, answer, close, cancel, re-open): required, as on the web."""
+
+    text: OptionalText(QUERY_TEXT_MAX, description="What you ask, answer or decide; it goes into the thread.") = None

@@ -471,6 +471,76 @@ class SdvProgress(Reply):
 
 # -- errors: {"error": message, "status": N, ...} ------------------------------------------------------------------
 
+# -- queries -------------------------------------------------------------------------------------------------------
+
+QueryState = Literal["open", "answered", "closed", "cancelled"]
+
+
+class QueryMessage(Reply):
+    id: int
+    step: Literal["raise", "answer", "close", "cancel", "reopen"]
+    user_id: int | None = Field(description="null for the system (an edit check, or a data change).")
+    role: str
+    at: Timestamp
+    text: str
+    state_after: QueryState
+
+
+class QueryLocation(Reply):
+    subject: str
+    site: str
+    event_oid: str
+    event_repeat: int
+    form_oid: str
+    form_repeat: int
+    item_oid: str
+
+
+class QueryThread(Reply):
+    id: int
+    state: QueryState
+    raised_role: Literal["monitor", "data_manager", "system"]
+    check_id: str | None = Field(description="The edit check of a system query; null for a person's.")
+    raised_at: Timestamp
+    updated_at: Timestamp
+    location: QueryLocation
+    messages: list[QueryMessage]
+    steps: list[str] = Field(description="The steps you may take on it now (answer, close, cancel, reopen).")
+
+
+class QueryRow(Reply):
+    id: int
+    state: QueryState
+    raised_role: str
+    check_id: str | None
+    raised_at: Timestamp
+    updated_at: Timestamp
+    location: QueryLocation
+
+
+class QueryList(Reply):
+    queries: list[QueryRow]
+
+
+class QueryCounts(Reply):
+    open: int
+    answered: int
+    closed: int
+    cancelled: int
+    oldest_open: Timestamp | None = Field(description="When the oldest open query was raised; null when none is.")
+    oldest_open_days: int | None
+
+
+class SiteQueryCounts(Reply):
+    site: str
+    counts: QueryCounts
+
+
+class QueryCountsReport(Reply):
+    study: QueryCounts
+    sites: list[SiteQueryCounts]
+
+
 class Error(Reply):
     error: str
     status: int

@@ -21,6 +21,10 @@ ADMIN = frozenset({"admin"})
 MONITOR = frozenset({"monitor"})
 # the SDV plan is the monitoring plan's: kept by the monitor or data management
 SDV_PLANNERS = frozenset({"monitor", "data_manager"})
+# queries (ecrf.queries.services decides who closes which query: the raiser's roles)
+QUERY_RAISERS = frozenset({"monitor", "data_manager"})
+# a thread's free text may identify a participant: the sponsor sees query counts only
+QUERY_READERS = SITE_STAFF | QUERY_RAISERS
 EVERYONE = STUDY | ADMIN
 
 #: action -> the roles that may take it
@@ -45,6 +49,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "verify_source": MONITOR,
     "manage_sdv_plan": SDV_PLANNERS,
     "view_sdv": STUDY,
+    # queries on items: counts for every study role, threads for those who work them
+    "view_query_counts": STUDY,
+    "read_queries": QUERY_READERS,
+    "raise_query": QUERY_RAISERS,
+    "answer_query": SITE_STAFF,
+    "resolve_query": QUERY_RAISERS,  # close, cancel, re-open: only the raiser's roles (ecrf.queries.services)
     # administration
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
@@ -131,6 +141,14 @@ MATRIX: dict[str, frozenset[str]] = {
     "sdv.progress": ACTIONS["view_sdv"],
     "sdv.plans": ACTIONS["view_sdv"],
     "sdv.set_plan": ACTIONS["manage_sdv_plan"],
+    # queries
+    "queries.worklist": ACTIONS["view_query_counts"],  # the sponsor's page shows counts only
+    "queries.thread": ACTIONS["read_queries"],
+    "queries.raise_query": ACTIONS["raise_query"],
+    "queries.answer": ACTIONS["answer_query"],
+    "queries.close": ACTIONS["resolve_query"],
+    "queries.cancel": ACTIONS["resolve_query"],
+    "queries.reopen": ACTIONS["resolve_query"],
     # audit trail
     "audit.subject": STUDY,
     "audit.form": STUDY,
@@ -184,6 +202,15 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.sdv_progress": ACTIONS["view_sdv"],  # sdv.progress
     "api.sdv_plan": ACTIONS["view_sdv"],  # sdv.plans
     "api.set_sdv_plan": ACTIONS["manage_sdv_plan"],  # sdv.set_plan
+    # queries (ecrf.api.queries): as the web's queries.* endpoints
+    "api.query_counts": ACTIONS["view_query_counts"],  # queries.worklist (the sponsor's counts)
+    "api.list_queries": ACTIONS["read_queries"],  # queries.worklist
+    "api.query": ACTIONS["read_queries"],  # queries.thread
+    "api.raise_query": ACTIONS["raise_query"],  # queries.raise_query
+    "api.answer_query": ACTIONS["answer_query"],  # queries.answer
+    "api.close_query": ACTIONS["resolve_query"],  # queries.close
+    "api.cancel_query": ACTIONS["resolve_query"],  # queries.cancel
+    "api.reopen_query": ACTIONS["resolve_query"],  # queries.reopen
 }
 
 

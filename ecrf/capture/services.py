@@ -165,13 +165,13 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     _record_visit(form.event, t, stored | changed, ctx)
     store.apply_values(session, form, changed, {oid: c.formula for oid, c in calculated.items()}, flagged)
     store.mark(form, t.form, stored | changed, user_id)
-    try:
-        with audit_reason(session, reason):
+    with audit_reason(session, reason):  # observers see (and their writes carry) the reason for change
+        try:
             session.flush()
-    except (StaleDataError, IntegrityError):  # a concurrent save of the same form got there first
-        raise Conflict() from None
-    rules.changed(session, form, changed | {oid: None for oid in flagged if oid not in changed}, user_id)
-    rules.found(session, form, soft, user_id)
+        except (StaleDataError, IntegrityError):  # a concurrent save of the same form got there first
+            raise Conflict() from None
+        rules.changed(session, form, changed | {oid: None for oid in flagged if oid not in changed}, user_id)
+        rules.found(session, form, soft, user_id)
     derived.recalculate_dependents(session, t.subject.id, set(changed), ctx, user_id, form.id)
     rules.after_save(session, t, form, origin)
     return form

@@ -11,6 +11,8 @@ from ecrf.errors import Invalid
 from ecrf.forms.builder import form_class, hint, missing_field, reason_field
 from ecrf.infra.args import int_arg
 from ecrf.infra.extensions import db
+from ecrf.queries import counts as query_counts
+from ecrf.queries import services as queries
 from ecrf.sdv import services as sdv
 from ecrf.study import masking
 from ecrf.study.codec import to_input
@@ -68,10 +70,24 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
         uncalculated=uncalculated, reduced=reduced, warnings=warnings, missing=missing, flags=stored.flags if stored
         else {}, missing_field=missing_field, reason_field=reason_field, missing_codes=MISSING_CODES,
+        **_queries(stored),
         can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
         sdv_states=sdv.form_states(db.session, stored), sdv_required=sdv.required_for(db.session, t.subject, t.form),
         can_verify=stored is not None and not locked and can(current_user, "verify_source", t.subject),
     ), status
+
+
+def _queries(stored) -> dict:
+    """The form's query badges (open count per item), its threads (for those who read them) and the controls."""
+    if stored is None:
+        return {"badges": {}, "threads": {}, "query_steps": None, "may_raise": False}
+    readable = can(current_user, "read_queries")
+    return {
+        "badges": query_counts.by_item(db.session, stored.id),
+        "threads": query_counts.form_threads(db.session, stored.id) if readable else {},
+        "query_steps": lambda q: queries.allowed_steps(current_user, q),
+        "may_raise": can(current_user, "raise_query", stored.event.subject),
+    }
 
 
 def page(t: services.Target, refusal: str | None = None, status: int = 200):

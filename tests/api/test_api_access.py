@@ -52,6 +52,11 @@ NOT_CREATED = ("api.calculate", "api.revoke_token")
 SITE_STAFF_ONLY = ("api.save_form", "api.create_subject")
 #: electronic signatures: the investigator's alone (as signatures.sign)
 SIGNING = ("api.sign",)
+#: the query routes take an existing query in a given state: tests/queries/test_query_api.py walks their roles
+QUERIES = {"api.query_counts": "queries.worklist", "api.list_queries": "queries.worklist",
+           "api.query": "queries.thread", "api.raise_query": "queries.raise_query",
+           "api.answer_query": "queries.answer", "api.close_query": "queries.close",
+           "api.cancel_query": "queries.cancel", "api.reopen_query": "queries.reopen"}
 #: what any user, administrators included, may do with their own account
 OWN_ACCOUNT = ("api.list_tokens", "api.revoke_token")
 
@@ -67,7 +72,7 @@ def test_the_request_table_covers_every_api_endpoint(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
     from test_api_trial import TRIAL  # the trial's path routes take bodies; tests/api/test_api_trial.py covers them
 
-    assert endpoints - set(TRIAL) - set(SDV_WRITES) == set(REQUESTS)
+    assert endpoints - set(TRIAL) - set(SDV_WRITES) - set(QUERIES) == set(REQUESTS)
     assert endpoints - PUBLIC == set(API_MATRIX)
 
 
@@ -81,9 +86,15 @@ def test_the_api_grants_what_the_web_grants():
 
     assert all(roles == {"investigator", "coordinator", "monitor", "data_manager", "sponsor"}
                for endpoint, roles in API_MATRIX.items()
-               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, *SIGNING, *SDV_WRITES, "api.calculate"))
+               if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, *SIGNING, *SDV_WRITES, *QUERIES,
+                                   "api.calculate"))
     assert all(API_MATRIX[endpoint] == {"investigator"} for endpoint in SIGNING)
     assert all(API_MATRIX[endpoint] == roles for endpoint, roles in SDV_WRITES.items())
+    from ecrf.auth.permissions import MATRIX
+
+    for endpoint, web in QUERIES.items():  # as the web's, except the list: the sponsor reads counts only
+        expected = MATRIX["queries.thread"] if endpoint == "api.list_queries" else MATRIX[web]
+        assert API_MATRIX[endpoint] == expected, endpoint
     assert API_MATRIX["api.calculate"] == API_MATRIX["api.save_form"]
 
 

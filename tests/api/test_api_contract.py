@@ -38,6 +38,33 @@ class Call:
     raw: bytes | None = None
 
 
+def _query(state: str, step_body: dict | None = None):
+    """A prepare: F.VS stored for the subject and query 1 on I.VS.HR (a monitor's) moved to ``state``."""
+    def prepare(app, key):
+        from helpers import ctx
+        from sqlalchemy import select
+
+        from ecrf.auth.models import User
+        from ecrf.capture import services as capture
+        from ecrf.infra.extensions import db
+        from ecrf.queries import services
+        from ecrf.subjects.models import Subject
+
+        with app.app_context():
+            s = db.session
+            people = {u.username: u for u in s.scalars(select(User))}
+            t = capture.resolve(s.scalar(select(Subject).where(Subject.key == key)), "SE.SCREENING", "F.VS")
+            capture.save_form(s, t, vs_values(), version=0, user_id=None, ctx=ctx())
+            q = services.raise_query(s, t, "I.VS.HR", "Source?", people["monitor"])
+            for step, who in {"answered": [("answer", "coordinator")],
+                              "closed": [("answer", "coordinator"), ("close", "monitor")]}.get(state, []):
+                services.step(s, q, step, "noted", people[who])
+            s.commit()
+            s.remove()
+        return step_body or {"text": "noted"}
+    return prepare
+
+
 def _eligibility_body(app, key):
     _demographics(app, key)
     return {"password": PASSWORD, "overrides": _open_codes(app, key), "reason": "source documents checked"}
@@ -197,6 +224,27 @@ CALLS = [
          body={"full_first_n": 2, "then": "all"}),
     Call("api.set_sdv_plan", "PUT", "/sites/02/sdv-plan", 403, who="data_manager",
          body={"full_first_n": 2, "then": "all"}),
+    # queries
+    Call("api.query_counts", "GET", "/query-counts", 200, who="sponsor"),
+    Call("api.query_counts", "GET", "/query-counts", 403, who="admin"),
+    Call("api.list_queries", "GET", "/queries?state=open", 200, who="monitor", prepare=_query("open")),
+    Call("api.list_queries", "GET", "/queries?state=nope", 400, who="monitor"),
+    Call("api.query", "GET", "/queries/1", 200, who="coordinator", prepare=_query("answered")),
+    Call("api.query", "GET", "/queries/1", 404, who="coordinator"),
+    Call("api.raise_query", "POST", VS + "/items/I.VS.HR/queries", 201, who="monitor",
+         prepare=lambda app, key: _query("open")(app, key) and {"text": "And the second reading?"}),
+    Call("api.raise_query", "POST", VS + "/items/I.VS.NOPE/queries", 404, who="monitor", body={"text": "x"},
+         prepare=_query("open")),
+    Call("api.raise_query", "POST", VS + "/items/I.VS.HR/queries", 422, who="monitor", body={"text": ""},
+         prepare=_query("open")),
+    Call("api.answer_query", "POST", "/queries/1/answer", 200, who="coordinator", prepare=_query("open")),
+    Call("api.answer_query", "POST", "/queries/1/answer", 409, who="coordinator", prepare=_query("closed")),
+    Call("api.close_query", "POST", "/queries/1/close", 200, who="monitor", prepare=_query("answered")),
+    Call("api.close_query", "POST", "/queries/1/close", 403, who="data_manager", prepare=_query("answered")),
+    Call("api.cancel_query", "POST", "/queries/1/cancel", 200, who="monitor", prepare=_query("open")),
+    Call("api.cancel_query", "POST", "/queries/1/cancel", 404, who="monitor", body={"text": "x"}),
+    Call("api.reopen_query", "POST", "/queries/1/reopen", 200, who="monitor", prepare=_query("closed")),
+    Call("api.reopen_query", "POST", "/queries/1/reopen", 409, who="monitor", prepare=_query("open")),
 ]
 
 
