@@ -171,7 +171,8 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
         except (StaleDataError, IntegrityError):  # a concurrent save of the same form got there first
             raise Conflict() from None
         rules.changed(session, form, changed | {oid: None for oid in flagged if oid not in changed}, user_id)
-        rules.found(session, form, soft, user_id)
+        if soft or existing is not None:  # a new form without findings has nothing to open or close
+            rules.found(session, form, soft, user_id)
     derived.recalculate_dependents(session, t.subject.id, set(changed), ctx, user_id, form.id)
     rules.after_save(session, t, form, origin)
     return form

@@ -6,6 +6,7 @@ Both are installed in ``ecrf.rules.TRIAL_RULES``: :func:`sync_system_queries` as
 """
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecrf.auth.models import User
@@ -25,8 +26,8 @@ def sync_system_queries(session: Session, form: FormData, findings: list[Finding
     each active system query of the form whose check no longer finds anything. ``findings`` is the full list of
     soft findings holding for ``form`` now."""
     holding = {(f.item_oid, f.check_id): f for f in findings}
-    active = session.query(Query).filter(Query.form_id == form.id, Query.raised_role == SYSTEM,
-                                         Query.state.in_((OPEN, ANSWERED))).order_by(Query.id).all()
+    active = session.scalars(select(Query).where(Query.form_id == form.id, Query.raised_role == SYSTEM,
+                                                 Query.state.in_((OPEN, ANSWERED))).order_by(Query.id)).all()
     known = set()
     now = utcnow()
     for query in active:

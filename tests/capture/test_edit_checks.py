@@ -191,7 +191,8 @@ def test_cross_form_weight_through_capture(session, world, bare_sink):
     save(session, subject, "F.LD", {"I.LD.DAT": "2026-11-10", "I.LD.HEIGHT": "165", "I.LD.WEIGHT": "50.0"},
          event_oid="SE.LD1")
     inf = save(session, subject, "F.INF", {"I.INF.WEIGHT": "55.0"}, event_oid="SE.D0")
-    assert bare_sink[-1] == (inf.id, [])
+    # exactly 10 % holds; a new form without findings has nothing for the sinks to open or close
+    assert all(form_id != inf.id for form_id, _ in bare_sink)
     save(session, subject, "F.INF", {"I.INF.WEIGHT": "55.1"}, event_oid="SE.D0")
     assert [f.check_id for f in bare_sink[-1][1]] == ["INF.WEIGHT_VS_LD"]
 
@@ -204,7 +205,7 @@ def test_cross_form_ae_onset_and_visit_date_read_the_first_consent(session, worl
     ae = {"I.AE.TERM": "Headache", "I.AE.ONGO": "Y", "I.AE.TOXGR": "1", "I.AE.SER": "N",
           "I.AE.RELCART": "NOT RELATED", "I.AE.OUT": "NOT RECOVERED/NOT RESOLVED"}
     form = save(session, subject, "F.AE", {**ae, "I.AE.STDAT": "2026-11-05"}, event_oid="SE.SUBJECT")
-    assert bare_sink[-1] == (form.id, [])
+    assert all(form_id != form.id for form_id, _ in bare_sink)
     save(session, subject, "F.AE", {**ae, "I.AE.STDAT": "2026-10-31"}, event_oid="SE.SUBJECT",
          reason_code="TRANSCRIPTION")
     assert [f.check_id for f in bare_sink[-1][1]] == ["AE.ONSET_AFTER_CONSENT"]
