@@ -25,6 +25,7 @@ from ecrf.web import (
     auth,
     capture,
     consent,
+    dashboard,
     enrolment,
     errors,
     queries,
@@ -38,7 +39,7 @@ from ecrf.web import (
     visits,
 )
 
-BLUEPRINTS = (routes.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp, visits.bp,
+BLUEPRINTS = (routes.bp, dashboard.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp, visits.bp,
               signatures.bp, sdv.bp, queries.bp, api_bp, tokens.bp)
 
 

@@ -106,6 +106,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "auth.second_factor": EVERYONE,
     "web.about": EVERYONE,
     "web.index": EVERYONE,
+    # each study role's first screen (ecrf.casebook.dashboards)
+    "dashboard.index": STUDY,
     # administration
     "admin.users": ACTIONS["manage_users"],
     "admin.new_user": ACTIONS["manage_users"],

@@ -13,8 +13,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecrf.auth.models import Site
+from ecrf.capture import locks
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.casebook.sites import CalendarRow
+from ecrf.queries import counts as query_counts
+from ecrf.queries.models import OPEN
+from ecrf.sdv import progress as sdv_progress
+from ecrf.signatures import services as signatures
 from ecrf.study import protocol
 from ecrf.study.definition import load as load_study
 from ecrf.subjects import lifecycle
@@ -157,3 +163,107 @@ def enrolment(session: Session, site_ids: set[int] | None = None) -> Enrolment:
     by_status.update(Counter(status for status, _ in rows))
     return Enrolment(protocol.active().enrolment_cap, sum(1 for _, d in rows if d is not None), by_month,
                      by_status, len(rows))
+
+
+# -- each role's board ---------------------------------------------------------------------------------------------
+
+@dataclass
+class SiteStaffBoard:
+    """Investigators and coordinators: the visits, forms and queries waiting at their sites, and for investigators
+    the signatures outstanding or broken."""
+
+    work: SiteWork
+    queries: query_counts.Counts
+    open_queries: list[query_counts.Row]
+    outstanding_signatures: list = field(default_factory=list)
+    broken_signatures: list = field(default_factory=list)
+
+
+@dataclass
+class MonitorBoard:
+    """SDV progress and open queries per site and subject, and the SDV worklist."""
+
+    sites: dict[int, Site]
+    subjects: dict[int, Subject]
+    sdv_by_site: dict[int, sdv_progress.Counts]
+    sdv_by_subject: dict[int, sdv_progress.Counts]
+    queries_by_site: dict[int, query_counts.Counts]
+    queries_by_subject: dict[int, query_counts.Counts]
+    sdv_worklist: list
+
+
+@dataclass
+class DataManagerBoard:
+    """Query ageing, what is frozen or locked, and signatures outstanding or broken."""
+
+    queries: query_counts.Counts
+    ageing: dict[str, int]
+    locks: list
+    outstanding_signatures: list
+    broken_signatures: list
+
+
+@dataclass
+class SponsorBoard:
+    """Counts only, no subject codes: enrolment against 18 over time, completeness, query and SDV figures."""
+
+    enrolment: Enrolment
+    completeness: Completeness
+    queries: query_counts.Counts
+    sdv: sdv_progress.Counts
+
+
+#: how many rows a worklist shows on a dashboard (the full lists have their own pages)
+SHOWN = 20
+
+
+def _sites(session: Session, site_ids: set[int]) -> dict[int, Site]:
+    return {s.id: s for s in session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.code))}
+
+
+def site_staff_board(session: Session, site_ids: set[int], signs: bool) -> SiteStaffBoard:
+    board = SiteStaffBoard(site_work(session, site_ids), query_counts.study_counts(session, site_ids),
+                           query_counts.worklist(session, site_ids, query_counts.Filters(state=OPEN), limit=SHOWN))
+    if signs:
+        board.outstanding_signatures = signatures.outstanding(session, site_ids)
+        board.broken_signatures = signatures.broken(session, site_ids)
+    return board
+
+
+def monitor_board(session: Session, site_ids: set[int]) -> MonitorBoard:
+    subjects = {s.id: s for s in session.scalars(select(Subject).where(Subject.site_id.in_(site_ids)))}
+    return MonitorBoard(
+        _sites(session, site_ids), subjects, sdv_progress.by_site(session, site_ids),
+        sdv_progress.by_subject(session, site_ids), query_counts.by_site(session, site_ids),
+        query_counts.by_subject(session, site_ids), sdv_progress.worklist(session, site_ids)[:SHOWN])
+
+
+def data_manager_board(session: Session, site_ids: set[int]) -> DataManagerBoard:
+    return DataManagerBoard(query_counts.study_counts(session, site_ids), query_counts.ageing(session, site_ids),
+                            locks.visible(session, site_ids), signatures.outstanding(session, site_ids),
+                            signatures.broken(session, site_ids))
+
+
+def sponsor_board(session: Session, site_ids: set[int]) -> SponsorBoard:
+    sdv_total = sum(sdv_progress.by_site(session, site_ids).values(), sdv_progress.Counts())
+    return SponsorBoard(enrolment(session, site_ids), completeness(session, site_ids),
+                        query_counts.study_counts(session, site_ids), sdv_total)
+
+
+#: which board is a role's first screen
+BOARDS = {"investigator": "site", "coordinator": "site", "monitor": "monitor", "data_manager": "data_manager",
+          "sponsor": "sponsor"}
+
+
+def board_for(session: Session, role: str, site_ids: set[int], signs: bool = False):
+    """The board of ``role`` over ``site_ids`` (None for a role without one: administrators)."""
+    kind = BOARDS.get(role)
+    if kind == "site":
+        return site_staff_board(session, site_ids, signs)
+    if kind == "monitor":
+        return monitor_board(session, site_ids)
+    if kind == "data_manager":
+        return data_manager_board(session, site_ids)
+    if kind == "sponsor":
+        return sponsor_board(session, site_ids)
+    return None

@@ -162,3 +162,21 @@ def worklist(session: Session, site_ids, filters: Filters = Filters(), limit: in
         stmt = stmt.where(Query.raised_at <= utcnow() - timedelta(days=filters.min_age_days))
     stmt = stmt.order_by(Query.raised_at, Query.id).limit(limit)
     return [Row(*r[:11], _aware(r[11]), _aware(r[12])) for r in session.execute(stmt)]
+
+
+#: the age bands of open queries (days since raised; the last band has no upper end)
+AGE_BANDS = ((0, 7), (8, 14), (15, 30), (31, None))
+
+
+def ageing(session: Session, site_ids, now: datetime | None = None) -> dict[str, int]:
+    """Open queries by age band ("0-7", "8-14", "15-30", "31+" days since raised) at the sites: one statement."""
+    now = now or utcnow()
+    bands = {(f"{lo}-{hi}" if hi is not None else f"{lo}+"): 0 for lo, hi in AGE_BANDS}
+    stmt = _joined(select(Query.raised_at)).where(Subject.site_id.in_(list(site_ids)), Query.state == OPEN)
+    for (raised,) in session.execute(stmt):
+        days = (now - _aware(raised)).days
+        for (lo, hi), name in zip(AGE_BANDS, bands):
+            if days >= lo and (hi is None or days <= hi):
+                bands[name] += 1
+                break
+    return bands

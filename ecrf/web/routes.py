@@ -43,7 +43,7 @@ def migration_revision() -> str:
 def index():
     if can(current_user, "manage_users"):
         return redirect(url_for("admin.users"))
-    return redirect(url_for("subjects.index"))
+    return redirect(url_for("dashboard.index"))
 
 
 @bp.get("/about")
