@@ -3,6 +3,8 @@ from ecrf.audit import trail  # noqa: F401  (installs the audit listeners)
 from ecrf.audit.models import AuditEvent, AuditHead
 from ecrf.auth.models import ApiToken, PasswordHistory, PasswordResetToken, Site, User, UserSite
 from ecrf.auth.totp_models import RecoveryCode, TotpCredential
+from ecrf.capture import locks  # noqa: F401  (installs the freeze/lock write guard)
+from ecrf.capture.lock_models import DataLock
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
@@ -10,7 +12,7 @@ from ecrf.mail.models import MailAttempt, OutboxMessage
 from ecrf.subjects.models import Counter, Subject
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DoseDecision", "EligibilityReview",
+    "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DataLock", "DoseDecision", "EligibilityReview",
     "FormData", "IcfVersion", "ItemData", "MailAttempt", "OutboxMessage", "PasswordHistory", "PasswordResetToken",
     "RecoveryCode", "Site", "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
 ]

@@ -10,7 +10,7 @@ from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
 from ecrf.api.routing import reply, route
 from ecrf.api.subjects import find_subject
-from ecrf.capture import services
+from ecrf.capture import locks, services
 from ecrf.capture.models import FormData
 from ecrf.errors import Conflict
 from ecrf.infra.extensions import db
@@ -37,12 +37,19 @@ def _known_items(t: services.Target, items: dict) -> None:
 
 
 def form_model(form: FormData | None, t: services.Target, role: str | None) -> out.FormData:
-    """A stored form (or none yet) as the API shows it to ``role`` (identifying items reduced: study.masking)."""
+    """A stored form (or none yet) as the API shows it to ``role`` (identifying items reduced: study.masking).
+
+    ``lock_state`` is open, frozen or locked (ecrf.capture.locks); ``locked`` is true when it is not open (no
+    change is possible: a freeze stops data changes as a lock does)."""
+    state = locks.state_of(locks.lock_for(db.session, locks.Place(
+        t.subject.site_id, t.subject.id, t.event.oid, t.event_repeat, t.form.oid, t.form_repeat)))
+    closed = state is not locks.LockState.OPEN
     if form is None:
-        return out.FormData(status="not_started", version=0, locked=False, items={})
+        return out.FormData(status="not_started", version=0, locked=closed, lock_state=state.value, items={})
     items = {i.oid: i for i in t.form.items}
     values = {oid: masked(items[oid], v, role) if oid in items else v for oid, v in form.values.items()}
-    return out.FormData(status=form.status, version=form.version, locked=form.locked_at is not None, items=values)
+    return out.FormData(status=form.status, version=form.version, locked=closed, lock_state=state.value,
+                        items=values)
 
 
 @route(FORM, "GET", summary="A form's status, version and stored values", ok=out.FormData, query=REPEATS,

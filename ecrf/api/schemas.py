@@ -42,6 +42,8 @@ PARAMETERS: dict[str, dict] = {
     "item_oid": {"name": "item_oid", "in": "path", "required": True, "schema": _SEGMENT},
     "prefix": {"name": "prefix", "in": "path", "required": True, "schema": _SEGMENT,
                "description": "The token's first characters, as GET /tokens lists them (ecrf_ and five more)."},
+    "lock_id": {"name": "lock_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+                "description": "The freeze's or lock's id, as GET /locks lists them."},
     "days": {"name": "days", "in": "query", "description": "How many days ahead to list upcoming visits.",
              "schema": {"type": "integer", "minimum": 0, "maximum": 3650, "default": 30}},
     "event_repeat": {"name": "event_repeat", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},

@@ -18,6 +18,7 @@ INVESTIGATOR = frozenset({"investigator"})
 # the safety review and the ICF register are decided by the investigator, kept by data management
 TRIAL_RECORDS = frozenset({"investigator", "data_manager"})
 ADMIN = frozenset({"admin"})
+DATA_MANAGER = frozenset({"data_manager"})
 EVERYONE = STUDY | ADMIN
 
 #: action -> the roles that may take it
@@ -36,6 +37,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "enrol": INVESTIGATOR,
     "screen_fail": SITE_STAFF,
     "record_dose_decision": TRIAL_RECORDS,
+    # freeze and lock (ecrf.capture.locks): data management only; reading the state is for every study role
+    "freeze": DATA_MANAGER,
+    "lock": DATA_MANAGER,
     # administration
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
@@ -112,6 +116,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "enrolment.screening_log": STUDY,
     "visits.calendar": STUDY,
     "visits.not_done": ACTIONS["mark_not_done"],
+    # freeze and lock
+    "locks.index": STUDY,
+    "locks.create": ACTIONS["lock"],
+    "locks.undo": ACTIONS["lock"],
     # audit trail
     "audit.subject": STUDY,
     "audit.form": STUDY,
@@ -152,6 +160,10 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.record_dose_decision": ACTIONS["record_dose_decision"],  # enrolment.dose_levels (POST, in view)
     "api.icf_versions": STUDY,  # consent.icf_versions (GET)
     "api.register_icf_version": ACTIONS["register_icf_version"],  # consent.icf_versions (POST, in view)
+    # freeze and lock (ecrf.api.locks)
+    "api.locks": STUDY,  # locks.index
+    "api.create_lock": ACTIONS["lock"],  # locks.create
+    "api.undo_lock": ACTIONS["lock"],  # locks.undo
 }
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 
 from ecrf.auth.permissions import can
-from ecrf.capture import derived, services
+from ecrf.capture import derived, locks, services
 from ecrf.errors import Invalid
 from ecrf.forms.builder import form_class, hint
 from ecrf.infra.args import int_arg
@@ -34,12 +34,14 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
     uncalculated = derived.why_not_calculated(db.session, t.subject.id, t.form, stored.values, Context.now_at(tz)) \
         if stored else {}
     reduced = _reduced(t, stored.values if stored else {})
+    lock = locks.lock_for(db.session, locks.Place(t.subject.site_id, t.subject.id, t.event.oid, t.event_repeat,
+                                                  t.form.oid, t.form_repeat))
     for oid in reduced:  # the full value never reaches the page, not even in a hidden input's value
         wtform[oid].data = ""
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
-        uncalculated=uncalculated, reduced=reduced,
-        can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
+        uncalculated=uncalculated, reduced=reduced, lock=lock, lock_state=locks.state_of(lock).value,
+        can_edit=can(current_user, "enter_data", t.subject) and lock is None,
     ), status
 
 
