@@ -27,6 +27,7 @@ from ecrf.web import (
     consent,
     enrolment,
     errors,
+    locks,
     routes,
     security,
     subjects,
@@ -36,7 +37,7 @@ from ecrf.web import (
 )
 
 BLUEPRINTS = (routes.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp, visits.bp,
-              api_bp, tokens.bp)
+              locks.bp, api_bp, tokens.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -62,6 +62,9 @@ def urls(app, world):
         "visits.not_done": ("POST", f"/subjects/{key}/events/SE.D1/not-done"),
         "tokens.index": ("GET", "/account/tokens"),
         "tokens.revoke": ("POST", "/account/tokens/999/revoke"),
+        "locks.index": ("GET", f"/locks?subject={key}"),
+        "locks.create": ("POST", "/locks"),
+        "locks.undo": ("POST", "/locks/999/undo"),
     }
 
 
