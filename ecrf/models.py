@@ -12,7 +12,7 @@ from ecrf.mail.models import MailAttempt, OutboxMessage
 from ecrf.subjects.models import Counter, Subject
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DataLock", "DoseDecision", "EligibilityReview",
-    "FormData", "IcfVersion", "ItemData", "MailAttempt", "OutboxMessage", "PasswordHistory", "PasswordResetToken",
-    "RecoveryCode", "Site", "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
+    "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DataLock", "DoseDecision",
+    "EligibilityReview", "FormData", "IcfVersion", "ItemData", "MailAttempt", "OutboxMessage", "PasswordHistory",
+    "PasswordResetToken", "RecoveryCode", "Site", "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
 ]

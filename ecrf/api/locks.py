@@ -35,7 +35,8 @@ def lock_models(rows: list[DataLock]) -> list[out.DataLock]:
 @route("/locks", "GET", summary="Freezes and locks, current and past (newest first)", ok=out.DataLockList,
        description="Study-wide ones and those of your sites. `active` is false once undone.")
 def locks():
-    return reply(out.DataLockList(locks=lock_models(lock_service.visible(db.session, visible_site_ids(current_user())))))
+    rows = lock_service.visible(db.session, visible_site_ids(current_user()))
+    return reply(out.DataLockList(locks=lock_models(rows)))
 
 
 @route("/locks", "POST", summary="Freeze or lock a form, a visit, a casebook, a site or the study",

@@ -246,7 +246,8 @@ def states_for_forms(session: Session, forms: list[FormData]) -> dict[int, LockS
 def describe(lock: DataLock) -> str:
     """``the site 01 lock (up to SE.M6)``."""
     up_to = f", up to {lock.up_to_event_oid}" if lock.up_to_event_oid else ""
-    return f"{lock.scope} {lock.level.replace('locked', 'lock').replace('frozen', 'freeze')} of {lock.target_key}{up_to}"
+    noun = "lock" if lock.level == "locked" else "freeze"
+    return f"{lock.scope} {noun} of {lock.target_key}{up_to}"
 
 
 def refusal(lock: DataLock, what: str = "form") -> Locked:
@@ -307,8 +308,9 @@ def _refuse_writes_under_lock(session: Session, flush_context, instances) -> Non
     if not pending:
         return
     with session.no_autoflush:
-        if _cache(session).get("*"):
-            return
+        known = _cache(session)
+        if known.get("*") or (not known and not any_active(session)):
+            return  # nothing is frozen or locked anywhere: no row is even looked at
         places = [p for o in pending if (p := _place_of_row(session, o)) is not None]
         subjects = {p.subject_id: p.site_id for p, _ in places}
         if not subjects.keys() <= _cache(session).keys() and not any_active(session):

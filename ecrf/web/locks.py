@@ -35,7 +35,8 @@ def _page(status: int = 200, values: dict | None = None, errors: dict | None = N
     ids = {r.created_by_id for r in rows} | {r.undone_by_id for r in rows if r.undone_by_id}
     names = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
     return render_template(
-        "locks/index.html", rows=rows, names=names, subject=subject, study=study, sites=sites, scopes=SCOPES, levels=LEVELS,
+        "locks/index.html", rows=rows, names=names, subject=subject, study=study, sites=sites, scopes=SCOPES,
+        levels=LEVELS,
         scheduled=[e for e in study.events if e.type == "Scheduled"], action=ActionForm(),
         values=values if values is not None else {k: request.args.get(k, "") for k in PREFILL},
         errors=errors or {}), status
@@ -66,7 +67,8 @@ def create():
         subject=subject, event_oid=values["event_oid"] or None, event_repeat=event_repeat,
         form_oid=values["form_oid"] or None, form_repeat=form_repeat,
         up_to_event_oid=values["up_to_event_oid"] or None),
-        lambda row: f"{row.target_key}: {'locked' if row.level == 'locked' else 'frozen'}.", field=SimpleNamespace(errors=[]))  # the refusal is shown on the page below
+        lambda row: f"{row.target_key}: {'locked' if row.level == 'locked' else 'frozen'}.",
+        field=SimpleNamespace(errors=[]))  # the refusal is shown on the page below
     if not done:
         refusal = done.refusal
         errors = refusal.errors if isinstance(refusal, Invalid) else {"": str(refusal)}
