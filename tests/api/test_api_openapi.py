@@ -27,7 +27,7 @@ def test_every_api_route_is_documented_and_nothing_else(app, api):
     doc = _document(api)
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     assert documented == _flask_operations(app)
-    assert len(documented) == 26  # 8 data routes, 10 of the trial's path and 8 of the web's other pages
+    assert len(documented) == 29  # 8 data routes, 10 of the trial's path, 8 of the web's other pages, 3 freeze/lock
 
 
 def test_operations_name_their_endpoints_and_parameters(app, api):
