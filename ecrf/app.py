@@ -28,6 +28,7 @@ from ecrf.web import (
     dashboard,
     enrolment,
     errors,
+    locks,
     queries,
     routes,
     sdv,
@@ -39,8 +40,8 @@ from ecrf.web import (
     visits,
 )
 
-BLUEPRINTS = (routes.bp, dashboard.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp, visits.bp,
-              signatures.bp, sdv.bp, queries.bp, api_bp, tokens.bp)
+BLUEPRINTS = (routes.bp, dashboard.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp,
+              visits.bp, signatures.bp, sdv.bp, queries.bp, locks.bp, api_bp, tokens.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -3,6 +3,8 @@ from ecrf.audit import trail  # noqa: F401  (installs the audit listeners)
 from ecrf.audit.models import AuditEvent, AuditHead
 from ecrf.auth.models import ApiToken, PasswordHistory, PasswordResetToken, Site, User, UserSite
 from ecrf.auth.totp_models import RecoveryCode, TotpCredential
+from ecrf.capture import locks  # noqa: F401  (installs the freeze/lock write guard)
+from ecrf.capture.lock_models import DataLock
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
@@ -13,8 +15,8 @@ from ecrf.signatures.models import Signature
 from ecrf.subjects.models import Counter, Subject
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DoseDecision", "EligibilityReview",
-    "FormData", "IcfVersion", "ItemData", "ItemVerification", "MailAttempt", "OutboxMessage", "PasswordHistory",
-    "PasswordResetToken", "Query", "QueryMessage", "RecoveryCode", "SdvPlan", "Signature", "Site", "StudyEventData",
-    "Subject", "TotpCredential", "User", "UserSite",
+    "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DataLock", "DoseDecision",
+    "EligibilityReview", "FormData", "IcfVersion", "ItemData", "ItemVerification", "MailAttempt", "OutboxMessage",
+    "PasswordHistory", "PasswordResetToken", "Query", "QueryMessage", "RecoveryCode", "SdvPlan", "Signature", "Site",
+    "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
 ]

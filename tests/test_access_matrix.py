@@ -77,6 +77,9 @@ def urls(app, world):
         "queries.reopen": ("POST", "/queries/999/reopen"),
         "tokens.index": ("GET", "/account/tokens"),
         "tokens.revoke": ("POST", "/account/tokens/999/revoke"),
+        "locks.index": ("GET", f"/locks?subject={key}"),
+        "locks.create": ("POST", "/locks"),
+        "locks.undo": ("POST", "/locks/999/undo"),
     }
 
 

@@ -6,6 +6,7 @@ from ecrf.api import (
     auth,
     errors,
     forms,
+    locks,
     openapi,
     queries,
     sdv,

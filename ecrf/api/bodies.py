@@ -121,6 +121,31 @@ class NotDoneWrite(Body):
     repeat: Repeat = 1
 
 
+LockScope, LockLevel = Choice(("form", "event", "subject", "site", "study")), Choice(("frozen", "locked"))
+LockReason = Text(NOTE_MAX, description="Why (required; kept with the record).")
+
+
+class LockWrite(Body):
+    """A freeze or lock: ``site`` names the site for scope site; ``subject`` the subject for subject, event and
+    form; ``event_oid``/``event_repeat`` the visit for event and form; ``form_oid``/``repeat`` the form."""
+
+    scope: LockScope
+    level: LockLevel
+    reason: LockReason
+    site: OptionalText(SITE_MAX) = None
+    subject: OptionalText(40) = None
+    event_oid: OptionalText(64) = None
+    event_repeat: Repeat = 1
+    form_oid: OptionalText(64) = None
+    repeat: Repeat = 1
+    up_to_event_oid: OptionalText(64, description="Only the scheduled visits up to this one (subject, site, "
+                                                  "study scopes).") = None
+
+
+class LockUndo(Body):
+    reason: LockReason
+
+
 class DoseDecisionWrite(Body):
     decision: Decision
     decided_on: Day

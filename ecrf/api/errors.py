@@ -23,7 +23,7 @@ MESSAGES = {
     409: "The data changed meanwhile.",
     413: "The request body is too large.",
     422: "Nothing was saved: some values are not acceptable.",
-    423: "This form is locked.",
+    423: "This form or visit is frozen or locked.",
     429: "Too many failed authentications from this address; wait a minute.",
 }
 MESSAGE_422 = "Nothing was saved: correct the values listed in errors."

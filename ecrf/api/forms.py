@@ -10,7 +10,7 @@ from ecrf.api.auth import current_user
 from ecrf.api.errors import ApiError
 from ecrf.api.routing import reply, route
 from ecrf.api.subjects import find_subject
-from ecrf.capture import checks, services
+from ecrf.capture import checks, locks, services
 from ecrf.capture.models import FormData
 from ecrf.errors import Conflict
 from ecrf.infra.extensions import db
@@ -38,15 +38,21 @@ def _known_items(t: services.Target, items: dict) -> None:
 
 def form_model(form: FormData | None, t: services.Target, role: str | None) -> out.FormData:
     """A stored form (or none yet) as the API shows it to ``role`` (identifying items reduced: study.masking),
-    with its "not done"/"unknown" answers, the required items still missing and the soft edit-check warnings."""
+    with its "not done"/"unknown" answers, the required items still missing and the soft edit-check warnings.
+
+    ``lock_state`` is open, frozen or locked (ecrf.capture.locks); ``locked`` is true when it is not open (no
+    change is possible: a freeze stops data changes as a lock does)."""
+    state = locks.state_of(locks.lock_for(db.session, locks.Place(
+        t.subject.site_id, t.subject.id, t.event.oid, t.event_repeat, t.form.oid, t.form_repeat)))
+    closed = state is not locks.LockState.OPEN
     if form is None:
-        return out.FormData(status="not_started", version=0, locked=False, items={},
+        return out.FormData(status="not_started", version=0, locked=closed, lock_state=state.value, items={},
                             missing_items=[i.oid for i in checks.missing_items(t.form, None)])
     items = {i.oid: i for i in t.form.items}
     values = {oid: masked(items[oid], v, role) if oid in items else v for oid, v in form.values.items()}
     _, soft = checks.stored_findings(db.session, t, form, Context.now_at(t.subject.site.zone))
     return out.FormData(
-        status=form.status, version=form.version, locked=form.locked_at is not None, items=values,
+        status=form.status, version=form.version, locked=closed, lock_state=state.value, items=values,
         missing={oid: out.MissingAnswer(code=code, reason=reason) for oid, (code, reason) in form.flags.items()},
         missing_items=[i.oid for i in checks.missing_items(t.form, form)],
         warnings=[out.CheckWarning(check_id=f.check_id, item_oid=f.item_oid, message=f.message) for f in soft])

@@ -123,6 +123,9 @@ StoredValue = Annotated[str | None, Field(
     description="The value as stored: canonical text (ISO 8601 dates, UTC times).")]
 
 
+LockStateName = Literal["open", "frozen", "locked"]
+
+
 class MissingAnswer(Reply):
     code: Literal[tuple(MISSING_CODES)]  # type: ignore[valid-type]
     reason: str | None
@@ -139,7 +142,10 @@ class CheckWarning(Reply):
 class FormData(Reply):
     status: Literal["not_started", "incomplete", "complete"]
     version: int
-    locked: bool
+    locked: bool = Field(description="True when the form is frozen or locked: no data change is possible.")
+    lock_state: LockStateName = Field(description="open; frozen (queries and SDV go on, no data change); locked "
+                                                  "(nothing changes). From the form's own lock or its visit's, "
+                                                  "casebook's, site's, study's or an \"up to\" range's.")
     items: dict[str, StoredValue]
     missing: dict[str, MissingAnswer] = Field(
         default_factory=dict, description='Items answered "not done"/"unknown" instead of a value, with the reason.')
@@ -187,7 +193,7 @@ class CalculatedItems(Reply):
                                                 "calculation sees them as missing.")
 
 
-CellStatus = Literal["not_started", "incomplete", "complete", "locked"]
+CellStatus = Literal["not_started", "incomplete", "complete", "frozen", "locked"]
 
 
 class CasebookCell(Reply):
@@ -562,3 +568,32 @@ class ValidationError(Error):
 
 #: the body of an error answer, by status
 ERROR_MODELS: dict[int, type[Error]] = {400: BadRequest, 409: ConflictError, 422: ValidationError}
+
+
+# -- freeze and lock -------------------------------------------------------------------------------------------------
+
+class DataLock(Reply):
+    id: int
+    scope: Literal["form", "event", "subject", "site", "study"]
+    level: Literal["frozen", "locked"]
+    target: str = Field(description="study, site 01, a subject key, a visit key 01-S001/SE.M6[1] or a form key.")
+    site_code: str | None
+    subject: str | None
+    event_oid: str | None
+    event_repeat: int | None
+    form_oid: str | None
+    form_repeat: int | None
+    up_to_event_oid: str | None = Field(description="Covers the scheduled visits up to and including this one "
+                                                    "(not subject-level forms, unscheduled visits or end of "
+                                                    "study); null: everything in the scope.")
+    reason: str
+    created_by: str | None
+    created_at: Timestamp
+    active: bool
+    undone_by: str | None
+    undone_at: Timestamp | None
+    undo_reason: str | None
+
+
+class DataLockList(Reply):
+    locks: list[DataLock]

@@ -46,6 +46,8 @@ PARAMETERS: dict[str, dict] = {
              "description": "A site code, e.g. 01."},
     "site": {"name": "site", "in": "query", "schema": _SEGMENT,
              "description": "Only this one of your sites (its code); all of them when absent."},
+    "lock_id": {"name": "lock_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+                "description": "The freeze's or lock's id, as GET /locks lists them."},
     "days": {"name": "days", "in": "query", "description": "How many days ahead to list upcoming visits.",
              "schema": {"type": "integer", "minimum": 0, "maximum": 3650, "default": 30}},
     "event_repeat": {"name": "event_repeat", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},

@@ -130,9 +130,9 @@ def withdraw_consent(subject: str):
 
 
 @_post(SUBJECT + "/events/<event_oid>/not-done", summary="Record that a visit did not take place, and why",
-       ok=out.NotDone, body=bodies.NotDoneWrite, errors=(404, 409),
+       ok=out.NotDone, body=bodies.NotDoneWrite, errors=(404, 409, 423),
        description="404 for an unknown visit (or a repeat of a visit that does not repeat); 409 when data was "
-                   "entered at the visit or the reason is empty.")
+                   "entered at the visit or the reason is empty; 423 when the visit is frozen or locked.")
 def mark_not_done(subject: str, event_oid: str):
     found = find_subject(subject)
     event = load_study().event(event_oid)

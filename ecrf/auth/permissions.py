@@ -25,6 +25,7 @@ SDV_PLANNERS = frozenset({"monitor", "data_manager"})
 QUERY_RAISERS = frozenset({"monitor", "data_manager"})
 # a thread's free text may identify a participant: the sponsor sees query counts only
 QUERY_READERS = SITE_STAFF | QUERY_RAISERS
+DATA_MANAGER = frozenset({"data_manager"})
 EVERYONE = STUDY | ADMIN
 
 #: action -> the roles that may take it
@@ -55,6 +56,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "raise_query": QUERY_RAISERS,
     "answer_query": SITE_STAFF,
     "resolve_query": QUERY_RAISERS,  # close, cancel, re-open: only the raiser's roles (ecrf.queries.services)
+    # freeze and lock (ecrf.capture.locks): data management only; reading the state is for every study role
+    "freeze": DATA_MANAGER,
+    "lock": DATA_MANAGER,
     # administration
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
@@ -151,6 +155,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "queries.close": ACTIONS["resolve_query"],
     "queries.cancel": ACTIONS["resolve_query"],
     "queries.reopen": ACTIONS["resolve_query"],
+    # freeze and lock
+    "locks.index": STUDY,
+    "locks.create": ACTIONS["lock"],
+    "locks.undo": ACTIONS["lock"],
     # audit trail
     "audit.subject": STUDY,
     "audit.form": STUDY,
@@ -213,6 +221,10 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.close_query": ACTIONS["resolve_query"],  # queries.close
     "api.cancel_query": ACTIONS["resolve_query"],  # queries.cancel
     "api.reopen_query": ACTIONS["resolve_query"],  # queries.reopen
+    # freeze and lock (ecrf.api.locks)
+    "api.locks": STUDY,  # locks.index
+    "api.create_lock": ACTIONS["lock"],  # locks.create
+    "api.undo_lock": ACTIONS["lock"],  # locks.undo
 }
 
 

@@ -3,8 +3,9 @@
 A calculator may read items of the subject's other forms (its ``needs``: date of birth, sex, height, the BSA
 of lymphodepletion). When a save changes one of those, each form of the subject that holds a calculated item
 reading it is recomputed in the same transaction, and what changes is audited with the reason RECALCULATED
-naming the sources. Locked forms are left as they are (a lock means nobody changes them; a data manager
-unlocks, and the next save recomputes).
+naming the sources. Frozen and locked forms (ecrf.capture.locks: the form's own lock or one of its visit,
+casebook, site, study or "up to" range) are skipped and keep their values: nobody changes them; after a data
+manager undoes the freeze or lock, the next save of a source or of the form recomputes them.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.context import reason as audit_reason
-from ecrf.capture import rules, store
+from ecrf.capture import locks, rules, store
 from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.study import calculators
@@ -37,10 +38,12 @@ def recalculate_dependents(session: Session, subject_id: int, changed: set[str],
     study, updated = load_study(), []
     forms = session.scalars(
         select(FormData).join(FormData.event)
-        .where(StudyEventData.subject_id == subject_id, FormData.form_oid.in_(targets), FormData.id != saved_form_id,
-               FormData.locked_at.is_(None))
+        .where(StudyEventData.subject_id == subject_id, FormData.form_oid.in_(targets), FormData.id != saved_form_id)
         .order_by(FormData.id)
     ).all()
+    if forms:  # frozen and locked forms keep their values (the transaction's lock lookup: no new statement)
+        states = locks.states_for_forms(session, list(forms))
+        forms = [f for f in forms if states[f.id] is locks.LockState.OPEN]
     # one read of the facts for every dependent form (not one per form: a subject has F.CHEM at ~10 visits)
     facts = latest_values(session, subject_id, set().union(*(calculators.needs(study.form(oid)) for oid in targets)))
     for form in forms:

@@ -51,7 +51,10 @@ class StudyEventData(db.Model):
 
 
 class FormData(db.Model):
-    """One CRF instance at an event. ``version`` guards against lost updates."""
+    """One CRF instance at an event. ``version`` guards against lost updates.
+
+    Freezes and locks are not columns here: ecrf.capture.locks (DataLock rows) is their one source of truth.
+    """
 
     __tablename__ = "form_data"
     __audited__ = True
@@ -59,7 +62,6 @@ class FormData(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "form_oid", "repeat_key"),
         CheckConstraint(f"status IN {FORM_STATUSES!r}", name="status_known"),
-        CheckConstraint("(locked_at IS NULL) = (locked_by_id IS NULL)", name="lock_attributed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,8 +71,6 @@ class FormData(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="incomplete")
     #: set the first time the form was saved complete; from then on changes need a reason
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)

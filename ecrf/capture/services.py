@@ -16,10 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ecrf.audit.context import reason as audit_reason
 from ecrf.capture import checks as edit_checks
-from ecrf.capture import derived, rules, store
+from ecrf.capture import derived, locks, rules, store
 from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, StudyEventData
-from ecrf.errors import Conflict, Invalid, Locked, NotFound
+from ecrf.errors import Conflict, Invalid, NotFound
 from ecrf.study import calculators, codec
 from ecrf.study.calculated import Calculated
 from ecrf.study.definition import load as load_study
@@ -118,12 +118,15 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     :raises Invalid: per-item messages (values that cannot be read, flags refused, hard edit checks), all at once,
         or a missing reason for change; nothing is stored
     :raises Conflict: the form changed since ``version``
-    :raises Locked: the form is locked
+    :raises Locked: the form (or its visit, casebook, site, study, an "up to" range) is frozen or locked,
+        also for a form not stored yet
     :raises Refused: a trial rule (consent, order of steps) forbids the entry
     :param origin: "entry" for people (web, API); a service name when a service writes a form it owns
     :return: the saved form, flushed, with its new version; the soft edit-check findings that hold now go to the
         findings sinks (``rules.found``), the full list each save
     """
+    locks.refuse_if_closed(session, locks.Place(t.subject.site_id, t.subject.id, t.event.oid, t.event_repeat,
+                                                t.form.oid, t.form_repeat))
     values, errors = clean_all(t.form.items, raw, ctx)
     flags, refused_flags = clean_missing(t.form.items, missing or {}, values)
     facts = latest_values(session, t.subject.id, calculators.needs(t.form))
@@ -139,8 +142,6 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
 
     existing = find_form(session, t)
     if existing is not None:
-        if existing.locked_at is not None:
-            raise Locked("This form is locked; a data manager must unlock it before it can be changed.")
         if version != existing.version:
             raise Conflict(existing.version)
     elif version not in (None, 0):

@@ -1,6 +1,7 @@
 """The casebook grid of one subject: events as columns, forms as rows (REDCap's record home page).
 
-Built from two queries (the subject's events and forms), never one per cell.
+Built from a fixed number of queries (the subject's events and forms, and the freezes and locks that apply:
+ecrf.capture.locks.states_for_subject), never one per cell.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecrf.capture import locks
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.study.definition import Study
 from ecrf.study.types import StudyEvent
@@ -19,7 +21,7 @@ from ecrf.subjects.models import Subject
 class Cell:
     """One form at one event occurrence."""
 
-    status: str  # not_started | incomplete | complete | locked
+    status: str  # not_started | incomplete | complete | frozen | locked
     required: bool
     form_repeat: int = 1
     count: int = 0  # entries of a repeating form
@@ -43,8 +45,9 @@ class Grid:
     rows: list[tuple[str, str]]  # (form OID, label) in first-appearance order
 
 
-def _status(form: FormData) -> str:
-    return "locked" if form.locked_at else form.status
+def _status(form: FormData, states: dict[int, locks.LockState]) -> str:
+    state = states.get(form.id, locks.LockState.OPEN)
+    return form.status if state is locks.LockState.OPEN else state.value
 
 
 def build(session: Session, study: Study, subject: Subject,
@@ -58,6 +61,7 @@ def build(session: Session, study: Study, subject: Subject,
         .where(StudyEventData.subject_id == subject.id).order_by(FormData.repeat_key)
     ):
         forms.setdefault((oid, rep, f.form_oid), []).append(f)
+    states = locks.states_for_subject(session, subject.id)
 
     columns, rows, seen = [], [], set()
     for event in study.events:
@@ -72,12 +76,14 @@ def build(session: Session, study: Study, subject: Subject,
                     rows.append((ref.form_oid, study.form(ref.form_oid).label))
                 entries = forms.get((event.oid, repeat, ref.form_oid), [])
                 if study.form(ref.form_oid).repeating:
+                    closed = {states.get(f.id) for f in entries} - {locks.LockState.OPEN, None}
                     column.cells[ref.form_oid] = Cell(
-                        "complete" if entries and all(f.status == "complete" for f in entries) else
-                        ("incomplete" if entries else "not_started"),
+                        (max(closed, key=lambda s: s is locks.LockState.LOCKED).value if closed else
+                         "complete" if entries and all(f.status == "complete" for f in entries) else
+                         ("incomplete" if entries else "not_started")),
                         ref.required, form_repeat=len(entries) + 1, count=len(entries))
                 else:
-                    column.cells[ref.form_oid] = Cell(_status(entries[0]) if entries else "not_started",
+                    column.cells[ref.form_oid] = Cell(_status(entries[0], states) if entries else "not_started",
                                                       ref.required or (event.oid, ref.form_oid) in also_required)
             columns.append(column)
     return Grid(columns, rows)

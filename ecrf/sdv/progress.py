@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from ecrf.capture import locks
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.sdv.models import ItemVerification
 from ecrf.sdv.services import CHANGED, VERIFIED, plans, subject_ranks
@@ -51,7 +52,7 @@ def _values(site_ids, subject_id: int | None = None):
     crit = case((ItemData.item_oid.in_(oids), 1), else_=0) if oids else literal(0)
     stmt = (select(Subject.id.label("subject_id"), Subject.site_id.label("site_id"), Subject.key.label("key"),
                    FormData.id.label("form_id"), FormData.form_oid.label("form_oid"),
-                   FormData.repeat_key.label("form_repeat"), FormData.locked_at.label("locked_at"),
+                   FormData.repeat_key.label("form_repeat"),
                    FormData.updated_at.label("updated_at"), StudyEventData.event_oid.label("event_oid"),
                    StudyEventData.repeat_key.label("event_repeat"), crit.label("crit"),
                    ItemVerification.state.label("state"))
@@ -127,22 +128,26 @@ class WorkItem:
 
 def worklist(session: Session, site_ids) -> list[WorkItem]:
     """The monitor's worklist at the sites: forms whose required items are not all verified, changed ones first,
-    then oldest first (three statements)."""
+    then oldest first (four statements: the values, ranks, plans and the active locks)."""
     site_ids = list(site_ids)
     if not site_ids:
         return []
     ranks, site_plans = subject_ranks(session, site_ids), plans(session, site_ids)
     v = _values(site_ids)
     keys = (v.c.form_id, v.c.subject_id, v.c.site_id, v.c.key, v.c.event_oid, v.c.event_repeat, v.c.form_oid,
-            v.c.form_repeat, v.c.locked_at, v.c.updated_at)
+            v.c.form_repeat, v.c.updated_at)
     forms: dict[int, tuple] = {}
-    for (form_id, subject_id, site_id, key, event_oid, event_repeat, form_oid, form_repeat, locked_at, updated_at,
+    places = {}
+    for (form_id, subject_id, site_id, key, event_oid, event_repeat, form_oid, form_repeat, updated_at,
          crit, n, verified, changed) in session.execute(_aggregate(v, *keys)):
         counts = _required(site_plans[site_id].rule(ranks[subject_id]), crit, n, verified, changed)
-        meta = (subject_id, site_id, FormLocator(key, event_oid, form_oid, event_repeat, form_repeat),
-                locked_at is not None, updated_at)
+        meta = (subject_id, site_id, FormLocator(key, event_oid, form_oid, event_repeat, form_repeat), updated_at)
         previous = forms.get(form_id, (meta, Counts()))[1]
         forms[form_id] = (meta, previous + counts)
-    items = [WorkItem(*meta[:3], counts, meta[3], meta[4]) for meta, counts in forms.values() if counts.pending]
+        places[form_id] = (form_id, site_id, subject_id, event_oid, event_repeat, form_oid, form_repeat)
+    pending = {fid: entry for fid, entry in forms.items() if entry[1].pending}
+    states = locks.states_of_rows(session, (places[fid] for fid in pending))  # SDV goes on under a freeze
+    items = [WorkItem(*meta[:3], counts, states[fid] is locks.LockState.LOCKED, meta[3])
+             for fid, (meta, counts) in pending.items()]
     items.sort(key=lambda w: (-w.counts.changed, w.updated_at, w.locator.key))
     return items

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 
 from ecrf.auth.permissions import can
-from ecrf.capture import checks, derived, services
+from ecrf.capture import checks, derived, locks, services
 from ecrf.capture.locks import LockState, form_state
 from ecrf.errors import Invalid
 from ecrf.forms.builder import form_class, hint, missing_field, reason_field
@@ -63,6 +63,8 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
     warnings = _warnings(t, stored, ctx, typed)
     missing = checks.missing_items(t.form, stored) if stored else []
     reduced = _reduced(t, stored.values if stored else {})
+    lock = locks.lock_for(db.session, locks.Place(t.subject.site_id, t.subject.id, t.event.oid, t.event_repeat,
+                                                  t.form.oid, t.form_repeat))
     for oid in reduced:  # the full value never reaches the page, not even in a hidden input's value
         wtform[oid].data = ""
     locked = stored is not None and form_state(db.session, stored) is LockState.LOCKED
@@ -70,8 +72,8 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
         uncalculated=uncalculated, reduced=reduced, warnings=warnings, missing=missing, flags=stored.flags if stored
         else {}, missing_field=missing_field, reason_field=reason_field, missing_codes=MISSING_CODES,
-        **_queries(stored),
-        can_edit=can(current_user, "enter_data", t.subject) and not (stored and stored.locked_at),
+        **_queries(stored), lock=lock, lock_state=locks.state_of(lock).value,
+        can_edit=can(current_user, "enter_data", t.subject) and lock is None,
         sdv_states=sdv.form_states(db.session, stored), sdv_required=sdv.required_for(db.session, t.subject, t.form),
         can_verify=stored is not None and not locked and can(current_user, "verify_source", t.subject),
     ), status

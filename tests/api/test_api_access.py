@@ -37,7 +37,13 @@ REQUESTS = {
     "api.sdv_worklist": ("GET", "/sdv/worklist"),
     "api.sdv_progress": ("GET", "/sdv/progress"),
     "api.sdv_plan": ("GET", "/sites/01/sdv-plan"),
+    "api.locks": ("GET", "/locks"),
+    "api.create_lock": ("POST", "/locks"),
 }
+#: undoing needs a lock made first: its role matrix is in tests/locks/test_lock_api.py
+ELSEWHERE = ("api.undo_lock",)
+#: data management's own writes (freeze and lock)
+DATA_MANAGER_ONLY = ("api.create_lock", "api.undo_lock")
 #: the SDV writes need data to verify and a plan body: tests/sdv/test_sdv_faces.py walks them for every role
 SDV_WRITES = {"api.verify_items": {"monitor"}, "api.verify_form": {"monitor"},
               "api.set_sdv_plan": {"monitor", "data_manager"}}
@@ -45,7 +51,8 @@ SDV_WRITES = {"api.verify_items": {"monitor"}, "api.verify_form": {"monitor"},
 BODIES = {"PUT": {"version": 0, "items": vs_values()}, "POST": {"site": "01"},
           "api.calculate": {"items": vs_values()}, "api.revoke_token": {},
           "api.sign": {"scope": "casebook", "meaning": "I approve the data in this casebook as accurate and complete",
-                       "password": PASSWORD, "despite_missing": True}}
+                       "password": PASSWORD, "despite_missing": True},
+          "api.create_lock": {"scope": "site", "level": "frozen", "site": "01", "reason": "interim analysis"}}
 #: writes that create nothing answer 200, not 201
 NOT_CREATED = ("api.calculate", "api.revoke_token")
 #: the site staff's web actions (as subjects.new and capture.save)
@@ -72,7 +79,7 @@ def test_the_request_table_covers_every_api_endpoint(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
     from test_api_trial import TRIAL  # the trial's path routes take bodies; tests/api/test_api_trial.py covers them
 
-    assert endpoints - set(TRIAL) - set(SDV_WRITES) - set(QUERIES) == set(REQUESTS)
+    assert endpoints - set(TRIAL) - set(SDV_WRITES) - set(QUERIES) - set(ELSEWHERE) == set(REQUESTS)
     assert endpoints - PUBLIC == set(API_MATRIX)
 
 
@@ -87,9 +94,10 @@ def test_the_api_grants_what_the_web_grants():
     assert all(roles == {"investigator", "coordinator", "monitor", "data_manager", "sponsor"}
                for endpoint, roles in API_MATRIX.items()
                if endpoint not in (*SITE_STAFF_ONLY, *TRIAL, *OWN_ACCOUNT, *SIGNING, *SDV_WRITES, *QUERIES,
-                                   "api.calculate"))
+                                   *DATA_MANAGER_ONLY, "api.calculate"))
     assert all(API_MATRIX[endpoint] == {"investigator"} for endpoint in SIGNING)
     assert all(API_MATRIX[endpoint] == roles for endpoint, roles in SDV_WRITES.items())
+    assert all(API_MATRIX[endpoint] == {"data_manager"} for endpoint in DATA_MANAGER_ONLY)
     from ecrf.auth.permissions import MATRIX
 
     for endpoint, web in QUERIES.items():  # as the web's, except the list: the sponsor reads counts only

@@ -65,6 +65,24 @@ def _query(state: str, step_body: dict | None = None):
     return prepare
 
 
+LOCK = {"scope": "site", "level": "frozen", "site": "01", "reason": "interim analysis"}
+
+
+def _lock(app, key) -> None:
+    """The same site freeze as LOCK, made by the data manager (lock 1)."""
+    from sqlalchemy import select
+
+    from ecrf.auth.models import Site, User
+    from ecrf.capture import locks
+    from ecrf.infra.extensions import db
+
+    with app.app_context():
+        manager = db.session.scalar(select(User).where(User.username == "data_manager"))
+        site = db.session.scalar(select(Site).where(Site.code == "01"))
+        locks.close(db.session, manager, scope="site", level="frozen", reason="interim analysis", site=site)
+        db.session.commit()
+
+
 def _eligibility_body(app, key):
     _demographics(app, key)
     return {"password": PASSWORD, "overrides": _open_codes(app, key), "reason": "source documents checked"}
@@ -245,6 +263,25 @@ CALLS = [
     Call("api.cancel_query", "POST", "/queries/1/cancel", 404, who="monitor", body={"text": "x"}),
     Call("api.reopen_query", "POST", "/queries/1/reopen", 200, who="monitor", prepare=_query("closed")),
     Call("api.reopen_query", "POST", "/queries/1/reopen", 409, who="monitor", prepare=_query("open")),
+    # freeze and lock
+    Call("api.locks", "GET", "/locks", 200, who="monitor", prepare=lambda app, key: _lock(app, key)),
+    Call("api.locks", "GET", "/locks", 403, who="admin"),
+    Call("api.create_lock", "POST", "/locks", 201, who="data_manager", body=LOCK),
+    Call("api.create_lock", "POST", "/locks", 422, who="data_manager", body={**LOCK, "reason": ""}),
+    Call("api.create_lock", "POST", "/locks", 403, who="investigator", body=LOCK),
+    Call("api.create_lock", "POST", "/locks", 409, who="data_manager", body=LOCK,
+         prepare=lambda app, key: _lock(app, key)),
+    Call("api.undo_lock", "POST", "/locks/1/undo", 200, who="data_manager", body={"reason": "reopened"},
+         prepare=lambda app, key: _lock(app, key)),
+    Call("api.undo_lock", "POST", "/locks/99/undo", 404, who="data_manager", body={"reason": "reopened"}),
+    Call("api.undo_lock", "POST", "/locks/1/undo", 422, who="data_manager", body={"reason": "  "},
+         prepare=lambda app, key: _lock(app, key)),
+    Call("api.undo_lock", "POST", "/locks/1/undo", 403, who="monitor", body={"reason": "reopened"},
+         prepare=lambda app, key: _lock(app, key)),
+    Call("api.save_form", "PUT", VS, 423, who="coordinator",
+         body={"version": 0, "items": vs_values()}, prepare=lambda app, key: _lock(app, key)),
+    Call("api.mark_not_done", "POST", "/subjects/{key}/events/SE.D1/not-done", 423, body={"reason": "ill"},
+         prepare=lambda app, key: _lock(app, key)),
 ]
 
 

@@ -27,8 +27,8 @@ def test_a_form_never_saved(api, tokens, keys):
     response = api.get(VS_API.format(key=keys["01"]), token=tokens["monitor"])
     assert response.status_code == 200
     required = ["I.VS.DTC", "I.VS.TEMP", "I.VS.SYSBP", "I.VS.DIABP", "I.VS.HR", "I.VS.SPO2"]
-    assert response.json == {"status": "not_started", "version": 0, "locked": False, "items": {}, "missing": {},
-                             "missing_items": required, "warnings": []}
+    assert response.json == {"status": "not_started", "version": 0, "locked": False, "lock_state": "open",
+                             "items": {}, "missing": {}, "missing_items": required, "warnings": []}
 
 
 def test_save_then_read_back(app, api, tokens, keys):
@@ -122,17 +122,19 @@ def test_unacceptable_reasons_are_422(api, tokens, keys, reason, message):
 
 def test_a_locked_form_is_423(app, api, tokens, keys):
     from ecrf.auth.models import User
-    from ecrf.capture.models import FormData
+    from ecrf.capture import locks
     from ecrf.infra.extensions import db
-    from ecrf.study.clock import utcnow
+    from ecrf.subjects.models import Subject
 
     _put(api, tokens, keys["01"], vs_values())
     with app.app_context():
-        manager = db.session.scalar(select(User.id).where(User.username == "data_manager"))
-        form = db.session.scalar(select(FormData).where(FormData.form_oid == "F.VS"))
-        form.locked_at, form.locked_by_id = utcnow(), manager
+        manager = db.session.scalar(select(User).where(User.username == "data_manager"))
+        subject = db.session.scalar(select(Subject).where(Subject.key == keys["01"]))
+        locks.close(db.session, manager, scope="form", level="locked", reason="database lock", subject=subject,
+                    event_oid="SE.SCREENING", form_oid="F.VS")
         db.session.commit()
-    assert api.get(VS_API.format(key=keys["01"]), token=tokens["monitor"]).json["locked"] is True
+    read = api.get(VS_API.format(key=keys["01"]), token=tokens["monitor"]).json
+    assert read["locked"] is True and read["lock_state"] == "locked"
     response = _put(api, tokens, keys["01"], vs_values(**{"I.VS.HR": "99"}), version=1, reason="TRANSCRIPTION")
     assert response.status_code == 423 and "locked" in response.json["error"]
     assert _vs(app, keys["01"])["I.VS.HR"] == "72"

@@ -160,12 +160,12 @@ def test_a_locked_form_takes_no_query_step_a_frozen_one_does(session, forms, mon
     services.step(session, session.get(Query, qid), "answer", "x", user(session, "coordinator"))
 
 
-def test_the_stub_lock_column_refuses_too(session, forms):
-    from ecrf.capture.services import find_form
-    from ecrf.study.clock import utcnow
+def test_a_real_form_lock_refuses_too(session, forms):
+    from ecrf.capture import locks
 
-    form = find_form(session, target(session, forms["01"]))
-    form.locked_at, form.locked_by_id = utcnow(), user(session, "data_manager").id
+    t = target(session, forms["01"])
+    locks.close(session, user(session, "data_manager"), scope="form", level="locked", reason="database lock",
+                subject=t.subject, event_oid=t.event.oid, form_oid=t.form.oid)
     session.flush()
     with pytest.raises(Locked):
         services.raise_query(session, target(session, forms["01"]), "I.VS.HR", "x", user(session, "monitor"))

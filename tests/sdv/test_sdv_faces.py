@@ -56,15 +56,16 @@ def _states(app, key):
 
 
 def _lock(app, key):
-    from ecrf.capture.models import FormData, StudyEventData
+    from ecrf.auth.models import User
+    from ecrf.capture import locks
     from ecrf.infra.extensions import db
-    from ecrf.study.clock import utcnow
     from ecrf.subjects.models import Subject
 
     with app.app_context():
-        form = db.session.scalar(select(FormData).join(StudyEventData).join(Subject).where(
-            Subject.key == key, FormData.form_oid == "F.VS"))
-        form.locked_at, form.locked_by_id = utcnow(), 1
+        subject = db.session.scalar(select(Subject).where(Subject.key == key))
+        manager = db.session.scalar(select(User).where(User.username == "data_manager"))
+        locks.close(db.session, manager, scope="form", level="locked", reason="database lock", subject=subject,
+                    event_oid="SE.SCREENING", form_oid="F.VS")
         db.session.commit()
         db.session.remove()
 

@@ -139,7 +139,10 @@ def test_a_value_recomputed_on_another_form_resets_its_verification(session, wor
 
 def test_verifying_a_locked_form_is_refused_and_changes_nothing(session, vs):
     subject, t, form = vs
-    form.locked_at, form.locked_by_id = utcnow(), _user(session, "data_manager").id
+    from ecrf.capture import locks
+
+    locks.close(session, _user(session, "data_manager"), scope="form", level="locked", reason="database lock",
+                subject=subject, event_oid=t.event.oid, form_oid=t.form.oid)
     session.commit()
     with pytest.raises(Locked):
         sdv.verify_form(session, form, subject, t.form, _user(session, "monitor"))
