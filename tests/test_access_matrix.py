@@ -59,6 +59,7 @@ def urls(app, world):
         "enrolment.dose_levels": ("GET", "/dose-levels"),
         "enrolment.screening_log": ("GET", "/screening-log"),
         "visits.calendar": ("GET", "/calendar"),
+        "dashboard.index": ("GET", "/dashboard"),
         "signatures.subject": ("GET", f"/subjects/{key}/signatures"),
         "signatures.sign": ("GET", f"/subjects/{key}/sign?scope=casebook"),
         "signatures.worklist": ("GET", "/signatures"),

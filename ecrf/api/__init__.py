@@ -4,6 +4,7 @@ from __future__ import annotations
 from ecrf.api import (
     audit,
     auth,
+    dashboard,
     errors,
     forms,
     locks,

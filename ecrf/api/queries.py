@@ -43,7 +43,7 @@ def thread_model(q: Query) -> out.QueryThread:
         steps=services.allowed_steps(current_user(), q))
 
 
-def _counts_model(c: counts.Counts) -> out.QueryCounts:
+def counts_model(c: counts.Counts) -> out.QueryCounts:
     return out.QueryCounts(**c.by_state, oldest_open=c.oldest_open, oldest_open_days=c.age_days())
 
 
@@ -65,8 +65,8 @@ def query_counts():
     sites = db.session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.code)).all()
     per_site = counts.by_site(db.session, site_ids)
     return reply(out.QueryCountsReport(
-        study=_counts_model(counts.study_counts(db.session, site_ids)),
-        sites=[out.SiteQueryCounts(site=s.code, counts=_counts_model(per_site.get(s.id, counts.Counts())))
+        study=counts_model(counts.study_counts(db.session, site_ids)),
+        sites=[out.SiteQueryCounts(site=s.code, counts=counts_model(per_site.get(s.id, counts.Counts())))
                for s in sites]))
 
 

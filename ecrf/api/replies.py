@@ -597,3 +597,72 @@ class DataLock(Reply):
 
 class DataLockList(Reply):
     locks: list[DataLock]
+
+
+# -- dashboards ------------------------------------------------------------------------------------------------------
+
+class SiteBoard(Reply):
+    """The site staff's day at their sites."""
+
+    overdue_visits: int
+    missing_forms: int
+    incomplete_forms: int
+    queries: QueryCounts
+    outstanding_signatures: int | None = Field(description="Investigators only: casebooks or visits with data and no "
+                                                           "valid signature.")
+    broken_signatures: int | None = Field(description="Investigators only: broken and not yet re-signed.")
+
+
+class MonitorSiteFigures(Reply):
+    site: str
+    sdv: SdvCounts
+    queries: QueryCounts
+
+
+class MonitorSubjectFigures(Reply):
+    subject: str
+    site: str
+    sdv: SdvCounts
+    queries: QueryCounts
+
+
+class MonitorBoard(Reply):
+    sites: list[MonitorSiteFigures]
+    subjects: list[MonitorSubjectFigures]
+    sdv_worklist_forms: int = Field(description="Forms on the SDV worklist shown (at most 20; GET /sdv/worklist "
+                                                "lists them all).")
+
+
+class DataManagerBoard(Reply):
+    queries: QueryCounts
+    open_query_ageing: dict[str, int] = Field(description="Open queries by days since raised: 0-7, 8-14, 15-30, 31+.")
+    active_locks: int = Field(description="Freezes and locks in force (GET /locks lists them).")
+    outstanding_signatures: int
+    broken_signatures: int
+
+
+class EnrolmentMonth(Reply):
+    month: str = Field(description="YYYY-MM.")
+    enrolled: int = Field(description="Cumulative.")
+
+
+class SponsorBoard(Reply):
+    """Counts only: no subject codes."""
+
+    target: int
+    enrolled: int
+    screened: int
+    enrolment_by_month: list[EnrolmentMonth]
+    subjects_by_status: dict[str, int]
+    required_forms_expected: int
+    required_forms_complete: int
+    queries: QueryCounts
+    sdv: SdvCounts
+
+
+class Dashboard(Reply):
+    board: Literal["site", "monitor", "data_manager", "sponsor"]
+    site: SiteBoard | None = None
+    monitor: MonitorBoard | None = None
+    data_manager: DataManagerBoard | None = None
+    sponsor: SponsorBoard | None = None

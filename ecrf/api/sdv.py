@@ -24,7 +24,7 @@ from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
 
 
-def _counts(c: progress.Counts) -> out.SdvCounts:
+def counts_model(c: progress.Counts) -> out.SdvCounts:
     return out.SdvCounts(required=c.required, verified=c.verified, changed=c.changed, pending=c.pending)
 
 
@@ -50,7 +50,7 @@ def form_sdv_model(t: capture.Target) -> out.FormSdv:
     return out.FormSdv(subject=t.subject.key, event_oid=t.event.oid, event_repeat=t.event_repeat,
                        form_oid=t.form.oid, repeat=t.form_repeat,
                        locked=stored is not None and form_state(db.session, stored) is LockState.LOCKED,
-                       counts=_counts(counts), items=items)
+                       counts=counts_model(counts), items=items)
 
 
 @route(FORM + "/sdv", "GET", summary="The source-data verification of each item of a form", ok=out.FormSdv,
@@ -122,7 +122,7 @@ def sdv_worklist():
     return reply(out.SdvWorklist(forms=[out.SdvWorkItem(
         subject=w.locator.subject_key, site=code[w.site_id], event_oid=w.locator.event_oid,
         event_repeat=w.locator.event_repeat, form_oid=w.locator.form_oid, repeat=w.locator.form_repeat,
-        form_label=w.form_label, locked=w.locked, updated_at=w.updated_at, counts=_counts(w.counts))
+        form_label=w.form_label, locked=w.locked, updated_at=w.updated_at, counts=counts_model(w.counts))
         for w in progress.worklist(db.session, list(code))]))
 
 
@@ -154,9 +154,10 @@ def sdv_progress():
         per_site[site_id] = per_site[site_id] + per_subject.get(subject_id, progress.Counts())
     plan_models = _plan_models(sites)
     return reply(out.SdvProgress(
-        sites=[out.SdvSiteProgress(site=s.code, plan=plan_models[s.id], counts=_counts(per_site[s.id])) for s in sites],
+        sites=[out.SdvSiteProgress(site=s.code, plan=plan_models[s.id], counts=counts_model(per_site[s.id]))
+               for s in sites],
         subjects=[out.SdvSubjectProgress(subject=key, site=code[site_id],
-                                         counts=_counts(per_subject.get(subject_id, progress.Counts())))
+                                         counts=counts_model(per_subject.get(subject_id, progress.Counts())))
                   for subject_id, key, site_id in subjects]))
 
 

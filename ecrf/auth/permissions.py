@@ -173,6 +173,7 @@ MATRIX: dict[str, frozenset[str]] = {
 #: the JSON API (ecrf.api), checked by the API after it authenticates the bearer token; tested in tests/api
 API_MATRIX: dict[str, frozenset[str]] = {
     "api.study": STUDY,
+    "api.dashboard": STUDY,  # dashboard.index
     "api.subjects": STUDY,
     "api.subject": STUDY,
     "api.create_subject": SITE_STAFF,  # subjects.new

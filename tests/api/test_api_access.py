@@ -15,6 +15,7 @@ from ecrf.auth.permissions import API_MATRIX, PUBLIC
 REQUESTS = {
     "api.openapi": ("GET", "/openapi.json"),
     "api.study": ("GET", "/study"),
+    "api.dashboard": ("GET", "/dashboard"),
     "api.subjects": ("GET", "/subjects"),
     "api.subject": ("GET", "/subjects/{key}"),
     "api.form": ("GET", VS_API.removeprefix(API)),

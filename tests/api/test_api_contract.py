@@ -136,6 +136,9 @@ CALLS = [
     # the study, subjects, forms and audit trail
     Call("api.study", "GET", "/study", 200, who="monitor"),
     Call("api.study", "GET", "/study", 401, who=None),
+    Call("api.dashboard", "GET", "/dashboard", 200, who="monitor"),
+    Call("api.dashboard", "GET", "/dashboard", 200, who="sponsor"),
+    Call("api.dashboard", "GET", "/dashboard", 403, who="admin"),
     Call("api.subjects", "GET", "/subjects", 200, who="sponsor"),
     Call("api.subjects", "GET", "/subjects", 403, who="admin"),
     Call("api.subject", "GET", "/subjects/{key}", 200),

@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 
 from ecrf.auth.models import Site
 from ecrf.casebook import dashboards
-from tests.helpers import new_subject, save, vs_values
+from tests.helpers import consent, new_subject, save, vs_values
 
 
 @contextmanager
@@ -80,3 +80,128 @@ def test_statement_count_does_not_grow_with_subjects(session, world):
     at_three = count()
     _screened(session, 27)
     assert count() == at_three
+
+
+# -- the role boards, with monitoring data in them -----------------------------------------------------------------
+
+def _user(session, username):
+    from ecrf.auth.models import User
+
+    return session.scalar(select(User).where(User.username == username))
+
+
+def _monitoring(session, subject):
+    """A query, a verified form with a value changed since, a broken signature and a site freeze on ``subject``."""
+    from ecrf.capture import locks
+    from ecrf.capture import services as capture
+    from ecrf.queries import services as queries
+    from ecrf.sdv import services as sdv
+    from ecrf.signatures import services as signatures
+    from ecrf.signatures.coverage import Scope
+    from tests.helpers import PASSWORD
+
+    t = capture.resolve(subject, "SE.SCREENING", "F.VS")
+    queries.raise_query(session, t, "I.VS.HR", "Please confirm the heart rate against the source.",
+                        _user(session, "monitor"))
+    form = capture.find_form(session, t)
+    sdv.verify_form(session, form, subject, t.form, _user(session, "monitor"))
+    meaning = "I approve the data in this casebook as accurate and complete"
+    signatures.sign(session, _user(session, "investigator"), subject, Scope.casebook(), meaning, meanings=(meaning,),
+                    password=PASSWORD, despite_missing=True)
+    session.commit()
+    save(session, subject, "F.VS", vs_values(**{"I.VS.DTC": "2026-11-02T09:00", "I.VS.HR": "75"}),
+         reason_code="TRANSCRIPTION")
+    locks.close(session, _user(session, "data_manager"), scope="subject", level="frozen", reason="interim look",
+                subject=subject, up_to_event_oid="SE.SCREENING")
+    session.commit()
+
+
+def test_boards_show_the_monitoring_work(session, world):
+    subject, _ = _screened(session, 2)
+    _monitoring(session, subject)
+    sites = _site_ids(session, "01")
+    site = dashboards.site_staff_board(session, sites, signs=True)
+    assert site.queries.open == 1 and [q.subject for q in site.open_queries] == [subject.key]
+    assert [s.subject.key for s in site.broken_signatures] == [subject.key]
+    monitor = dashboards.monitor_board(session, sites)
+    assert monitor.sdv_by_subject[subject.id].changed == 1
+    assert monitor.queries_by_subject[subject.id].open == 1
+    assert any(w.subject_id == subject.id for w in monitor.sdv_worklist)
+    manager = dashboards.data_manager_board(session, sites)
+    assert manager.ageing["0-7"] == 1 and sum(manager.ageing.values()) == 1
+    assert len(manager.locks) == 1 and manager.broken_signatures
+    sponsor = dashboards.sponsor_board(session, sites)
+    assert sponsor.queries.open == 1 and sponsor.sdv.changed == 1 and sponsor.enrolment.screened == 2
+    # another site's people see none of it
+    other = _site_ids(session, "02")
+    assert dashboards.site_staff_board(session, other, signs=True).queries.open == 0
+    assert dashboards.data_manager_board(session, other).locks == []
+
+
+def test_board_statements_are_the_same_at_3_and_at_300_subjects(session, world):
+    from ecrf.subjects.services import create_subject
+
+    sites = _site_ids(session, "01")
+    first = _screened(session, 3)
+    _monitoring(session, first[0])
+
+    def count() -> int:
+        session.expunge_all()
+        with statements(session) as seen:
+            dashboards.site_staff_board(session, sites, signs=True)
+            dashboards.monitor_board(session, sites)
+            dashboards.data_manager_board(session, sites)
+            dashboards.sponsor_board(session, sites)
+        return len(seen)
+
+    at_three = count()
+    site = session.scalar(select(Site).where(Site.code == "01"))
+    more = [create_subject(session, site) for _ in range(297)]
+    session.commit()
+    for subject in more[:20]:  # some with data, the rest only registered
+        consent(session, subject)
+        save(session, subject, "F.VS", vs_values(**{"I.VS.DTC": "2026-11-02T09:00"}))
+    _monitoring(session, more[0])
+    assert count() == at_three
+
+
+# -- the web face ----------------------------------------------------------------------------------------------------
+
+import pytest  # noqa: E402
+
+from tests.conftest import ROLES  # noqa: E402
+
+
+@pytest.fixture
+def monitored(app, world):
+    from ecrf.infra.extensions import db
+
+    with app.app_context():
+        from ecrf.audit.context import Actor, set_actor
+
+        set_actor(db.session, Actor(None, "test-setup", "system"))
+        subject, _ = _screened(db.session, 2)
+        _monitoring(db.session, subject)
+        key = subject.key
+        db.session.remove()
+    return key
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+def test_each_study_role_lands_on_its_board(as_role, monitored, role):
+    browser = as_role(role)
+    home = browser.get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/dashboard")
+    page = browser.get("/dashboard").get_data(as_text=True)
+    expected = {"investigator": 'data-testid="open-queries"', "coordinator": 'data-testid="open-queries"',
+                "monitor": f'data-testid="monitor-subject-{monitored}"', "data_manager": 'data-testid="dm-locks"',
+                "sponsor": 'data-testid="enrolment"'}[role]
+    assert expected in page
+    if role == "sponsor":  # counts only: no subject code on the sponsor's board
+        assert monitored not in page
+    if role == "coordinator":  # only investigators sign
+        assert 'data-testid="signature-summary"' not in page
+
+
+def test_administrators_have_no_board(as_role, world):
+    assert as_role("admin").get("/dashboard").status_code == 403
