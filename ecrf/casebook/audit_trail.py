@@ -76,6 +76,11 @@ def reason(row: AuditEvent, lang: str = "en") -> str | None:
     return words.render(row.reason, lang) if row.reason is not None else None
 
 
+#: audited rows whose values are people's own words about a subject (a query thread may name or describe the
+#: participant): shown only to the roles that see full clinical values, whatever the item they are about
+FREE_TEXT = frozenset({"item_query_message"})
+
+
 def value_for(row: AuditEvent, value: str | None, role: str | None) -> str | None:
     """A stored old or new value of ``row`` as ``role`` may see it (ecrf.study.masking decides).
 
@@ -84,6 +89,8 @@ def value_for(row: AuditEvent, value: str | None, role: str | None) -> str | Non
     them withheld. Account and site records are shown as stored."""
     if value is None:
         return None
+    if row.entity in FREE_TEXT and not masking.sees_full(role):
+        return masking.WITHHELD
     if row.item_oid and (item := load_study().items.get(row.item_oid)):
         return masking.masked(item, value, role)
     if row.subject_key is not None and not masking.sees_clinical(role):

@@ -29,6 +29,11 @@ FULL_VIEW = frozenset({"investigator", "coordinator", "monitor", "data_manager"}
 REDUCED_VIEW = frozenset({"sponsor"})
 
 
+def sees_full(role: str | None) -> bool:
+    """Whether the role sees every value as stored (no reduction, free text included)."""
+    return role in FULL_VIEW
+
+
 def sees_clinical(role: str | None) -> bool:
     """Whether the role sees clinical values at all (reduced or full)."""
     return role in FULL_VIEW or role in REDUCED_VIEW

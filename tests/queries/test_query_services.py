@@ -141,6 +141,21 @@ def test_the_sponsor_reads_no_thread(session, forms):
     assert services.get_query(session, qid, user(session, "coordinator")).id == qid
 
 
+def test_the_sponsor_reads_no_thread_text_in_the_audit_trail_either(session, forms):
+    from sqlalchemy import select
+
+    from ecrf.audit.models import AuditEvent
+    from ecrf.casebook.audit_trail import value_for
+    from ecrf.study.masking import WITHHELD
+
+    make_query(session, forms["01"])
+    session.commit()
+    row = session.scalar(select(AuditEvent).where(AuditEvent.entity == "item_query_message"))
+    assert row is not None and row.item_oid.startswith("I.VS.") and row.new_value
+    assert value_for(row, row.new_value, "sponsor") == WITHHELD
+    assert value_for(row, row.new_value, "monitor") == row.new_value
+
+
 def test_a_locked_form_takes_no_query_step_a_frozen_one_does(session, forms, monkeypatch):
     from ecrf.capture.locks import LockState
     from ecrf.queries import services as module
