@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from ecrf.api.fields import Timestamp
+from ecrf.casebook.status import MEANINGS as STATUS_MEANINGS
+from ecrf.casebook.status import STATUSES
 from ecrf.study.types import MISSING_CODES, DataType
 
 DataTypeName = Literal[tuple(t.value for t in DataType)]  # type: ignore[valid-type]
@@ -193,12 +195,14 @@ class CalculatedItems(Reply):
                                                 "calculation sees them as missing.")
 
 
-CellStatus = Literal["not_started", "incomplete", "complete", "frozen", "locked"]
+CellStatus = Literal[STATUSES]  # type: ignore[valid-type]  # the casebook's one vocabulary
 
 
 class CasebookCell(Reply):
     form_oid: str
-    status: CellStatus
+    status: CellStatus = Field(description="The form's display status, the first that holds of: " + "; ".join(
+        f"{s}: {STATUS_MEANINGS[s]}" for s in reversed(STATUSES)) + ". The stored form status \"incomplete\" "
+        "reads \"in_progress\" here.")
     required: bool = Field(description="Required by the schedule, or by a rule for this subject (the pregnancy "
                                        "test and contraception forms of a woman of childbearing potential).")
     count: int = Field(description="Entries of a repeating form; 0 for a form that does not repeat.")

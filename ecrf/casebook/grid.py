@@ -1,7 +1,10 @@
 """The casebook grid of one subject: events as columns, forms as rows (REDCap's record home page).
 
-Built from a fixed number of queries (the subject's events and forms, and the freezes and locks that apply:
-ecrf.capture.locks.states_for_subject), never one per cell.
+Each cell's status is ecrf.casebook.status.decide over the form's facts (stored and complete, locked or frozen,
+signed, verified against source). Built from a fixed number of statements, never one per cell: the subject's events
+and forms (with their items), the freezes and locks that apply (ecrf.capture.locks.states_for_subject), the
+subject's valid signatures (one), and the SDV counts per form (ecrf.sdv.progress.by_form: one aggregate, with the
+site's ranks and plan).
 """
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from ecrf.capture import locks
 from ecrf.capture.models import FormData, StudyEventData
+from ecrf.casebook import status as statuses
+from ecrf.sdv import progress as sdv_progress
+from ecrf.signatures.models import Signature
 from ecrf.study.definition import Study
 from ecrf.study.types import StudyEvent
 from ecrf.subjects.models import Subject
@@ -21,10 +27,14 @@ from ecrf.subjects.models import Subject
 class Cell:
     """One form at one event occurrence."""
 
-    status: str  # not_started | incomplete | complete | frozen | locked
+    status: str  # one of ecrf.casebook.status.STATUSES
     required: bool
     form_repeat: int = 1
     count: int = 0  # entries of a repeating form
+
+    @property
+    def label(self) -> str:
+        return statuses.LABELS[self.status]
 
 
 @dataclass
@@ -45,9 +55,25 @@ class Grid:
     rows: list[tuple[str, str]]  # (form OID, label) in first-appearance order
 
 
-def _status(form: FormData, states: dict[int, locks.LockState]) -> str:
-    state = states.get(form.id, locks.LockState.OPEN)
-    return form.status if state is locks.LockState.OPEN else state.value
+#: the signature scopes that sign a form's data (an eligibility confirmation does not, see ecrf.casebook.status)
+SIGNING_SCOPES = ("form", "visit", "casebook")
+
+
+def _facts(session: Session, subject: Subject):
+    """A function giving a stored form's display status, from three reads of the subject's locks, valid
+    signatures and SDV counts."""
+    states = locks.states_for_subject(session, subject.id)
+    signatures = [s.scope_of for s in session.scalars(select(Signature).where(
+        Signature.subject_id == subject.id, Signature.broken_at.is_(None), Signature.scope.in_(SIGNING_SCOPES)))]
+    sdv = sdv_progress.by_form(session, subject.site_id, subject.id)
+
+    def status_of(form: FormData, event_oid: str, event_repeat: int) -> str:
+        counts = sdv.get(form.id, sdv_progress.Counts())
+        return statuses.decide(
+            stored=True, complete=form.status == "complete", lock=states.get(form.id, locks.LockState.OPEN),
+            signed=any(s.covers(event_oid, event_repeat, form.form_oid, form.repeat_key) for s in signatures),
+            sdv_required=counts.required, sdv_verified=counts.verified)
+    return status_of
 
 
 def build(session: Session, study: Study, subject: Subject,
@@ -61,7 +87,7 @@ def build(session: Session, study: Study, subject: Subject,
         .where(StudyEventData.subject_id == subject.id).order_by(FormData.repeat_key)
     ):
         forms.setdefault((oid, rep, f.form_oid), []).append(f)
-    states = locks.states_for_subject(session, subject.id)
+    status_of = _facts(session, subject)
 
     columns, rows, seen = [], [], set()
     for event in study.events:
@@ -75,15 +101,12 @@ def build(session: Session, study: Study, subject: Subject,
                     seen.add(ref.form_oid)
                     rows.append((ref.form_oid, study.form(ref.form_oid).label))
                 entries = forms.get((event.oid, repeat, ref.form_oid), [])
+                status = statuses.combine(status_of(f, event.oid, repeat) for f in entries)
                 if study.form(ref.form_oid).repeating:
-                    closed = {states.get(f.id) for f in entries} - {locks.LockState.OPEN, None}
-                    column.cells[ref.form_oid] = Cell(
-                        (max(closed, key=lambda s: s is locks.LockState.LOCKED).value if closed else
-                         "complete" if entries and all(f.status == "complete" for f in entries) else
-                         ("incomplete" if entries else "not_started")),
-                        ref.required, form_repeat=len(entries) + 1, count=len(entries))
+                    column.cells[ref.form_oid] = Cell(status, ref.required, form_repeat=len(entries) + 1,
+                                                      count=len(entries))
                 else:
-                    column.cells[ref.form_oid] = Cell(_status(entries[0], states) if entries else "not_started",
+                    column.cells[ref.form_oid] = Cell(status,
                                                       ref.required or (event.oid, ref.form_oid) in also_required)
             columns.append(column)
     return Grid(columns, rows)

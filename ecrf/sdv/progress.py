@@ -109,6 +109,20 @@ def by_site(session: Session, site_ids) -> dict[int, Counts]:
     return out
 
 
+def by_form(session: Session, site_id: int, subject_id: int) -> dict[int, Counts]:
+    """Counts per stored form of one subject (form id -> Counts; a form with no stored value is absent): three
+    statements (the site's ranks, its plan, one aggregate), whatever the number of forms."""
+    ranks, site_plans = subject_ranks(session, [site_id]), plans(session, [site_id])
+    if subject_id not in ranks:
+        return {}
+    rule = site_plans[site_id].rule(ranks[subject_id])
+    v = _values([site_id], subject_id)
+    out: dict[int, Counts] = {}
+    for form_id, crit, n, verified, changed in session.execute(_aggregate(v, v.c.form_id)):
+        out[form_id] = out.get(form_id, Counts()) + _required(rule, crit, n, verified, changed)
+    return out
+
+
 @dataclass(frozen=True)
 class WorkItem:
     """A form with items the plan requires that are not verified at their values."""

@@ -9,6 +9,7 @@ from ecrf.auth.models import Site
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.casebook import grid as grids
 from ecrf.casebook import overview
+from ecrf.casebook import status as cell_status
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
 from ecrf.study.definition import load as load_study
@@ -58,4 +59,6 @@ def casebook(key: str):
     subject = load_subject(key, current_user)
     view = overview.build(db.session, subject, current_user.role)
     grid = grids.build(db.session, load_study(), subject, frozenset(pregnancy.required_forms(view.wocbp)))
-    return render_template("subjects/casebook.html", subject=subject, grid=grid, view=view, action=ActionForm())
+    legend = [(s, cell_status.LABELS[s], cell_status.MEANINGS[s]) for s in cell_status.STATUSES]
+    return render_template("subjects/casebook.html", subject=subject, grid=grid, view=view, action=ActionForm(),
+                           legend=legend)
