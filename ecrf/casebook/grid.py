@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ecrf.capture import locks
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.casebook import status as statuses
+from ecrf.queries import counts as query_counts
 from ecrf.sdv import progress as sdv_progress
 from ecrf.signatures.models import Signature
 from ecrf.study.definition import Study
@@ -31,6 +32,7 @@ class Cell:
     required: bool
     form_repeat: int = 1
     count: int = 0  # entries of a repeating form
+    open_queries: int = 0  # open queries on the cell's entries (the item badges are on the form page)
 
     @property
     def label(self) -> str:
@@ -88,6 +90,7 @@ def build(session: Session, study: Study, subject: Subject,
     ):
         forms.setdefault((oid, rep, f.form_oid), []).append(f)
     status_of = _facts(session, subject)
+    queries = query_counts.by_form(session, subject.id)
 
     columns, rows, seen = [], [], set()
     for event in study.events:
@@ -102,11 +105,13 @@ def build(session: Session, study: Study, subject: Subject,
                     rows.append((ref.form_oid, study.form(ref.form_oid).label))
                 entries = forms.get((event.oid, repeat, ref.form_oid), [])
                 status = statuses.combine(status_of(f, event.oid, repeat) for f in entries)
+                open_queries = sum(queries[f.id].open for f in entries if f.id in queries)
                 if study.form(ref.form_oid).repeating:
                     column.cells[ref.form_oid] = Cell(status, ref.required, form_repeat=len(entries) + 1,
-                                                      count=len(entries))
+                                                      count=len(entries), open_queries=open_queries)
                 else:
                     column.cells[ref.form_oid] = Cell(status,
-                                                      ref.required or (event.oid, ref.form_oid) in also_required)
+                                                      ref.required or (event.oid, ref.form_oid) in also_required,
+                                                      open_queries=open_queries)
             columns.append(column)
     return Grid(columns, rows)

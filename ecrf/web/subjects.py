@@ -12,6 +12,9 @@ from ecrf.casebook import overview
 from ecrf.casebook import status as cell_status
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
+from ecrf.queries import counts as query_counts
+from ecrf.queries.models import STATES as QUERY_STATES
+from ecrf.sdv import progress as sdv_progress
 from ecrf.study.definition import load as load_study
 from ecrf.subjects import services
 from ecrf.subjects.access import visible_site_ids
@@ -61,4 +64,7 @@ def casebook(key: str):
     grid = grids.build(db.session, load_study(), subject, frozenset(pregnancy.required_forms(view.wocbp)))
     legend = [(s, cell_status.LABELS[s], cell_status.MEANINGS[s]) for s in cell_status.STATUSES]
     return render_template("subjects/casebook.html", subject=subject, grid=grid, view=view, action=ActionForm(),
-                           legend=legend)
+                           legend=legend, queries=query_counts.subject_counts(db.session, subject.id),
+                           query_states=QUERY_STATES,
+                           sdv=sdv_progress.by_subject(db.session, {subject.site_id}, subject.id).get(
+                               subject.id, sdv_progress.Counts()))

@@ -205,3 +205,11 @@ def test_each_study_role_lands_on_its_board(as_role, monitored, role):
 
 def test_administrators_have_no_board(as_role, world):
     assert as_role("admin").get("/dashboard").status_code == 403
+
+
+def test_the_casebook_page_shows_the_subjects_queries_and_sdv(as_role, monitored):
+    page = as_role("monitor").get(f"/subjects/{monitored}").get_data(as_text=True)
+    figures = page.split('data-testid="casebook-monitoring"')[1].split("</p>")[0]
+    assert "1 open" in figures and "changed since" in figures
+    cell = page.split('data-testid="cell-SE.SCREENING-F.VS"')[1].split("</td>")[0]
+    assert 'data-testid="cell-queries"' in cell and ">1 Q<" in cell
