@@ -50,9 +50,7 @@ def test_coordinator_saves_vital_signs_in_a_real_browser(server, page, tmp_path)
     page.fill("#username", "coordinator")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/dashboard")  # each study role lands on its board
-    assert page.locator('[data-testid="open-queries"]').is_visible()  # the demo's queries wait for the site
-    page.goto(f"{server}/subjects")
+    page.wait_for_url(f"{server}/subjects")
     page.click("text=01-S002")
     page.click('[data-testid="cell-SE.SCREENING-F.HTWT"] a')
     page.fill("#I\\.HTWT\\.DAT", "2026-11-20")
