@@ -3,16 +3,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from ecrf.audit.context import Actor, set_actor
 from ecrf.auth.models import ROLES, Site, User
 from ecrf.auth.services import create_site, create_user
+from ecrf.capture import locks
 from ecrf.capture import services as capture
 from ecrf.consent.models import IcfVersion
 from ecrf.enrolment import services
 from ecrf.enrolment.services import screen_fail
 from ecrf.infra.extensions import db
+from ecrf.queries.services import raise_query, step
+from ecrf.sdv.services import verify_form
+from ecrf.signatures.coverage import Scope
+from ecrf.signatures.services import sign
 from ecrf.study.validation import Context
 from ecrf.subjects.models import Subject
 from ecrf.subjects.services import create_subject
@@ -29,6 +35,15 @@ def _save(subject, event_oid: str, form_oid: str, values: dict, form_repeat: int
     existing = capture.find_form(db.session, target)
     capture.save_form(db.session, target, values, version=existing.version if existing else 0, user_id=None,
                       ctx=Context.now_at(subject.site.zone))
+
+
+def _correct(subject, event_oid: str, form_oid: str, values: dict, user, reason: str, note: str) -> None:
+    """``user`` changes some values of a stored form, with a reason for change (the other values stay)."""
+    target = capture.resolve(subject, event_oid, form_oid, 1, 1)
+    form = capture.find_form(db.session, target)
+    set_actor(db.session, Actor.of(user))
+    capture.save_form(db.session, target, {**form.values, **values}, version=form.version, user_id=user.id,
+                      ctx=Context.now_at(subject.site.zone), reason_code=reason, reason_note=note)
 
 
 def _days_ago(n: int) -> str:
@@ -63,6 +78,7 @@ def seed(password: str) -> list[str]:
     set_actor(db.session, Actor.of(coordinator))
     if not _has_subjects(site):
         _subjects(site, password)
+        _monitoring(site, password)
     db.session.commit()
     return list(ROLES)
 
@@ -185,3 +201,97 @@ def _subjects(site, password: str) -> None:
         "I.LEUK.TNC": "4.8", "I.LEUK.COMPL": "false"})
     # 01-S007: just registered, nothing entered yet
     create_subject(db.session, site)
+
+
+# -- the monitoring story: queries, source data verification, signatures, freeze and lock ---------------------------
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    set_actor(db.session, Actor.of(user))
+    return user
+
+
+def _subject(key: str) -> Subject:
+    return db.session.scalar(select(Subject).where(Subject.key == key))
+
+
+def _raise(subject, event_oid: str, form_oid: str, item_oid: str, text: str, by: str):
+    return raise_query(db.session, capture.resolve(subject, event_oid, form_oid, 1, 1), item_oid, text, _user(by))
+
+
+def _step(query, name: str, text: str, by: str) -> None:
+    step(db.session, query, name, text, _user(by))
+
+
+def _verify(subject, event_oid: str, form_oid: str) -> None:
+    target = capture.resolve(subject, event_oid, form_oid, 1, 1)
+    verify_form(db.session, capture.find_form(db.session, target), subject, target.form, _user("monitor"))
+
+
+def _sign(subject, scope: Scope, meaning_no: int, password: str) -> None:
+    sign(db.session, _user("investigator"), subject, scope, current_app.config["SIGNATURE_MEANINGS"][meaning_no],
+         meanings=current_app.config["SIGNATURE_MEANINGS"], password=password, despite_missing=True)
+
+
+def _monitoring(site, password: str) -> None:
+    follow, infused, waiting = _subject("01-S004"), _subject("01-S005"), _subject("01-S006")
+    _queries(follow)
+    _system_query(infused)
+    _sdv(follow)
+    # 01-S006: the investigator approves the casebook as it stands (a valid signature)
+    _sign(waiting, Scope.casebook(), 0, password)
+    # 01-S005: the investigator reviews day 1; a later correction breaks that signature (re-signing asked)
+    _sign(infused, Scope.visit("SE.D1"), 2, password)
+    _correct(infused, "SE.D1", "F.VS", {"I.VS.RESP": "18"}, _user("coordinator"), "SOURCE_UPDATED",
+             "The nurse's chart was completed after the visit.")
+    _freeze_and_lock(follow)
+
+
+def _queries(follow) -> None:
+    """01-S004: one query in each state, on its vital signs and demographics."""
+    # Open: the month-2 heart rate
+    _raise(follow, "SE.M2", "F.VS", "I.VS.HR", "The heart rate reads 78; the nursing chart says 87. Please check.",
+           "monitor")
+    # Answered: the day-1 temperature, confirmed by the site (waiting for the monitor to close it)
+    query = _raise(follow, "SE.D1", "F.VS", "I.VS.TEMP", "Please confirm the temperature against the source.",
+                   "monitor")
+    _step(query, "answer", "Confirmed against the observation chart: 36.7 °C.", "coordinator")
+    # Closed: the day-2 systolic pressure, corrected by the site in answer (the change answers it), then closed
+    query = _raise(follow, "SE.D2", "F.VS", "I.VS.SYSBP", "The source shows a systolic pressure of 118.", "monitor")
+    _correct(follow, "SE.D2", "F.VS", {"I.VS.SYSBP": "118"}, _user("coordinator"), "QUERY", "Corrected to 118.")
+    _step(query, "close", "Corrected as per source: thank you.", "monitor")
+    # Cancelled: a data manager's query raised on the wrong item
+    query = _raise(follow, "SE.SUBJECT", "F.DM", "I.DM.ETHNIC", "Ethnicity is not reported: is this intended?",
+                   "data_manager")
+    _step(query, "cancel", "Raised in error: not reporting ethnicity is allowed by the protocol.", "data_manager")
+    # Re-opened: the site's answer to the month-2 weight did not satisfy the monitor
+    query = _raise(follow, "SE.M2", "F.VS", "I.VS.WEIGHT", "The weight is unchanged since screening: re-weighed?",
+                   "monitor")
+    _step(query, "answer", "Yes, the weight is stable.", "coordinator")
+    _step(query, "reopen", "Please attach the scale printout or note the source page.", "monitor")
+
+
+def _system_query(infused) -> None:
+    """01-S005: a day-4 temperature of 34.6 °C is stored and the plausibility check opens a system query."""
+    _user("coordinator")
+    _vitals(infused, "SE.D4", 11, **{"I.VS.TEMP": "34.6"})
+
+
+def _sdv(follow) -> None:
+    """01-S004: the monitor verifies consent, demographics, screening vital signs, lymphodepletion and infusion; the
+    rest waits. A correction after verification leaves the infusion start "changed since verification"."""
+    for event_oid, form_oid in (("SE.SUBJECT", "F.IC"), ("SE.SUBJECT", "F.DM"), ("SE.SCREENING", "F.VS"),
+                                ("SE.LD1", "F.LD"), ("SE.D0", "F.INF")):
+        _verify(follow, event_oid, form_oid)
+    start = _days_ago(105)
+    _correct(follow, "SE.D0", "F.INF", {"I.INF.STDTC": f"{start}T10:02"}, _user("coordinator"), "SOURCE_UPDATED",
+             "The infusion record gives 10:02 as the start.")
+
+
+def _freeze_and_lock(follow) -> None:
+    """01-S004: screening vital signs verified and clean, locked; the casebook up to day 28 frozen for review."""
+    manager = _user("data_manager")
+    locks.close(db.session, manager, scope="form", level="locked", subject=follow, event_oid="SE.SCREENING",
+                form_oid="F.VS", reason="Screening vital signs verified against source, no open query.")
+    locks.close(db.session, manager, scope="subject", level="frozen", subject=follow, up_to_event_oid="SE.D28",
+                reason="Dose level 1 safety review: data up to day 28 frozen for the review committee.")
