@@ -68,16 +68,18 @@ def _subjects(session: Session, site_ids: set[int] | None) -> list[Subject]:
     return list(session.scalars(query))
 
 
-def _forms_by_visit(session: Session, ids: list[int]) -> dict[tuple[int, str, int], dict[str, FormData]]:
-    """(subject id, event OID, event repeat) -> form OID -> the first repeat of the form, in one query."""
-    out: dict[tuple[int, str, int], dict[str, FormData]] = {}
+def _forms_by_visit(session: Session, ids: list[int]) -> dict[tuple[int, str, int], dict[str, str]]:
+    """(subject id, event OID, event repeat) -> form OID -> the status of its first repeat, in one query of plain
+    columns (no form objects: they would bring every item value with them)."""
+    out: dict[tuple[int, str, int], dict[str, str]] = {}
     if not ids:
         return out
-    for form, subject_id, event_oid, repeat in session.execute(
-        select(FormData, StudyEventData.subject_id, StudyEventData.event_oid, StudyEventData.repeat_key)
+    for form_oid, status, subject_id, event_oid, repeat in session.execute(
+        select(FormData.form_oid, FormData.status, StudyEventData.subject_id, StudyEventData.event_oid,
+               StudyEventData.repeat_key)
         .join(FormData.event).where(StudyEventData.subject_id.in_(ids)).order_by(FormData.repeat_key)
     ):
-        out.setdefault((subject_id, event_oid, repeat), {}).setdefault(form.form_oid, form)
+        out.setdefault((subject_id, event_oid, repeat), {}).setdefault(form_oid, status)
     return out
 
 
@@ -98,11 +100,11 @@ def site_work(session: Session, site_ids: set[int]) -> SiteWork:
             for ref in visit.event.forms:
                 if not ref.required:
                     continue
-                form = entered.get(ref.form_oid)
-                if form is None or form.status != "complete":
+                status = entered.get(ref.form_oid)
+                if status != "complete":
                     work.gaps.append(FormGap(subject, visit.oid, visit.event.label, visit.repeat, ref.form_oid,
                                              study.form(ref.form_oid).label,
-                                             "missing" if form is None else "incomplete"))
+                                             "missing" if status is None else "incomplete"))
     work.overdue.sort(key=lambda r: (r.visit.target or date.max, r.subject.key))
     return work
 
@@ -132,8 +134,7 @@ def completeness(session: Session, site_ids: set[int] | None = None) -> Complete
             for ref in visit.event.forms:
                 if ref.required:
                     expected += 1
-                    form = entered.get(ref.form_oid)
-                    complete += form is not None and form.status == "complete"
+                    complete += entered.get(ref.form_oid) == "complete"
     return Completeness(expected, complete)
 
 
@@ -215,6 +216,8 @@ class SponsorBoard:
 
 #: how many rows a worklist shows on a dashboard (the full lists have their own pages)
 SHOWN = 20
+#: how many overdue visits and form gaps the site's page lists (the counts above them are complete)
+SHOWN_ON_PAGE = 50
 
 
 def _sites(session: Session, site_ids: set[int]) -> dict[int, Site]:

@@ -23,4 +23,4 @@ def index():
     board = dashboards.board_for(db.session, current_user.role, visible_site_ids(current_user),
                                  signs=can(current_user, "sign"))
     return render_template(f"dashboard/{kind}.html", board=board, states=STATES, now=utcnow(),
-                           lock_text=locks.describe)
+                           lock_text=locks.describe, shown=dashboards.SHOWN_ON_PAGE)
