@@ -53,7 +53,8 @@ def test_coordinator_saves_vital_signs_in_a_real_browser(server, page, tmp_path)
     page.wait_for_url(f"{server}/dashboard")  # the site's day is the first screen
     assert page.locator('[data-testid="site-figures"]').is_visible()
     page.click('[data-testid="nav-subjects"]')
-    page.click("text=01-S002")
+    page.wait_for_url(f"{server}/subjects")  # the board names 01-S002 too: click it on the subject list
+    page.click('[data-testid="subject-list"] >> text=01-S002')
     page.click('[data-testid="cell-SE.SCREENING-F.HTWT"] a')
     page.fill("#I\\.HTWT\\.DAT", "2026-11-20")
     page.fill("#I\\.HTWT\\.HEIGHT", "139")
