@@ -183,7 +183,10 @@ def demo(port: int) -> None:
     password = os.environ.get("ECRF_DEMO_PASSWORD") or secrets.token_urlsafe(12)
     with app.app_context():
         upgrade(db.engine)
-        users = seed(password)
+        try:
+            users = seed(password)
+        except AccountError as exc:  # ECRF_DEMO_PASSWORD below the password policy
+            raise click.ClickException(f"ECRF_DEMO_PASSWORD: {exc}") from None
     click.echo(f"Demo database: {path}")
     _print_logins(users, password)
     click.echo(f"Open http://127.0.0.1:{port}/ (Ctrl+C to stop)")

@@ -77,3 +77,11 @@ def test_demo_creates_a_fresh_database_and_prints_the_logins(env, tmp_path):
         assert f"{role}" in output
     assert "demo password 2026" in output
     assert (tmp_path / "instance" / "demo.sqlite").exists()
+
+
+def test_demo_with_a_password_below_the_policy_says_so_without_a_traceback(env):
+    done = subprocess.run([ECRF, "demo", "--port", str(_free_port())], env={**env, "ECRF_DEMO_PASSWORD": "short"},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "ECRF_DEMO_PASSWORD: The password must have at least 12 characters." in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
