@@ -169,3 +169,20 @@ def sledai_values(*present: str, **override) -> dict:
     values.update({f"I.SLEDAI.{d.id.upper()}": str(d.id in present).lower() for d in sledai.DESCRIPTORS})
     values.update(override)
     return values
+
+
+def tokens_for_everyone(app) -> dict[str, str]:
+    """A raw API token for every user in the database, by username (committed)."""
+    from sqlalchemy import select
+
+    from ecrf.audit.context import Actor, set_actor
+    from ecrf.auth.models import User
+    from ecrf.auth.tokens import issue
+    from ecrf.infra.extensions import db
+
+    with app.app_context():
+        set_actor(db.session, Actor(None, "test-setup", "system"))
+        out = {u.username: issue(db.session, u)[1] for u in db.session.scalars(select(User))}
+        db.session.commit()
+        db.session.remove()
+    return out

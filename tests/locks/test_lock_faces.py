@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import VS_URL, new_subject, vs_values
+from helpers import VS_URL, new_subject, tokens_for_everyone, vs_values
 from sqlalchemy import select
 
 ROLES = ("admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor")
@@ -21,17 +21,8 @@ def key(app, world):
 
 @pytest.fixture
 def tokens(app, world):
-    from ecrf.audit.context import Actor, set_actor
-    from ecrf.auth.models import User
-    from ecrf.auth.tokens import issue
-    from ecrf.infra.extensions import db
-
-    with app.app_context():
-        set_actor(db.session, Actor(None, "test-setup", "system"))
-        out = {u.username: issue(db.session, u)[1] for u in db.session.scalars(select(User))}
-        db.session.commit()
-        db.session.remove()
-    return out
+    """A token for every user, by username."""
+    return tokens_for_everyone(app)
 
 
 def _api(app, method, path, token, body=None):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import PASSWORD, new_subject, save, vs_values
+from helpers import PASSWORD, new_subject, save, tokens_for_everyone, vs_values
 from sqlalchemy import select
 
 API = "/api/v1"
@@ -52,14 +52,5 @@ def api(app):
 
 @pytest.fixture
 def tokens(app, forms):
-    from ecrf.audit.context import Actor, set_actor
-    from ecrf.auth.models import User
-    from ecrf.auth.tokens import issue
-    from ecrf.infra.extensions import db
-
-    with app.app_context():
-        set_actor(db.session, Actor(None, "test-setup", "system"))
-        out = {u.username: issue(db.session, u)[1] for u in db.session.scalars(select(User))}
-        db.session.commit()
-        db.session.remove()
-    return out
+    """A token for every user, by username."""
+    return tokens_for_everyone(app)

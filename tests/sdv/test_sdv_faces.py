@@ -3,7 +3,7 @@ item's state, a locked form and bad input are refused with a 4xx and change noth
 from __future__ import annotations
 
 import pytest
-from helpers import VS_URL, new_subject, save, vs_values
+from helpers import VS_URL, new_subject, save, tokens_for_everyone, vs_values
 from sqlalchemy import select
 
 API = "/api/v1"
@@ -144,16 +144,8 @@ def api(app):
 
 @pytest.fixture
 def tokens(app, world):
-    from ecrf.auth.models import User
-    from ecrf.auth.tokens import issue
-    from ecrf.infra.extensions import db
-
-    with app.app_context():
-        users = {u.username: u for u in db.session.scalars(select(User))}
-        out = {name: issue(db.session, users[name])[1] for name in ROLES}
-        db.session.commit()
-        db.session.remove()
-    return out
+    """A token for every user, by username."""
+    return tokens_for_everyone(app)
 
 
 @pytest.mark.parametrize("role", ROLES)
