@@ -9,7 +9,6 @@ from alembic import op
 
 import ecrf.infra.db
 
-
 revision = '10sdv'
 down_revision = '10sig'
 branch_labels = None
