@@ -13,10 +13,10 @@ import re
 from urllib.parse import quote
 
 import pytest
-from helpers import Browser, new_subject, vs_values
+from helpers import Browser, new_subject, tokens_for_everyone, vs_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from ecrf.app import create_app
 from ecrf.auth.permissions import API_MATRIX, MATRIX, PUBLIC
@@ -108,20 +108,6 @@ def _query_string(query: dict[str, str]) -> str:
     return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in query.items())
 
 
-def _tokens(app) -> dict[str, str]:
-    from ecrf.audit.context import Actor, set_actor
-    from ecrf.auth.models import User
-    from ecrf.auth.tokens import issue
-    from ecrf.infra.extensions import db
-
-    with app.app_context():
-        set_actor(db.session, Actor(None, "test-setup", "system"))
-        out = {u.username: issue(db.session, u)[1] for u in db.session.scalars(select(User))}
-        db.session.commit()
-        db.session.remove()
-    return out
-
-
 def _has_message(response) -> bool:
     if response.is_json:
         return isinstance(response.json, dict) and bool(str(response.json.get("error", "")).strip())
@@ -133,7 +119,7 @@ class Walker:
     """Sends one request to a route as its role and checks what every answer must be."""
 
     def __init__(self, app, subject_key: str):
-        self.app, self.key, self.tokens, self.browsers = app, subject_key, _tokens(app), {}
+        self.app, self.key, self.tokens, self.browsers = app, subject_key, tokens_for_everyone(app), {}
         app.config["API_AUTH_FAILURES_PER_MINUTE"] = 10**6  # junk must not end the walk in 429s
 
     def _browser(self, role: str) -> Browser:
