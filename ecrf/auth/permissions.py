@@ -26,6 +26,7 @@ QUERY_RAISERS = frozenset({"monitor", "data_manager"})
 # a thread's free text may identify a participant: the sponsor sees query counts only
 QUERY_READERS = SITE_STAFF | QUERY_RAISERS
 DATA_MANAGER = frozenset({"data_manager"})
+SPONSOR = frozenset({"sponsor"})
 EVERYONE = STUDY | ADMIN
 
 #: action -> the roles that may take it
@@ -59,6 +60,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     # freeze and lock (ecrf.capture.locks): data management only; reading the state is for every study role
     "freeze": DATA_MANAGER,
     "lock": DATA_MANAGER,
+    # exports (ecrf.exports, run as jobs by ecrf.jobs), each of the reader's own sites and masked for their role
+    "export_casebook": STUDY,
+    "export_blank_crf": STUDY,
+    # the whole study's data for analysis and archiving: data management and the sponsor
+    "export_study_data": DATA_MANAGER | SPONSOR,
+    # the investigator's copy (EMA 2023: data the sponsor does not control), and data management's
+    "export_site_archive": SITE_STAFF | DATA_MANAGER,
     # administration
     "manage_users": ADMIN,
     "manage_sites": ADMIN,

@@ -61,7 +61,7 @@ class Grid:
 SIGNING_SCOPES = ("form", "visit", "casebook")
 
 
-def _facts(session: Session, subject: Subject):
+def form_status(session: Session, subject: Subject):
     """A function giving a stored form's display status, from three reads of the subject's locks, valid
     signatures and SDV counts."""
     states = locks.states_for_subject(session, subject.id)
@@ -89,7 +89,7 @@ def build(session: Session, study: Study, subject: Subject,
         .where(StudyEventData.subject_id == subject.id).order_by(FormData.repeat_key)
     ):
         forms.setdefault((oid, rep, f.form_oid), []).append(f)
-    status_of = _facts(session, subject)
+    status_of = form_status(session, subject)
     queries = query_counts.by_form(session, subject.id)
 
     columns, rows, seen = [], [], set()

@@ -1,0 +1,10 @@
+"""(being written)"""
+from __future__ import annotations
+
+
+def write(session, request, run, out) -> None:
+    raise NotImplementedError
+
+
+def write_all(session, request, run, out) -> None:
+    raise NotImplementedError
