@@ -277,6 +277,11 @@ def restore(source: Path, force: bool) -> None:
                f"{result.count} {result.head_hash}")
 
 
+@main.group("export")
+def export() -> None:
+    """Exports (each audited): casebooks, ODM, datasets, the blank CRF, the site archive."""
+
+
 @main.command("check-definition")
 def check_definition() -> None:
     """Load and check the study definition; print what it declares."""
