@@ -279,7 +279,135 @@ def restore(source: Path, force: bool) -> None:
 
 @main.group("export")
 def export() -> None:
-    """Exports (each audited): casebooks, ODM, datasets, the blank CRF, the site archive."""
+    """Exports (each audited): casebooks, ODM, datasets, the blank CRF, the site archive.
+
+    The operator of the command line holds the database itself, so exports made here carry full values (as data
+    management sees them) and are recorded in the audit trail as the operating-system user's."""
+
+
+def _cli_request(kind_name: str, site_code: str | None, subject_key: str | None = None):
+    from ecrf.auth.models import Site
+    from ecrf.exports.kinds import Request
+
+    stmt = select(Site.id)
+    if site_code:
+        stmt = stmt.where(Site.code == site_code)
+    site_ids = frozenset(db.session.scalars(stmt))
+    if site_code and not site_ids:
+        _fail(f"no site {site_code}")
+    user = getpass.getuser()
+    return Request(kind_name, f"cli:{user}", f"command line ({user})", "data_manager", site_ids,
+                   subject_key=subject_key)
+
+
+@contextmanager
+def _exporting(kind_name: str, site_code: str | None, subject_key: str | None = None):
+    """An export from the command line: audited as requested before any data is read, with a progress bar on
+    stderr; the caller sets ``outcome["sha256"]`` and ``outcome["size"]`` and the written file is audited."""
+    from ecrf.exports import audited, scope
+    from ecrf.exports.kinds import Run, kind
+    from ecrf.exports.seal import load_identity
+
+    with _context() as app:
+        _cli_actor()
+        request = _cli_request(kind_name, site_code, subject_key)
+        codes = [s.code for s in scope.sites(db.session, request)]
+        audited.requested(db.session, request, codes)
+        db.session.commit()
+        identity = load_identity(Path(app.instance_path), app.config.get("SEAL_KEY_PATH"),
+                                 app.config.get("SEAL_CERT_PATH"))
+        outcome: dict = {}
+        with click.progressbar(length=1, label=kind(kind_name).label, file=sys.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                if total and bar.length != total:
+                    bar.length = total
+                bar.update(done - bar.pos)
+
+            try:
+                yield request, Run(identity=identity, progress=progress), outcome
+            except ServiceError as exc:
+                db.session.rollback()
+                _fail(str(exc))
+        db.session.rollback()  # the writers only read
+        _cli_actor()
+        audited.written(db.session, request, codes, outcome["sha256"], outcome["size"])
+        db.session.commit()
+
+
+def _run_export(kind_name: str, out: Path | None, site_code: str | None = None,
+                subject_key: str | None = None) -> None:
+    """One export written to OUT atomically (or to stdout)."""
+    from ecrf.exports.files import Hashing, write_atomically
+    from ecrf.exports.kinds import kind
+
+    writer = kind(kind_name).write
+    with _exporting(kind_name, site_code, subject_key) as (request, run, outcome):
+        if out is None:
+            stream = Hashing(sys.stdout.buffer)
+            writer(db.session, request, run, stream)
+        else:
+            stream = write_atomically(out, lambda s: writer(db.session, request, run, s))
+        outcome.update(sha256=stream.sha256, size=stream.size)
+    if out is not None:
+        click.echo(f"{kind(kind_name).label}: {out} ({outcome['size']} bytes, SHA-256 {outcome['sha256']})")
+
+
+_OUT_FILE = click.Path(dir_okay=False, path_type=Path)
+_SITE = click.option("--site", "site_code", default=None, metavar="CODE", help="one site (default: every site)")
+
+
+@export.command("casebook")
+@click.argument("subject_key")
+@click.option("--out", type=_OUT_FILE, required=True)
+def export_casebook(subject_key: str, out: Path) -> None:
+    """One subject's casebook as a sealed PDF."""
+    _run_export("casebook", out, subject_key=subject_key)
+
+
+@export.command("casebooks")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="DIR")
+@_SITE
+def export_casebooks(out: Path, site_code: str | None) -> None:
+    """Every subject's sealed casebook PDF into DIR/<site>/<subject>.pdf, with MANIFEST.csv (SHA-256 of each)."""
+    from ecrf.exports.casebook_pdf import write_directory
+
+    with _exporting("casebooks", site_code) as (request, run, outcome):
+        manifest = write_directory(db.session, request, run, out)
+        outcome.update(sha256=manifest.sha256, size=manifest.size)
+    click.echo(f"{manifest.count} casebooks in {out} (MANIFEST.csv SHA-256 {manifest.sha256})")
+
+
+@export.command("odm")
+@click.option("--transactional", is_flag=True, help="ODM Archival: every change with its audit record")
+@click.option("--out", type=_OUT_FILE, default=None, help="file to write (default: standard output)")
+@_SITE
+def export_odm(transactional: bool, out: Path | None, site_code: str | None) -> None:
+    """CDISC ODM 1.3.2: the current values (snapshot), or every change in time order (--transactional)."""
+    _run_export("odm_transactional" if transactional else "odm", out, site_code)
+
+
+@export.command("datasets")
+@click.option("--out", type=_OUT_FILE, required=True)
+@_SITE
+def export_datasets(out: Path, site_code: str | None) -> None:
+    """Analysis datasets: a CSV per form, the data dictionary and Dataset-JSON 1.1, in one zip."""
+    _run_export("datasets", out, site_code)
+
+
+@export.command("blank-crf")
+@click.option("--annotated", is_flag=True, help="with OIDs, data types, edit checks and SDTM variables")
+@click.option("--out", type=_OUT_FILE, required=True)
+def export_blank_crf(annotated: bool, out: Path) -> None:
+    """The blank CRF of the study definition as a sealed PDF (or the annotated CRF)."""
+    _run_export("annotated_crf" if annotated else "blank_crf", out)
+
+
+@export.command("site-archive")
+@click.option("--site", "site_code", required=True, metavar="CODE")
+@click.option("--out", type=_OUT_FILE, required=True)
+def export_site_archive(site_code: str, out: Path) -> None:
+    """The investigator's copy: every casebook of the site, ODM transactional and the audit trail, in one zip."""
+    _run_export("site_archive", out, site_code)
 
 
 @main.command("check-definition")
