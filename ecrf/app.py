@@ -28,6 +28,7 @@ from ecrf.web import (
     dashboard,
     enrolment,
     errors,
+    exports,
     locks,
     queries,
     routes,
@@ -41,7 +42,7 @@ from ecrf.web import (
 )
 
 BLUEPRINTS = (routes.bp, dashboard.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp,
-              visits.bp, signatures.bp, sdv.bp, queries.bp, locks.bp, api_bp, tokens.bp)
+              visits.bp, signatures.bp, sdv.bp, queries.bp, locks.bp, exports.bp, api_bp, tokens.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -6,6 +6,7 @@ from ecrf.api import (
     auth,
     dashboard,
     errors,
+    exports,
     forms,
     locks,
     openapi,

@@ -196,3 +196,12 @@ class QueryText(Body):
     """The message of a query step (raise, answer, close, cancel, re-open): required, as on the web."""
 
     text: OptionalText(QUERY_TEXT_MAX, description="What you ask, answer or decide; it goes into the thread.") = None
+
+
+class ExportAsk(Body):
+    """A background export of your sites (or one of them)."""
+
+    kind: Annotated[str, Field(min_length=1, max_length=40, description=(
+        "casebooks, odm, odm_transactional, datasets or site_archive (your role decides which you may ask for)."))]
+    site: OptionalText(SITE_MAX, description="One of your sites; default all of them (a site archive needs one).") \
+        = None

@@ -89,3 +89,13 @@ def repeat_arg(name: str) -> int:
         raise ApiError(400, f"The query argument {exc}") from None
     except NotFound as exc:
         raise ApiError(404, str(exc)) from None
+
+
+def bool_arg(name: str, default: bool) -> bool:
+    """``true`` or ``false`` (400 for anything else), or ``default`` when absent."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if value not in ("true", "false"):
+        raise ApiError(400, f"The query argument {name} is true or false, not {value[:40]!r}.")
+    return value == "true"

@@ -670,3 +670,30 @@ class Dashboard(Reply):
     monitor: MonitorBoard | None = None
     data_manager: DataManagerBoard | None = None
     sponsor: SponsorBoard | None = None
+
+
+# -- exports ---------------------------------------------------------------------------------------------------------
+JobState = Literal["queued", "running", "done", "failed", "expired"]
+
+
+class ExportJob(Reply):
+    """A background export: its progress, then its file (``file`` is the download path once ``state`` is done)."""
+
+    id: int
+    kind: str
+    label: str
+    state: JobState
+    done: int
+    total: int
+    requested_at: Timestamp
+    finished_at: Timestamp | None
+    expires_at: Timestamp | None
+    filename: str | None
+    sha256: str | None
+    size: int | None
+    error: str | None
+    file: str | None = Field(description="GET it with your token once the job is done; the download is audited.")
+
+
+class ExportJobList(Reply):
+    jobs: list[ExportJob]

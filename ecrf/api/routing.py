@@ -27,7 +27,7 @@ class Route:
     method: str
     endpoint: str
     operation: dict
-    ok: type[BaseModel]
+    ok: type[BaseModel] | None  # None: a file (``media_types``)
     body: type[BaseModel] | None
 
 
@@ -55,10 +55,20 @@ def reply(model: BaseModel, status: int = 200):
     return response
 
 
-def route(rule: str, method: str, *, summary: str, ok: type[BaseModel], ok_description: str = "OK",
+def _file(media_types: tuple[str, ...], description: str) -> dict:
+    return {"description": description,
+            "content": {m: {"schema": {"type": "string", "contentMediaType": m}} for m in media_types}}
+
+
+def route(rule: str, method: str, *, summary: str, ok: type[BaseModel] | None = None, ok_description: str = "OK",
           query: tuple = (), body: type[BaseModel] | None = None, errors: tuple[int, ...] = (),
-          public: bool = False, description: str = "", status: int = 200) -> Callable:
-    """Register the decorated view at ``rule`` for ``method`` and describe it in the route table."""
+          public: bool = False, description: str = "", status: int = 200,
+          media_types: tuple[str, ...] = ()) -> Callable:
+    """Register the decorated view at ``rule`` for ``method`` and describe it in the route table.
+
+    A view answers JSON built from ``ok``, or (``media_types``) a file of one of those types."""
+    if (ok is None) == (not media_types):
+        raise ValueError(f"{rule}: a route answers either a model (ok) or a file (media_types)")
     def register(view: Callable) -> Callable:
         path = openapi_path(PREFIX + rule)
         parameters = [{"$ref": f"#/components/parameters/{name}"} for name in re.findall(r"{([^}]+)}", path)]
@@ -67,7 +77,8 @@ def route(rule: str, method: str, *, summary: str, ok: type[BaseModel], ok_descr
         statuses = sorted(set(errors) | ({400, 422} if body else set()) | ({413} if public else set(AUTH_ERRORS)))
         operation = {
             "operationId": view.__name__, "summary": summary,
-            "responses": {str(status): _response(ok, "Created" if status == 201 else ok_description),
+            "responses": {str(status): _file(media_types, ok_description) if ok is None
+                          else _response(ok, "Created" if status == 201 else ok_description),
                           **{str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}},
         }
         if description:

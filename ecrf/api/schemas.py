@@ -21,7 +21,8 @@ def schemas(routes: Iterable[Route]) -> dict[str, dict]:
     """Every model the routes and the error answers use, with the models nested in them, by class name."""
     models: dict[type[BaseModel], str] = {m: "serialization" for m in (Error, *ERROR_MODELS.values())}
     for r in routes:
-        models[r.ok] = "serialization"
+        if r.ok is not None:
+            models[r.ok] = "serialization"
         if r.body is not None:
             models[r.body] = "validation"
     out: dict[str, dict] = {}
@@ -66,6 +67,10 @@ PARAMETERS: dict[str, dict] = {
                    "schema": {"type": "string"}},
     "query_age": {"name": "age", "in": "query", "description": "Only queries raised at least this many days ago.",
                   "schema": {"type": "integer", "minimum": 0, "maximum": 3650}},
+    "job_id": {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+               "description": "The export job's id, as GET /exports lists them."},
+    "annotated": {"name": "annotated", "in": "query", "description": "The annotated CRF (OIDs, data types, edit "
+                  "checks, SDTM variables) instead of the blank one.", "schema": {"enum": ["true", "false"]}},
     "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
                                                           "default": 50}},
 }

@@ -173,6 +173,16 @@ MATRIX: dict[str, frozenset[str]] = {
     "audit.item": STUDY,
     "audit.subject_csv": STUDY,
     "audit.system": ACTIONS["view_system_audit"],
+    # exports (ecrf.web.exports): each kind's own action is checked again by ecrf.exports.scope.request_for;
+    # a job and its file are only ever their requester's (ecrf.jobs.services)
+    "exports.index": STUDY,
+    "exports.submit": STUDY,
+    "exports.status": STUDY,
+    "exports.download": STUDY,
+    "exports.casebook": ACTIONS["export_casebook"],
+    "exports.blank_crf": ACTIONS["export_blank_crf"],
+    "exports.annotated_crf": ACTIONS["export_blank_crf"],
+    "exports.verify": STUDY,
     # API tokens (web pages; owners manage their own, admins everyone's)
     "tokens.index": EVERYONE,
     "tokens.revoke": EVERYONE,
@@ -208,6 +218,13 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.record_dose_decision": ACTIONS["record_dose_decision"],  # enrolment.dose_levels (POST, in view)
     "api.icf_versions": STUDY,  # consent.icf_versions (GET)
     "api.register_icf_version": ACTIONS["register_icf_version"],  # consent.icf_versions (POST, in view)
+    # exports (ecrf.api.exports): as the web pages; the kind's own action is checked by ecrf.exports.scope
+    "api.exports": STUDY,  # exports.index
+    "api.ask_export": STUDY,  # exports.submit
+    "api.export_job": STUDY,  # exports.status
+    "api.export_file": STUDY,  # exports.download
+    "api.casebook_pdf": ACTIONS["export_casebook"],  # exports.casebook
+    "api.blank_crf_pdf": ACTIONS["export_blank_crf"],  # exports.blank_crf, exports.annotated_crf
     # electronic signatures (ecrf.api.signatures)
     "api.signatures": STUDY,  # signatures.subject
     "api.sign": ACTIONS["sign"],  # signatures.sign
