@@ -81,6 +81,14 @@ def urls(app, world):
         "locks.index": ("GET", f"/locks?subject={key}"),
         "locks.create": ("POST", "/locks"),
         "locks.undo": ("POST", "/locks/999/undo"),
+        "exports.index": ("GET", "/exports"),
+        "exports.submit": ("POST", "/exports"),
+        "exports.status": ("GET", "/exports/999/status"),
+        "exports.download": ("GET", "/exports/999/download"),
+        "exports.casebook": ("GET", f"/subjects/{key}/casebook.pdf"),
+        "exports.blank_crf": ("GET", "/crf/blank.pdf"),
+        "exports.annotated_crf": ("GET", "/crf/annotated.pdf"),
+        "exports.verify": ("POST", "/exports/verify"),
     }
 
 

@@ -40,9 +40,15 @@ REQUESTS = {
     "api.sdv_plan": ("GET", "/sites/01/sdv-plan"),
     "api.locks": ("GET", "/locks"),
     "api.create_lock": ("POST", "/locks"),
+    "api.exports": ("GET", "/exports"),
+    "api.casebook_pdf": ("GET", "/subjects/{key}/casebook.pdf"),
+    "api.blank_crf_pdf": ("GET", "/crf/blank.pdf"),
 }
-#: undoing needs a lock made first: its role matrix is in tests/locks/test_lock_api.py
-ELSEWHERE = ("api.undo_lock",)
+#: undoing needs a lock made first: its role matrix is in tests/locks/test_lock_api.py; an export job needs asking
+#: for first, and which kinds a role may ask for is decided by the kind: tests/exports/test_export_faces.py
+ELSEWHERE = ("api.undo_lock", "api.ask_export", "api.export_job", "api.export_file")
+#: granted, these answer a file, not JSON
+FILES = ("api.casebook_pdf", "api.blank_crf_pdf")
 #: data management's own writes (freeze and lock)
 DATA_MANAGER_ONLY = ("api.create_lock", "api.undo_lock")
 #: the SDV writes need data to verify and a plan body: tests/sdv/test_sdv_faces.py walks them for every role
@@ -111,6 +117,10 @@ def test_the_api_grants_what_the_web_grants():
 @pytest.mark.parametrize("endpoint", REQUESTS)
 def test_role_matrix(api, tokens, keys, endpoint, who):
     response = _call(api, endpoint, tokens[who], keys["01"])
+    if endpoint in FILES and response.status_code == 200:
+        assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+        assert who in API_MATRIX[endpoint]
+        return
     assert response.is_json, response.get_data(as_text=True)[:200]
     if endpoint in PUBLIC:
         expected = 200
