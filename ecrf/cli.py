@@ -77,13 +77,14 @@ def init_db(app_role: str | None, app_password_from_stdin: bool) -> None:
     """Create or upgrade the database schema (Alembic migrations to head), as the owner of the tables."""
     if app_password_from_stdin and not app_role:
         _fail("--app-password-from-stdin sets the password of --app-role; name the role.")
-    with _context():
+    with _context() as app:
         if app_role and db.engine.dialect.name != "postgresql":
             _fail("--app-role is for PostgreSQL; a SQLite database is protected by its file's permissions "
                   "and its append-only triggers.")
         password = sys.stdin.readline().rstrip("\n") if app_password_from_stdin else None
         upgrade(db.engine)
         click.echo(f"database at revision head: {db.engine.url.render_as_string(hide_password=True)}")
+        _init_seal(app)
         if app_role:
             try:
                 with db.engine.begin() as connection:
@@ -92,6 +93,29 @@ def init_db(app_role: str | None, app_password_from_stdin: bool) -> None:
                 _fail(str(exc))
             click.echo(f"application role {app_role}: SELECT and INSERT on the audit trail, no UPDATE, DELETE "
                        "or TRUNCATE of it; connect the app with it (ECRF_DATABASE_URL)")
+
+
+def _seal_identity(app, create: bool = False):
+    """The seal identity of the configuration (ECRF_SEAL_KEY, ECRF_SEAL_CERT) or of the instance folder; with
+    ``create``, the instance's is made on first use. A configured file that cannot be used ends the command."""
+    from ecrf.exports.seal import SealError, ensure_identity, load_identity
+
+    key, cert = app.config.get("SEAL_KEY_PATH"), app.config.get("SEAL_CERT_PATH")
+    try:
+        if create and not key:
+            return ensure_identity(Path(app.instance_path))
+        return load_identity(Path(app.instance_path), key, cert)
+    except SealError as exc:
+        _fail(str(exc))
+
+
+def _init_seal(app) -> None:
+    """The system's seal: created once in the instance folder unless the site supplies its own."""
+    from ecrf.exports.seal import CERT_FILE, SEAL_DIRECTORY
+
+    identity = _seal_identity(app, create=True)
+    source = app.config.get("SEAL_CERT_PATH") or Path(app.instance_path) / SEAL_DIRECTORY / CERT_FILE
+    click.echo(f"seal certificate {source}: SHA-256 fingerprint {identity.fingerprint}")
 
 
 @main.command("create-site")
@@ -306,7 +330,6 @@ def _exporting(kind_name: str, site_code: str | None, subject_key: str | None = 
     stderr; the caller sets ``outcome["sha256"]`` and ``outcome["size"]`` and the written file is audited."""
     from ecrf.exports import audited, scope
     from ecrf.exports.kinds import Run, kind
-    from ecrf.exports.seal import load_identity
 
     with _context() as app:
         _cli_actor()
@@ -314,8 +337,7 @@ def _exporting(kind_name: str, site_code: str | None, subject_key: str | None = 
         codes = [s.code for s in scope.sites(db.session, request)]
         audited.requested(db.session, request, codes)
         db.session.commit()
-        identity = load_identity(Path(app.instance_path), app.config.get("SEAL_KEY_PATH"),
-                                 app.config.get("SEAL_CERT_PATH"))
+        identity = _seal_identity(app)
         outcome: dict = {}
         with click.progressbar(length=1, label=kind(kind_name).label, file=sys.stderr) as bar:
             def progress(done: int, total: int) -> None:
