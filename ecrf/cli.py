@@ -7,6 +7,7 @@ import secrets
 import sys
 import time
 from contextlib import contextmanager
+from datetime import timezone
 from pathlib import Path
 
 import click
@@ -430,6 +431,58 @@ def export_blank_crf(annotated: bool, out: Path) -> None:
 def export_site_archive(site_code: str, out: Path) -> None:
     """The investigator's copy: every casebook of the site, ODM transactional and the audit trail, in one zip."""
     _run_export("site_archive", out, site_code)
+
+
+@main.command("verify-casebook")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_casebook(file: Path) -> None:
+    """The certified-copy check of a casebook PDF: is its seal this system's and intact, and does it still match
+    the data today (what changed, if not)? Exit 0 when both, 1 when altered, unsealed or changed, 2 when the file
+    cannot be read as a casebook. The check is audited."""
+    import hashlib
+
+    from ecrf.exports import certified
+    from ecrf.exports.seal import Unreadable
+
+    data = file.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    with _context() as app:
+        identity = _seal_identity(app)
+        try:
+            report, problem = certified.check(db.session, data, identity), None
+        except Unreadable as exc:
+            report, problem = None, str(exc)
+        db.session.rollback()  # the check only reads
+        _cli_actor()
+        certified.audited(db.session, sha256, report, problem)
+        db.session.commit()
+    if report is None:
+        _fail(f"{file} cannot be checked: {problem}")
+    click.echo(f"{file}: casebook of {report.subject} (site {report.site}, as {report.role} sees it), "
+               f"file SHA-256 {sha256}")
+    _echo_seal(report.seal)
+    if report.matches:
+        click.echo(f"it matches the data today (content SHA-256 {report.exported_hash})")
+    else:
+        click.echo(f"it no longer matches the data today; {len(report.differences)} change(s) since it was made "
+                   f"(copy -> today):")
+        for difference in report.differences:
+            click.echo(f"  {difference}")
+    sys.exit(0 if report.ok else 1)
+
+
+def _echo_seal(status) -> None:
+    if not status.signed:
+        click.echo(f"not sealed: {status.problem}")
+        return
+    when = status.signed_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if status.signed_at else "?"
+    click.echo(f"sealed by {status.signer} at {when} (certificate SHA-256 {status.fingerprint})")
+    if not status.intact:
+        click.echo(f"the file was altered after sealing: {status.problem}")
+    elif status.problem:
+        click.echo(f"the file is intact, but {status.problem}")
+    else:
+        click.echo("the file is intact")
 
 
 @main.command("check-definition")
