@@ -179,8 +179,8 @@ def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
 
 
 class _Signer(signers.SimpleSigner):
-    """pyHanko's SimpleSigner parses its key again for every signature it makes (two per seal: one sizes the
-    signature), and parsing an RSA 3072 key checks it at ~170 ms; this one signs with the identity's loaded key."""
+    """pyHanko's SimpleSigner parses its key again for every signature it makes, and parsing an RSA 3072 key
+    checks it (~170 ms, most of a seal); this one signs with the key the identity loaded (and checked) once."""
 
     def __init__(self, identity: Identity):
         key = asn1_keys.PrivateKeyInfo.load(identity.key.private_bytes(
