@@ -7,6 +7,7 @@ import secrets
 import sys
 import time
 from contextlib import contextmanager
+from datetime import timezone
 from pathlib import Path
 
 import click
@@ -77,13 +78,14 @@ def init_db(app_role: str | None, app_password_from_stdin: bool) -> None:
     """Create or upgrade the database schema (Alembic migrations to head), as the owner of the tables."""
     if app_password_from_stdin and not app_role:
         _fail("--app-password-from-stdin sets the password of --app-role; name the role.")
-    with _context():
+    with _context() as app:
         if app_role and db.engine.dialect.name != "postgresql":
             _fail("--app-role is for PostgreSQL; a SQLite database is protected by its file's permissions "
                   "and its append-only triggers.")
         password = sys.stdin.readline().rstrip("\n") if app_password_from_stdin else None
         upgrade(db.engine)
         click.echo(f"database at revision head: {db.engine.url.render_as_string(hide_password=True)}")
+        _init_seal(app)
         if app_role:
             try:
                 with db.engine.begin() as connection:
@@ -92,6 +94,29 @@ def init_db(app_role: str | None, app_password_from_stdin: bool) -> None:
                 _fail(str(exc))
             click.echo(f"application role {app_role}: SELECT and INSERT on the audit trail, no UPDATE, DELETE "
                        "or TRUNCATE of it; connect the app with it (ECRF_DATABASE_URL)")
+
+
+def _seal_identity(app, create: bool = False):
+    """The seal identity of the configuration (ECRF_SEAL_KEY, ECRF_SEAL_CERT) or of the instance folder; with
+    ``create``, the instance's is made on first use. A configured file that cannot be used ends the command."""
+    from ecrf.exports.seal import SealError, ensure_identity, load_identity
+
+    key, cert = app.config.get("SEAL_KEY_PATH"), app.config.get("SEAL_CERT_PATH")
+    try:
+        if create and not key:
+            return ensure_identity(Path(app.instance_path))
+        return load_identity(Path(app.instance_path), key, cert)
+    except SealError as exc:
+        _fail(str(exc))
+
+
+def _init_seal(app) -> None:
+    """The system's seal: created once in the instance folder unless the site supplies its own."""
+    from ecrf.exports.seal import CERT_FILE, SEAL_DIRECTORY
+
+    identity = _seal_identity(app, create=True)
+    source = app.config.get("SEAL_CERT_PATH") or Path(app.instance_path) / SEAL_DIRECTORY / CERT_FILE
+    click.echo(f"seal certificate {source}: SHA-256 fingerprint {identity.fingerprint}")
 
 
 @main.command("create-site")
@@ -306,7 +331,6 @@ def _exporting(kind_name: str, site_code: str | None, subject_key: str | None = 
     stderr; the caller sets ``outcome["sha256"]`` and ``outcome["size"]`` and the written file is audited."""
     from ecrf.exports import audited, scope
     from ecrf.exports.kinds import Run, kind
-    from ecrf.exports.seal import load_identity
 
     with _context() as app:
         _cli_actor()
@@ -314,8 +338,7 @@ def _exporting(kind_name: str, site_code: str | None, subject_key: str | None = 
         codes = [s.code for s in scope.sites(db.session, request)]
         audited.requested(db.session, request, codes)
         db.session.commit()
-        identity = load_identity(Path(app.instance_path), app.config.get("SEAL_KEY_PATH"),
-                                 app.config.get("SEAL_CERT_PATH"))
+        identity = _seal_identity(app)
         outcome: dict = {}
         with click.progressbar(length=1, label=kind(kind_name).label, file=sys.stderr) as bar:
             def progress(done: int, total: int) -> None:
@@ -408,6 +431,58 @@ def export_blank_crf(annotated: bool, out: Path) -> None:
 def export_site_archive(site_code: str, out: Path) -> None:
     """The investigator's copy: every casebook of the site, ODM transactional and the audit trail, in one zip."""
     _run_export("site_archive", out, site_code)
+
+
+@main.command("verify-casebook")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_casebook(file: Path) -> None:
+    """The certified-copy check of a casebook PDF: is its seal this system's and intact, and does it still match
+    the data today (what changed, if not)? Exit 0 when both, 1 when altered, unsealed or changed, 2 when the file
+    cannot be read as a casebook. The check is audited."""
+    import hashlib
+
+    from ecrf.exports import certified
+    from ecrf.exports.seal import Unreadable
+
+    data = file.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    with _context() as app:
+        identity = _seal_identity(app)
+        try:
+            report, problem = certified.check(db.session, data, identity), None
+        except Unreadable as exc:
+            report, problem = None, str(exc)
+        db.session.rollback()  # the check only reads
+        _cli_actor()
+        certified.audited(db.session, sha256, report, problem)
+        db.session.commit()
+    if report is None:
+        _fail(f"{file} cannot be checked: {problem}")
+    click.echo(f"{file}: casebook of {report.subject} (site {report.site}, as {report.role} sees it), "
+               f"file SHA-256 {sha256}")
+    _echo_seal(report.seal)
+    if report.matches:
+        click.echo(f"it matches the data today (content SHA-256 {report.exported_hash})")
+    else:
+        click.echo(f"it no longer matches the data today; {len(report.differences)} change(s) since it was made "
+                   f"(copy -> today):")
+        for difference in report.differences:
+            click.echo(f"  {difference}")
+    sys.exit(0 if report.ok else 1)
+
+
+def _echo_seal(status) -> None:
+    if not status.signed:
+        click.echo(f"not sealed: {status.problem}")
+        return
+    when = status.signed_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if status.signed_at else "?"
+    click.echo(f"sealed by {status.signer} at {when} (certificate SHA-256 {status.fingerprint})")
+    if not status.intact:
+        click.echo(f"the file was altered after sealing: {status.problem}")
+    elif status.problem:
+        click.echo(f"the file is intact, but {status.problem}")
+    else:
+        click.echo("the file is intact")
 
 
 @main.command("check-definition")

@@ -70,6 +70,9 @@ def from_environment(instance_path: Path) -> dict:
     if meanings := os.environ.get("ECRF_SIGNATURE_MEANINGS"):
         # one meaning per line (or separated by "|"), as the sign page offers them
         settings["SIGNATURE_MEANINGS"] = tuple(m.strip() for m in re.split(r"[|\n]", meanings) if m.strip())
+    for setting, variable in (("SEAL_KEY_PATH", "ECRF_SEAL_KEY"), ("SEAL_CERT_PATH", "ECRF_SEAL_CERT")):
+        if path := os.environ.get(variable):  # the site's own seal key and certificate (PEM)
+            settings[setting] = path
     if cap := os.environ.get("ECRF_ENROLMENT_CAP"):
         settings["ENROLMENT_CAP"] = int(cap)
     return settings
@@ -122,6 +125,10 @@ DEFAULTS: dict = {
         "I have reviewed the data of this visit",
         "I confirm the subject's eligibility",
     ),
+    # the key and certificate (PEM files) exports are sealed with; None: those `ecrf init-db` made in the instance
+    # folder (ecrf.exports.seal); ECRF_SEAL_KEY, ECRF_SEAL_CERT
+    "SEAL_KEY_PATH": None,
+    "SEAL_CERT_PATH": None,
     # Protocol parameters live in ecrf.study.protocol; ENROLMENT_CAP, ASSENT_AGE, DLT_DAYS, SENTINEL_DAYS and
     # DOSE_TOLERANCE_PERCENT, when set here or in the environment, are explicit overrides of them.
 }
