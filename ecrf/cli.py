@@ -99,13 +99,12 @@ def init_db(app_role: str | None, app_password_from_stdin: bool) -> None:
 def _seal_identity(app, create: bool = False):
     """The seal identity of the configuration (ECRF_SEAL_KEY, ECRF_SEAL_CERT) or of the instance folder; with
     ``create``, the instance's is made on first use. A configured file that cannot be used ends the command."""
-    from ecrf.exports.seal import SealError, ensure_identity, load_identity
+    from ecrf.exports.seal import SealError, configured, ensure_identity
 
-    key, cert = app.config.get("SEAL_KEY_PATH"), app.config.get("SEAL_CERT_PATH")
     try:
-        if create and not key:
+        if create and not app.config.get("SEAL_KEY_PATH"):
             return ensure_identity(Path(app.instance_path))
-        return load_identity(Path(app.instance_path), key, cert)
+        return configured(app.instance_path, app.config)
     except SealError as exc:
         _fail(str(exc))
 

@@ -2,8 +2,6 @@
 casebook, the blank and annotated CRF). The same services and the same audit as the web pages."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Response, current_app, send_file, url_for
 
 from ecrf.api import bodies, inputs
@@ -11,9 +9,8 @@ from ecrf.api import replies as out
 from ecrf.api.auth import current_user
 from ecrf.api.routing import reply, route
 from ecrf.api.subjects import find_subject
-from ecrf.exports import scope
+from ecrf.exports import scope, seal
 from ecrf.exports.kinds import Run, kinds
-from ecrf.exports.seal import load_identity
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
 from ecrf.jobs import inline, services
@@ -22,8 +19,7 @@ FILES = ("application/pdf", "application/zip", "application/xml")
 
 
 def _identity():
-    config = current_app.config
-    return load_identity(Path(current_app.instance_path), config.get("SEAL_KEY_PATH"), config.get("SEAL_CERT_PATH"))
+    return seal.configured(current_app.instance_path, current_app.config)
 
 
 def job_model(job) -> out.ExportJob:

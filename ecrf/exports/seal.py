@@ -357,3 +357,9 @@ def _name_tree(node: generic.DictionaryObject):
         yield str(pairs[i]), pairs[i + 1].get_object()
     for kid in _entry(node, "/Kids") or ():
         yield from _name_tree(kid.get_object())
+
+
+def configured(instance_path, config) -> Identity | None:
+    """The identity a running system seals with: the configured files (ECRF_SEAL_KEY, ECRF_SEAL_CERT), else the
+    instance folder's; ``config`` is the application's configuration mapping."""
+    return load_identity(Path(instance_path), config.get("SEAL_KEY_PATH"), config.get("SEAL_CERT_PATH"))

@@ -4,7 +4,8 @@ One casebook and the blank CRF are made inside the request (a second or less); w
 exports are background jobs (ecrf.jobs) whose progress the page polls (static/js/exports.js)."""
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, send_file, url_for
@@ -14,13 +15,15 @@ from sqlalchemy import select
 from ecrf.auth.models import Site
 from ecrf.auth.permissions import ACTIONS
 from ecrf.errors import Invalid
-from ecrf.exports import scope
+from ecrf.exports import certified, scope, seal
 from ecrf.exports.kinds import Run, kinds
-from ecrf.exports.seal import load_identity
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
+from ecrf.infra.work import unit_of_work
 from ecrf.jobs import inline, services
+from ecrf.study import masking
 from ecrf.subjects.access import visible_site_ids
+from ecrf.subjects.models import Subject
 from ecrf.web.access import load_subject
 from ecrf.web.actions import checked, perform
 
@@ -32,8 +35,7 @@ MAX_UPLOAD = 50 * 1024 * 1024
 
 def identity():
     """The system's seal identity (configured or made at init-db); None leaves exports unsealed."""
-    config = current_app.config
-    return load_identity(Path(current_app.instance_path), config.get("SEAL_KEY_PATH"), config.get("SEAL_CERT_PATH"))
+    return seal.configured(current_app.instance_path, current_app.config)
 
 
 def _offered() -> list:
@@ -111,8 +113,6 @@ def annotated_crf():
 @bp.post("/exports/verify")
 def verify():
     """The certified-copy check of an uploaded casebook: is the seal intact, does it match the data today?"""
-    from ecrf.exports import certified
-
     checked()
     upload = request.files.get("casebook")
     if upload is None or not upload.filename:
@@ -120,7 +120,53 @@ def verify():
     data = upload.stream.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return _page(413, {"casebook": "The file is larger than any casebook this system writes."})
-    done = perform(lambda: certified.check(db.session, data, identity()), field=SimpleNamespace(errors=[]))
-    if not done:
-        return _page(done.refusal.status, {"casebook": str(done.refusal)})
-    return _page(report=done.result)
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        report, problem = certified.check(db.session, data, identity()), None
+    except seal.Unreadable as exc:
+        report, problem = None, str(exc)
+    db.session.rollback()  # the check only reads
+    if report is not None and not _may_read(report):
+        report, problem = None, "it is the casebook of a subject at a site that is not yours"
+    unit_of_work(db.session, lambda: certified.audited(db.session, digest, report, problem))
+    if report is None:
+        return _page(422, {"casebook": f"This file cannot be checked: {problem}."})
+    return _page(report=Verdict.of(report, details=report.role == current_user.role
+                                   or masking.sees_full(current_user.role)))
+
+
+def _may_read(report) -> bool:
+    subject = db.session.scalar(select(Subject).where(Subject.key == report.subject))
+    return subject is None or subject.site_id in visible_site_ids(current_user)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the page says of a checked copy; the changed values only to a reader who may see them."""
+
+    subject: str
+    matches: bool
+    lines: tuple[str, ...]
+    verdict: str
+
+    @classmethod
+    def of(cls, report, details: bool) -> Verdict:
+        status = report.seal
+        if not status.signed:
+            lines = [f"Not sealed: {status.problem}."]
+        else:
+            when = status.signed_at.strftime("%Y-%m-%d %H:%M UTC") if status.signed_at else "an unknown time"
+            lines = [f"Sealed by {status.signer} at {when}" + ("" if status.trusted else
+                                                                " (not by this system's certificate)") + ".",
+                     "The file is intact." if status.intact else
+                     f"The file was altered after sealing: {status.problem}."]
+        if report.matches:
+            lines.append("Its data match the data today.")
+        else:
+            lines.append(f"{len(report.differences)} change(s) since the copy was made (copy -> today)"
+                         + (":" if details else "; the copy was made for another role, so the values are not shown."))
+            if details:
+                lines += [str(d) for d in report.differences]
+        verdict = ("A certified copy: sealed by this system, unaltered, and the data of today." if report.ok else
+                   "Not a certified copy of today's data.")
+        return cls(report.subject, report.ok, tuple(lines), verdict)
