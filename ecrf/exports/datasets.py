@@ -1,6 +1,252 @@
-"""(being written)"""
+"""Analysis datasets in one zip: a CSV per form (``<FORM_OID>.csv``, a row per subject-event-form-repeat, a column
+per item: ecrf.exports.dataset_columns), the data dictionary (DICTIONARY.csv), CDISC Dataset-JSON 1.1 of the same
+rows (``<FORM_OID>.json``) and README.txt, the manifest (what, who, when, the masking applied, the SHA-256 of each
+file).
+
+Values are the stored codes, never labels: dot decimals, ISO 8601 dates, date-times in UTC, booleans
+``true``/``false``, whatever the reader's locale. They are masked for the requesting role (ecrf.study.masking).
+Every CSV is written by ecrf.infra.csvsafe, so a text a spreadsheet would run as a formula is neutralised there
+(Dataset-JSON carries the value as stored: it is read by programs, not by spreadsheets).
+
+Streamed: subjects are read in batches (two statements per batch: the forms, the item values), rows go to a
+temporary file per form, and each form's files are then copied into the zip; memory does not grow with the study.
+"""
 from __future__ import annotations
 
+import io
+import json
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timezone
+from typing import BinaryIO
 
-def write(session, request, run, out) -> None:
-    raise NotImplementedError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ecrf import __version__
+from ecrf.audit import chain
+from ecrf.audit.models import AuditEvent
+from ecrf.capture.models import FormData, ItemData, StudyEventData
+from ecrf.exports import dataset_columns as dc
+from ecrf.exports import scope
+from ecrf.exports.files import Hashing
+from ecrf.exports.fingerprint import definition_sha256
+from ecrf.exports.kinds import Request, Run
+from ecrf.infra import csvsafe
+from ecrf.study import masking
+from ecrf.study.codec import encode_datetime
+from ecrf.study.definition import METADATA_VERSION, PROTOCOL_NAME, STUDY_NAME, STUDY_OID, Study
+from ecrf.study.definition import load as load_study
+from ecrf.study.types import Form
+from ecrf.subjects.models import Subject
+
+BATCH = 100  # subjects read per pair of statements
+DICTIONARY, README = "DICTIONARY.csv", "README.txt"
+DATASET_JSON_VERSION = "1.1.0"
+
+
+class _Spool:
+    """One form's rows on their way into the zip: CSV cells and Dataset-JSON row arrays, each in a temporary file."""
+
+    def __init__(self, header: list[str]):
+        self.csv_file, self.json_file, self.rows = tempfile.TemporaryFile(), tempfile.TemporaryFile(), 0
+        self._text = io.TextIOWrapper(self.csv_file, encoding="utf-8", newline="")
+        self._csv = csvsafe.writer(self._text)
+        self._csv.writerow(header)
+
+    def add(self, cells: list, typed: list) -> None:
+        self._csv.writerow(cells)
+        self.json_file.write((b"," if self.rows else b"") + json.dumps(
+            typed, ensure_ascii=False, separators=(",", ":")).encode())
+        self.rows += 1
+
+    def finish(self) -> None:
+        self._text.flush()
+
+    def close(self) -> None:
+        self._text.close()
+        self.json_file.close()
+
+
+@dataclass
+class _Zip:
+    """The zip being written, with the SHA-256 and size of each file (of its content, before compression)."""
+
+    archive: zipfile.ZipFile
+    when: tuple
+    files: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def add(self, name: str, parts: Iterable[bytes | BinaryIO], size: int) -> None:
+        info = zipfile.ZipInfo(name, date_time=self.when)
+        info.compress_type, info.file_size = zipfile.ZIP_DEFLATED, size  # the size tells zipfile whether zip64
+        with self.archive.open(info, "w") as entry:
+            hashing = Hashing(entry)
+            for part in parts:
+                if isinstance(part, bytes):
+                    hashing.write(part)
+                else:
+                    part.seek(0)
+                    shutil.copyfileobj(part, hashing)
+        self.files.append((name, hashing.sha256, hashing.size))
+
+
+def _size(parts: Iterable[bytes | BinaryIO]) -> int:
+    return sum(len(p) if isinstance(p, bytes) else p.seek(0, io.SEEK_END) for p in parts)
+
+
+def _batches(subjects: list[Subject]) -> Iterable[list[Subject]]:
+    for start in range(0, len(subjects), BATCH):
+        yield subjects[start:start + BATCH]
+
+
+def _stored(session: Session, subject_ids: list[int]):
+    """The batch's stored forms (subject id, event OID, event repeat, form id, form OID, form repeat, status) and
+    their item values by form id: item OID -> (value, missing code, missing reason)."""
+    forms = session.execute(
+        select(StudyEventData.subject_id, StudyEventData.event_oid, StudyEventData.repeat_key, FormData.id,
+               FormData.form_oid, FormData.repeat_key, FormData.status)
+        .join(FormData, FormData.event_id == StudyEventData.id)
+        .where(StudyEventData.subject_id.in_(subject_ids))).all()
+    items: dict[int, dict] = {}
+    for form_id, oid, value, code, reason in session.execute(
+            select(ItemData.form_id, ItemData.item_oid, ItemData.value, ItemData.missing_code, ItemData.missing_reason)
+            .join(FormData, ItemData.form_id == FormData.id)
+            .join(StudyEventData, FormData.event_id == StudyEventData.id)
+            .where(StudyEventData.subject_id.in_(subject_ids))):
+        items.setdefault(form_id, {})[oid] = (value, code, reason)
+    return forms, items
+
+
+def _cells(form: Form, subject: Subject, stored_form, values: dict, role: str) -> list:
+    """One row of the form's dataset, as text (None: empty), in the order of dataset_columns.columns."""
+    _, event_oid, event_repeat, _, _, form_repeat, status = stored_form
+    cells = [STUDY_OID, subject.site.code, subject.key, subject.subject_no, event_oid, str(event_repeat),
+             str(form_repeat), status]
+    full = masking.sees_full(role)
+    for item in form.items:
+        value, code, reason = values.get(item.oid, (None, None, None))
+        cells.append(masking.masked(item, value, role))
+        if item.missing_allowed:
+            cells += [code, reason if full or reason is None else masking.WITHHELD]
+    return cells
+
+
+def write(session: Session, request: Request, run: Run, out: BinaryIO) -> None:
+    study = load_study()
+    subjects = scope.subjects(session, request)
+    columns = {f.oid: dc.columns(study, f, request.role) for f in study.forms}
+    event_order = {e.oid: n for n, e in enumerate(study.events)}
+    spools: dict[str, _Spool] = {}
+    try:
+        done = 0
+        run.progress(0, len(subjects))
+        for batch in _batches(subjects):
+            forms, items = _stored(session, [s.id for s in batch])
+            position = {s.id: n for n, s in enumerate(batch)}
+            by_id = {s.id: s for s in batch}
+            forms.sort(key=lambda f: (position[f[0]], event_order.get(f[1], len(event_order)), f[1], f[2], f[5]))
+            at = 0
+            for subject in batch:
+                while at < len(forms) and forms[at][0] == subject.id:
+                    stored = forms[at]
+                    at += 1
+                    form = study.form(stored[4])
+                    if form is None:  # a form the definition no longer declares has no columns to go in
+                        continue
+                    cells = _cells(form, by_id[stored[0]], stored, items.get(stored[3], {}), request.role)
+                    spool = spools.get(form.oid) or spools.setdefault(form.oid, _Spool(
+                        [c.name for c in columns[form.oid]]))
+                    spool.add(cells, [c.typed(v) for c, v in zip(columns[form.oid], cells)])
+                done += 1
+                run.progress(done, len(subjects))
+        _zip(session, request, run, out, study, subjects, columns, spools)
+    finally:
+        for spool in spools.values():
+            spool.close()
+
+
+def _zip(session, request, run, out, study, subjects, columns, spools) -> None:
+    when = run.now.astimezone(timezone.utc).timetuple()[:6]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        files = _Zip(archive, when)
+        dictionary = csvsafe.write([dc.DICTIONARY_HEADER, *(dc.dictionary_row(f.oid, c) for f in study.forms
+                                                            for c in columns[f.oid])]).encode()
+        files.add(DICTIONARY, [dictionary], len(dictionary))
+        modified = session.scalar(select(func.max(AuditEvent.ts)))
+        for form in study.forms:
+            spool = spools.get(form.oid) or _Spool([c.name for c in columns[form.oid]])
+            spool.finish()
+            files.add(f"{form.oid}.csv", [spool.csv_file], _size([spool.csv_file]))
+            head, tail = _dataset_json(run, form, columns[form.oid], spool.rows, modified)
+            parts = [head, spool.json_file, tail]
+            files.add(f"{form.oid}.json", parts, _size(parts))
+            if form.oid not in spools:
+                spool.close()
+        readme = _readme(session, request, run, study, subjects, files.files).encode()
+        files.add(README, [readme], len(readme))
+
+
+def _dataset_json(run: Run, form: Form, columns: list[dc.Column], records: int, modified) -> tuple[bytes, bytes]:
+    """The Dataset-JSON 1.1 document of ``form`` around its rows: (everything before the rows, the closing)."""
+    meta = {
+        "datasetJSONCreationDateTime": encode_datetime(run.now),
+        "datasetJSONVersion": DATASET_JSON_VERSION,
+        "fileOID": f"{STUDY_OID}.DATASETS.{run.now.strftime('%Y%m%dT%H%M%S')}.{form.oid}",
+        **({"dbLastModifiedDateTime": encode_datetime(modified)} if modified else {}),
+        "originator": PROTOCOL_NAME,
+        "sourceSystem": {"name": "ecrf", "version": __version__},
+        "studyOID": STUDY_OID,
+        "metaDataVersionOID": METADATA_VERSION,
+        "itemGroupOID": f"IG.{form.oid}",
+        "records": records,
+        "name": form.oid,
+        "label": form.label,
+        "columns": [c.metadata() for c in columns],
+    }
+    text = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+    return (text[:-1] + ',"rows":[').encode(), b"]}"
+
+
+def _masking_words(study: Study, role: str) -> list[str]:
+    if masking.sees_full(role):
+        return [f"Values as stored: the role {role} sees every value in full."]
+    if not masking.sees_clinical(role):
+        return [f"The role {role} sees no clinical value: every value is {masking.WITHHELD}."]
+    reduced = [i for i in study.items.values() if masking.reduces(i, role)]
+    return [f"Identifying items are reduced for the role {role}; reasons for \"not done\" are {masking.WITHHELD}:",
+            *(f"  {i.oid} ({i.label}): "
+              f"{'the year only' if i.identifying == masking.YEAR else masking.WITHHELD}" for i in reduced)]
+
+
+def _readme(session, request, run, study, subjects, files) -> str:
+    seq, head = chain.head(session.connection())
+    sites = ", ".join(s.code for s in scope.sites(session, request))
+    lines = [
+        f"Analysis datasets of {STUDY_NAME} ({PROTOCOL_NAME}, study {STUDY_OID}, metadata {METADATA_VERSION})",
+        "",
+        f"Exported at:    {encode_datetime(run.now)} (UTC)",
+        f"Exported by:    {request.full_name} ({request.username}), role {request.role}",
+        f"Sites:          {sites or '(none)'}; {len(subjects)} subjects",
+        f"Audit trail:    head record {seq}, hash {head}",
+        f"Definition:     SHA-256 {definition_sha256(study)}",
+        "",
+        "Contents: a CSV per form (<FORM OID>.csv), a row per subject, event, event repeat and form repeat; the",
+        f"same rows as CDISC Dataset-JSON {DATASET_JSON_VERSION} (<FORM OID>.json); {DICTIONARY} describes every "
+        "column",
+        "(label, type, units, code list and its codes, SDTM variable and domain, masking).",
+        "Values are stored codes, not labels: dot decimals, ISO 8601 dates, date-times in UTC, booleans true/false.",
+        "An item answered \"not done\" or \"unknown\" has its code in <OID>_ND and the reason in <OID>_NDREAS.",
+        "CSV cells starting with = + - @ or a tab or carriage return are prefixed with ' so that a spreadsheet",
+        "shows them as text (formula injection); the Dataset-JSON files carry the values unaltered.",
+        "",
+        "Masking:",
+        *_masking_words(study, request.role),
+        "",
+        "Files (SHA-256 of the uncompressed content, bytes):",
+        *(f"  {sha}  {size:>10}  {name}" for name, sha, size in files),
+        "",
+    ]
+    return "\n".join(lines)
