@@ -62,29 +62,44 @@ class Column:
             out["keySequence"] = self.key
         return out
 
-    def typed(self, value: str | None):
-        """The stored text as the JSON value of this column's type; None where it is no such value (a withheld
-        mark in a date column, a legacy value the codec cannot read): the CSV keeps the text."""
-        if value is None or value == "":
-            return None
-        if self.data_type == "integer":
-            return int(value) if re.fullmatch(r"-?\d+", value) else None
-        if self.data_type == "decimal":
-            return value if _is_decimal(value) else None
-        if self.data_type == "boolean":
-            return {"true": True, "false": False}.get(value)
-        if self.data_type == "date":
-            return value if re.fullmatch(r"\d{4}(-\d{2}-\d{2})?", value) else None
-        if self.data_type == "datetime":
-            return value if re.fullmatch(r"\d{4}", value) or decode_datetime(value) else None
-        return value
+    @property
+    def typed(self):
+        """A function: the stored text as the JSON value of this column's type; None where it is no such value (a
+        withheld mark in a date column, a legacy value the codec cannot read): the CSV keeps the text."""
+        return _TYPED.get(self.data_type, _text)
 
 
-def _is_decimal(value: str) -> bool:
+_INTEGER, _DATE, _YEAR = re.compile(r"-?\d+"), re.compile(r"\d{4}(-\d{2}-\d{2})?"), re.compile(r"\d{4}")
+
+
+def _text(value: str | None):
+    return value or None
+
+
+def _integer(value: str | None):
+    return int(value) if value and _INTEGER.fullmatch(value) else None
+
+
+def _decimal(value: str | None):
     try:
-        return Decimal(value).is_finite()
+        return value if value and Decimal(value).is_finite() else None
     except InvalidOperation:
-        return False
+        return None
+
+
+def _boolean(value: str | None):
+    return {"true": True, "false": False}.get(value)
+
+
+def _date(value: str | None):
+    return value if value and _DATE.fullmatch(value) else None
+
+
+def _datetime(value: str | None):
+    return value if value and (_YEAR.fullmatch(value) or decode_datetime(value)) else None
+
+
+_TYPED = {"integer": _integer, "decimal": _decimal, "boolean": _boolean, "date": _date, "datetime": _datetime}
 
 
 def _choices(pairs) -> str:

@@ -43,7 +43,7 @@ from ecrf.study.definition import load as load_study
 from ecrf.study.types import Form
 from ecrf.subjects.models import Subject
 
-BATCH = 100  # subjects read per pair of statements
+BATCH = 25  # subjects read per pair of statements (a batch of full casebooks holds some 80,000 values)
 DICTIONARY, README = "DICTIONARY.csv", "README.txt"
 DATASET_JSON_VERSION = "1.1.0"
 
@@ -104,14 +104,16 @@ def _batches(subjects: list[Subject]) -> Iterable[list[Subject]]:
 
 def _stored(session: Session, subject_ids: list[int]):
     """The batch's stored forms (subject id, event OID, event repeat, form id, form OID, form repeat, status) and
-    their item values by form id: item OID -> (value, missing code, missing reason)."""
-    forms = session.execute(
+    their item values by form id: item OID -> (value, missing code, missing reason). Plain rows, no ORM objects:
+    a batch holds thousands of values."""
+    connection = session.connection()
+    forms = connection.execute(
         select(StudyEventData.subject_id, StudyEventData.event_oid, StudyEventData.repeat_key, FormData.id,
                FormData.form_oid, FormData.repeat_key, FormData.status)
         .join(FormData, FormData.event_id == StudyEventData.id)
         .where(StudyEventData.subject_id.in_(subject_ids))).all()
     items: dict[int, dict] = {}
-    for form_id, oid, value, code, reason in session.execute(
+    for form_id, oid, value, code, reason in connection.execute(
             select(ItemData.form_id, ItemData.item_oid, ItemData.value, ItemData.missing_code, ItemData.missing_reason)
             .join(FormData, ItemData.form_id == FormData.id)
             .join(StudyEventData, FormData.event_id == StudyEventData.id)
@@ -120,71 +122,78 @@ def _stored(session: Session, subject_ids: list[int]):
     return forms, items
 
 
-def _cells(form: Form, subject: Subject, stored_form, values: dict, role: str) -> list:
-    """One row of the form's dataset, as text (None: empty), in the order of dataset_columns.columns."""
-    _, event_oid, event_repeat, _, _, form_repeat, status = stored_form
-    cells = [STUDY_OID, subject.site.code, subject.key, subject.subject_no, event_oid, str(event_repeat),
-             str(form_repeat), status]
-    full = masking.sees_full(role)
-    for item in form.items:
-        value, code, reason = values.get(item.oid, (None, None, None))
-        cells.append(masking.masked(item, value, role))
-        if item.missing_allowed:
-            cells += [code, reason if full or reason is None else masking.WITHHELD]
-    return cells
+_NOTHING = (None, None, None)
+
+
+class _Dataset:
+    """One form's dataset: its columns, how a stored form becomes a row of them, and the rows spooled so far."""
+
+    def __init__(self, study: Study, form: Form, role: str):
+        self.form, self.role, self.full = form, role, masking.sees_full(role)
+        self.columns = dc.columns(study, form, role)
+        self.typed = [c.typed for c in self.columns]
+        #: (item, whether it has the not-done columns, whether the role sees it reduced)
+        self.items = [(i, bool(i.missing_allowed), masking.reduces(i, role)) for i in form.items]
+        self.spool: _Spool | None = None
+
+    def add(self, subject: Subject, stored_form, values: dict) -> None:
+        _, event_oid, event_repeat, _, _, form_repeat, status = stored_form
+        cells = [STUDY_OID, subject.site.code, subject.key, subject.subject_no, event_oid, str(event_repeat),
+                 str(form_repeat), status]
+        for item, not_done, reduced in self.items:
+            value, code, reason = values.get(item.oid, _NOTHING)
+            cells.append(masking.masked(item, value, self.role) if reduced else value)
+            if not_done:
+                cells += [code, reason if self.full or reason is None else masking.WITHHELD]
+        if self.spool is None:
+            self.spool = _Spool([c.name for c in self.columns])
+        self.spool.add(cells, [typed(v) for typed, v in zip(self.typed, cells)])
 
 
 def write(session: Session, request: Request, run: Run, out: BinaryIO) -> None:
     study = load_study()
     subjects = scope.subjects(session, request)
-    columns = {f.oid: dc.columns(study, f, request.role) for f in study.forms}
+    sets = {f.oid: _Dataset(study, f, request.role) for f in study.forms}
     event_order = {e.oid: n for n, e in enumerate(study.events)}
-    spools: dict[str, _Spool] = {}
     try:
-        done = 0
         run.progress(0, len(subjects))
+        done = 0
         for batch in _batches(subjects):
             forms, items = _stored(session, [s.id for s in batch])
             position = {s.id: n for n, s in enumerate(batch)}
-            by_id = {s.id: s for s in batch}
             forms.sort(key=lambda f: (position[f[0]], event_order.get(f[1], len(event_order)), f[1], f[2], f[5]))
             at = 0
             for subject in batch:
                 while at < len(forms) and forms[at][0] == subject.id:
-                    stored = forms[at]
-                    at += 1
-                    form = study.form(stored[4])
-                    if form is None:  # a form the definition no longer declares has no columns to go in
-                        continue
-                    cells = _cells(form, by_id[stored[0]], stored, items.get(stored[3], {}), request.role)
-                    spool = spools.get(form.oid) or spools.setdefault(form.oid, _Spool(
-                        [c.name for c in columns[form.oid]]))
-                    spool.add(cells, [c.typed(v) for c, v in zip(columns[form.oid], cells)])
+                    stored, at = forms[at], at + 1
+                    if dataset := sets.get(stored[4]):  # a form the definition no longer declares has no columns
+                        dataset.add(subject, stored, items.get(stored[3], {}))
                 done += 1
                 run.progress(done, len(subjects))
-        _zip(session, request, run, out, study, subjects, columns, spools)
+        _zip(session, request, run, out, study, subjects, sets)
     finally:
-        for spool in spools.values():
-            spool.close()
+        for dataset in sets.values():
+            if dataset.spool:
+                dataset.spool.close()
 
 
-def _zip(session, request, run, out, study, subjects, columns, spools) -> None:
+def _zip(session, request, run, out, study, subjects, sets: dict[str, _Dataset]) -> None:
     when = run.now.astimezone(timezone.utc).timetuple()[:6]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         files = _Zip(archive, when)
-        dictionary = csvsafe.write([dc.DICTIONARY_HEADER, *(dc.dictionary_row(f.oid, c) for f in study.forms
-                                                            for c in columns[f.oid])]).encode()
+        dictionary = csvsafe.write([dc.DICTIONARY_HEADER, *(dc.dictionary_row(oid, c) for oid, d in sets.items()
+                                                            for c in d.columns)]).encode()
         files.add(DICTIONARY, [dictionary], len(dictionary))
         modified = session.scalar(select(func.max(AuditEvent.ts)))
-        for form in study.forms:
-            spool = spools.get(form.oid) or _Spool([c.name for c in columns[form.oid]])
-            spool.finish()
-            files.add(f"{form.oid}.csv", [spool.csv_file], _size([spool.csv_file]))
-            head, tail = _dataset_json(run, form, columns[form.oid], spool.rows, modified)
-            parts = [head, spool.json_file, tail]
-            files.add(f"{form.oid}.json", parts, _size(parts))
-            if form.oid not in spools:
-                spool.close()
+        for oid, dataset in sets.items():
+            if dataset.spool is None:  # no rows: the header alone, and a Dataset-JSON with no rows
+                dataset.spool = _Spool([c.name for c in dataset.columns])
+            dataset.spool.finish()
+            csv_file = dataset.spool.csv_file
+            files.add(f"{oid}.csv", [csv_file], _size([csv_file]))
+            head, tail = _dataset_json(run, dataset.form, dataset.columns, dataset.spool.rows, modified)
+            parts = [head, dataset.spool.json_file, tail]
+            files.add(f"{oid}.json", parts, _size(parts))
         readme = _readme(session, request, run, study, subjects, files.files).encode()
         files.add(README, [readme], len(readme))
 
