@@ -5,8 +5,8 @@ The blank CRF: a cover (study, metadata version, the definition's SHA-256, date)
 events (which form is collected at which event), then every form on its own pages with its groups and items as
 empty fields, units, choices, required marks and help. The annotated CRF adds, per item, the OID, data type,
 length or decimals, range, code list and SDTM variable (ecrf.exports.crf_fields.annotation), and per form its edit
-checks. Outline bookmarks lead to every form, and by event to the forms collected there; every page says
-"Page X of Y".
+checks. The contents and outline bookmarks lead to every form, the outline also by event to the forms collected
+there; every page says "Page X of Y".
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle
-from reportlab.platypus.tableofcontents import TableOfContents
 
 from ecrf.exports import crf_fields as fields
 from ecrf.exports.fingerprint import definition_sha256
@@ -29,7 +28,10 @@ from ecrf.study.definition import load as load_study
 from ecrf.study.types import Form, StudyEvent
 
 MARGIN = 16 * mm
+PAD = 6  # the frame's padding (reportlab's default), where the story's text begins
 WIDTH = A4[0] - 2 * MARGIN
+CONTENTS_TOP, CONTENTS_LEADING = 34, 14  # points below the frame's top: the heading; then a line
+CONTENTS_LINES = int((A4[1] - 2 * MARGIN - CONTENTS_TOP) // CONTENTS_LEADING)
 EVENTS_PER_TABLE = 12  # schedule columns whose headings fit across a portrait page
 
 TITLE = ParagraphStyle("title", parent=fields.BODY, fontName=fields.BOLD, fontSize=22, leading=28)
@@ -53,33 +55,57 @@ def write_annotated(session, request, run, out) -> None:
 
 
 def render(study: Study, run, annotated: bool) -> bytes:
-    """The sealed PDF (``run.identity`` None: unsealed)."""
+    """The sealed PDF (``run.identity`` None: unsealed), laid out in one pass: the page count and the contents'
+    page numbers are drawn once the last page is known (ecrf.exports.pdfpages)."""
     title = "Annotated CRF" if annotated else "Blank CRF"
     buffer = io.BytesIO()
     doc = OutlinedDoc(buffer, pagesize=A4, title=f"{title}: {STUDY_NAME}", author=PROTOCOL_NAME,
                       subject=f"{STUDY_OID} {METADATA_VERSION}", creator="ecrf")
     frame = Frame(MARGIN, MARGIN, WIDTH, A4[1] - 2 * MARGIN, id="body")
     doc.addPageTemplates([PageTemplate("page", [frame])])
+    contents_pages = -(-(1 + len(study.forms)) // CONTENTS_LINES)
 
-    def footer(canvas, page: int, count: int) -> None:
+    def late(canvas, page: int, count: int) -> None:
+        if 2 <= page < 2 + contents_pages:
+            at = (page - 2) * CONTENTS_LINES
+            _draw_contents(canvas, doc.contents[at:at + CONTENTS_LINES], first=page == 2)
         canvas.setFont(fields.FONT, 7)
         canvas.setFillColor(fields.GREY)
         canvas.drawString(MARGIN, 9 * mm, f"{PROTOCOL_NAME} · {title} · {STUDY_OID} {METADATA_VERSION}")
         canvas.drawRightString(A4[0] - MARGIN, 9 * mm, f"Page {page} of {count}")
 
-    doc.multiBuild(_story(study, run, title, annotated), canvasmaker=paged_canvas(footer))
+    doc.build(_story(study, run, title, annotated, contents_pages), canvasmaker=paged_canvas(late))
     return seal_pdf(buffer.getvalue(), run.identity, reason=f"{title} of {STUDY_OID} {METADATA_VERSION}")
 
 
-def _story(study: Study, run, title: str, annotated: bool) -> list:
+def _story(study: Study, run, title: str, annotated: bool, contents_pages: int) -> list:
     story = [Anchor(("cover",), (("Cover", "cover", 0),)), *_cover(study, run, title), PageBreak(),
-             Anchor(("contents",), (("Contents", "contents", 0),)), Paragraph("Contents", H1), _contents(),
-             PageBreak(), *_schedule(study, annotated)]
+             Anchor(("contents",), (("Contents", "contents", 0),)), Paragraph("Contents", H1),
+             *[PageBreak()] * contents_pages, *_schedule(study, annotated)]
     first_forms = {e.forms[0].form_oid for e in study.events if e.forms}
     for n, form in enumerate(study.forms):
         story += [PageBreak(), _form_anchor(study, form, first=n == 0, starts_events=form.oid in first_forms,
                                             annotated=annotated), *_form(study, form, annotated)]
     return story
+
+
+def _draw_contents(canvas, entries: list[tuple[str, int, str]], first: bool) -> None:
+    """Contents lines (title, dotted leader, page), each a link to its destination."""
+    y = A4[1] - MARGIN - (CONTENTS_TOP if first else CONTENTS_LEADING)
+    left, right = MARGIN + PAD, A4[0] - MARGIN - PAD
+    for title, page, key in entries:
+        canvas.setFillColor(colors.black)
+        canvas.setFont(fields.FONT, 9)
+        canvas.drawString(left, y, title)
+        canvas.drawRightString(right, y, str(page))
+        start = left + canvas.stringWidth(title, fields.FONT, 9) + 4
+        end = right - canvas.stringWidth(str(page), fields.FONT, 9) - 4
+        canvas.setStrokeColor(fields.GREY)
+        canvas.setDash(0.5, 2.5)
+        canvas.line(start, y + 1, end, y + 1)
+        canvas.setDash()
+        canvas.linkRect("", key, (left, y - 3, right, y + 9), relative=0)
+        y -= CONTENTS_LEADING
 
 
 def _cover(study: Study, run, title: str) -> list:
@@ -97,13 +123,6 @@ def _cover(study: Study, run, title: str) -> list:
             Spacer(1, 12 * mm), table, Spacer(1, 10 * mm), fields.para(legend, fields.HELP)]
 
 
-def _contents() -> TableOfContents:
-    toc = TableOfContents()
-    toc.levelStyles = [ParagraphStyle("toc0", parent=fields.BODY, fontSize=9, leading=12, leftIndent=0,
-                                      firstLineIndent=0)]
-    return toc
-
-
 def _schedule(study: Study, annotated: bool) -> list:
     """Which form at which event: a matrix per group of events, then what each event heading stands for."""
     outline = [("Schedule of events", "schedule", 0), ("Events", "events", 0)]
@@ -111,7 +130,7 @@ def _schedule(study: Study, annotated: bool) -> list:
         outline.append((_event_title(event, annotated), f"event:{event.oid}", 1))
         outline += [(_form_title(study.form(r.form_oid), annotated), f"event:{event.oid}:{r.form_oid}", 2)
                     for r in event.forms]
-    story = [Anchor(("schedule", "events"), tuple(outline), toc=(0, "Schedule of events", "schedule")),
+    story = [Anchor(("schedule", "events"), tuple(outline), toc=("Schedule of events", "schedule")),
              Paragraph("Schedule of events", H1),
              fields.para("X: the form is collected at the event; (X): when it applies (optional).", fields.HELP),
              Spacer(1, 3 * mm)]
@@ -165,7 +184,7 @@ def _form_anchor(study: Study, form: Form, first: bool, starts_events: bool, ann
         keys.append("forms")  # each outline entry needs a destination of its own: entries sharing one merge
     outline = ((("Forms", "forms", 0),) if first else ()) + (
         (_form_title(form, annotated), f"form:{form.oid}", 1),)
-    return Anchor(tuple(keys), outline, toc=(0, _form_title(form, annotated), f"form:{form.oid}"))
+    return Anchor(tuple(keys), outline, toc=(_form_title(form, annotated), f"form:{form.oid}"))
 
 
 def _form(study: Study, form: Form, annotated: bool) -> list:

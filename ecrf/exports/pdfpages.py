@@ -1,8 +1,10 @@
 """Page furniture for the export PDFs (reportlab platypus): "Page X of Y" on every page, and outline bookmarks and
-table-of-contents entries placed where a flowable lands.
+contents entries placed where a flowable lands.
 
 "Page X of Y" needs the page count before the first page is written, so :func:`paged_canvas` holds each page back
-until the document is complete. A canvas that does only that (the usual recipe) breaks every bookmark: a bookmark
+until the document is complete, then calls ``late(canvas, page, count)`` on each: what needs the whole document
+(the page count, a table of contents with page numbers) is drawn there, in one layout pass instead of the passes
+of ``multiBuild``. A canvas that only held pages back (the usual recipe) would break every bookmark: a bookmark
 names the page being written, and while pages are held back that is always the first. This one records each
 bookmark with its page and binds it when the page is finally written.
 """
@@ -14,12 +16,12 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate
 from reportlab.platypus.flowables import Flowable
 
-#: footer(canvas, page number, page count): draws what every page carries at its foot
-Footer = Callable[[Canvas, int, int], None]
+#: late(canvas, page number, page count): draws on a page what needs the whole document
+Late = Callable[[Canvas, int, int], None]
 
 
-def paged_canvas(footer: Footer) -> type[Canvas]:
-    """A canvas class (for ``build(..., canvasmaker=...)``) that calls ``footer`` on each page once the count is
+def paged_canvas(late: Late) -> type[Canvas]:
+    """A canvas class (for ``build(..., canvasmaker=...)``) that calls ``late`` on each page once the count is
     known."""
 
     class PagedCanvas(Canvas):
@@ -42,7 +44,7 @@ def paged_canvas(footer: Footer) -> type[Canvas]:
                 self.__dict__.update(state)
                 for key, kwargs in self._bookmarks:
                     Canvas.bookmarkPage(self, key, **kwargs)
-                footer(self, number, count)
+                late(self, number, count)
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -51,10 +53,10 @@ def paged_canvas(footer: Footer) -> type[Canvas]:
 
 class Anchor(Flowable):
     """An invisible mark: destinations named ``keys`` at this spot, the ``outline`` entries (title, key, level) added
-    here in order, and an optional table-of-contents entry (level, title, key) for :class:`OutlinedDoc`."""
+    here in order, and an optional contents entry (title, key) that :class:`OutlinedDoc` collects with its page."""
 
     def __init__(self, keys: tuple[str, ...], outline: tuple[tuple[str, str, int], ...] = (),
-                 toc: tuple[int, str, str] | None = None):
+                 toc: tuple[str, str] | None = None):
         super().__init__()
         self.keys, self.outline, self.toc = keys, outline, toc
         self.width = self.height = 0
@@ -70,9 +72,14 @@ class Anchor(Flowable):
 
 
 class OutlinedDoc(BaseDocTemplate):
-    """A document whose :class:`Anchor` flowables feed a ``TableOfContents`` in the story (use ``multiBuild``)."""
+    """A document that collects the contents entries of its :class:`Anchor` flowables: ``contents`` is the list of
+    (title, page, key), complete when the last page is laid out, so a ``late`` drawing can print it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contents: list[tuple[str, int, str]] = []
 
     def afterFlowable(self, flowable):  # noqa: N802
         if isinstance(flowable, Anchor) and flowable.toc:
-            level, title, key = flowable.toc
-            self.notify("TOCEntry", (level, title, self.page, key))
+            title, key = flowable.toc
+            self.contents.append((title, self.page, key))

@@ -116,7 +116,12 @@ def test_the_outline_leads_to_every_form_and_by_event_to_the_forms_collected_the
         assert by_event[titled(event.label, event.oid)] == [
             titled(study.form(r.form_oid).label, r.form_oid) for r in event.forms]
     assert [t for level, t, _ in crf.outline if level == 0][:3] == ["Cover", "Contents", "Schedule of events"]
-    assert "Contents" in crf.pages[1] and _words(study.forms[-1].label) in crf.pages[1]
+    contents = crf.pages[1]
+    assert contents.startswith("Contents Schedule of events")
+    assert not [t for t, page in pages.items() if f"{_words(t)} {page + 1}" not in contents]  # the right pages
+    refs = [p.indirect_reference for p in crf.reader.pages]
+    links = [refs.index(a.get_object()["/Dest"][0]) for a in crf.reader.pages[1]["/Annots"]]
+    assert links == [2, *(page for _, _, page in forms)]  # each line links to its page (the schedule is third)
 
 
 def test_the_annotated_crf_adds_oids_types_sdtm_calculators_and_edit_checks(annotated, blank):
