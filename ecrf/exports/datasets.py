@@ -54,11 +54,11 @@ class _Spool:
     def __init__(self, header: list[str]):
         self.csv_file, self.json_file, self.rows = tempfile.TemporaryFile(), tempfile.TemporaryFile(), 0
         self._text = io.TextIOWrapper(self.csv_file, encoding="utf-8", newline="")
-        self._csv = csvsafe.writer(self._text)
-        self._csv.writerow(header)
+        self._safe = csvsafe.writer(self._text)
+        self._safe.writerow(header)
 
     def add(self, cells: list, typed: list) -> None:
-        self._csv.writerow(cells)
+        self._safe.writerow(cells)
         self.json_file.write((b"," if self.rows else b"") + json.dumps(
             typed, ensure_ascii=False, separators=(",", ":")).encode())
         self.rows += 1
