@@ -183,6 +183,9 @@ def test_the_sponsor_gets_identifying_items_reduced_and_the_files_say_so(session
     first, _, _ = cohort
     files = _export(session, "sponsor")
     assert _row(_csv(files["F.DM.csv"]), SUBJID=first.key)["I.DM.BRTHDAT"] == "1990"
+    dm = json.loads(files["F.DM.json"])
+    assert "1990" in [r[[c["name"] for c in dm["columns"]].index("I.DM.BRTHDAT")] for r in dm["rows"]]
+    assert dsjframe.validate_dataset(files["F.DM.json"])["ok"]  # a year is a date of reduced precision
     vs = _row(_csv(files["F.VS.csv"]), SUBJID=first.key)
     assert vs["I.VS.TEMP_ND"] == "NOT_DONE" and vs["I.VS.TEMP_NDREAS"] == "[withheld]"
     assert b"1990-05-05" not in b"".join(files.values()) and b"thermometer broken" not in b"".join(files.values())
