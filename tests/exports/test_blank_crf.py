@@ -179,3 +179,17 @@ def test_the_command_line_writes_the_crf_and_audits_the_export(flag, kind, sessi
                            .order_by(AuditEvent.seq)).all()
     assert [(r.action, r.entity) for r in rows] == [("export_requested", kind), ("export_written", kind)]
     assert json.loads(rows[1].new_value)["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_the_blank_crf_sealed_by_the_system_validates_keeps_its_outline_and_fails_when_a_byte_changes(tmp_path):
+    from ecrf.exports import blank_crf, seal
+
+    if not hasattr(seal, "validate"):
+        pytest.skip("the seal (ecrf.exports.seal) is not merged into this branch yet")
+    identity = seal.ensure_identity(tmp_path)
+    data = blank_crf.render(load(), Run(identity=identity), annotated=False)
+    status = seal.validate(data, identity)
+    assert status.ok and status.covers_whole_file, status
+    assert [t for level, t, _ in Parsed(data).outline if level == 0][-1] == "Forms"
+    at = data.index(b"Schedule of events")  # a byte of the signed content
+    assert not seal.validate(data[:at] + b"s" + data[at + 1:], identity).ok
