@@ -24,7 +24,7 @@ from ecrf.errors import Forbidden, ServiceError
 from ecrf.exports import audited, scope
 from ecrf.exports.files import Written, write_atomically
 from ecrf.exports.kinds import Request, Run, kind
-from ecrf.exports.seal import load_identity
+from ecrf.exports.seal import configured as seal_identity
 from ecrf.jobs.models import ExportJob
 from ecrf.jobs.settings import Settings
 from ecrf.study.clock import utcnow
@@ -65,8 +65,7 @@ def execute(session: Session, job_id: int, settings: Settings) -> str:
     try:
         if job.user_id is not None and not job.still_allowed(requester):
             raise Forbidden(f"{job.username} no longer has the role or the sites this export was asked for")
-        identity = load_identity(settings.instance, settings.seal_key_path, settings.seal_cert_path)
-        run = Run(identity=identity, progress=beat.progress)
+        run = Run(identity=seal_identity(settings.instance, settings.config), progress=beat.progress)
         writer = kind(request.kind).write
         with beat:
             written = write_atomically(final.with_name(f".{final.name}.attempt-{attempt}"),

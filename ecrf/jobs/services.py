@@ -12,7 +12,6 @@ Nothing here commits: each call is part of the caller's unit of work (ecrf.infra
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from ecrf.auth.permissions import ACTIONS
 from ecrf.errors import Forbidden, NotFound, Refused
 from ecrf.exports import audited, scope
 from ecrf.exports.kinds import Request, kind, kinds
+from ecrf.jobs import inline
 from ecrf.jobs.models import ExportJob
 from ecrf.jobs.queue import enqueue_after_commit
 from ecrf.jobs.settings import AFTER_DOWNLOAD
@@ -47,7 +47,7 @@ def submit(session: Session, request: Request) -> ExportJob:
     job = ExportJob(kind=request.kind, state="queued", user_id=request.user_id, username=request.username,
                     full_name=request.full_name, role=request.role,
                     site_ids=ExportJob.encode_sites(request.site_ids), subject_key=request.subject_key,
-                    done=0, total=0, attempts=0, filename=_filename(export, codes, request.subject_key, now),
+                    done=0, total=0, attempts=0, filename=inline.filename(request, codes, now),
                     requested_at=now)
     session.add(job)
     session.flush()
@@ -74,8 +74,8 @@ def take_file(session: Session, job: ExportJob, user) -> tuple[Path, str, str]:
     """The finished file (path, filename, media type) for ``user`` to download, audited. The first download
     shortens the file's life to a day (AFTER_DOWNLOAD) unless it expires sooner."""
     job = get(session, job.id, user)
-    if not job.still_allowed(user):
-        raise Forbidden(f"export job {job.id} was asked for with a role or sites that are no longer yours")
+    if not job.still_allowed(user):  # not found, as another's: the file holds what is no longer theirs to see
+        raise NotFound(f"export job {job.id} was asked for with a role or sites that are no longer yours")
     now = utcnow()
     if job.state in ("queued", "running"):
         raise Refused(f"export job {job.id} is not finished yet ({job.state})")
@@ -92,12 +92,3 @@ def take_file(session: Session, job: ExportJob, user) -> tuple[Path, str, str]:
                        entity_id=job.id)
     return path, job.filename, kind(job.kind).media_type
 
-
-def _filename(export, codes: list[str], subject_key: str | None, now) -> str:
-    parts = [export.name.replace("_", "-")]
-    if len(codes) == 1:
-        parts.append(f"site-{codes[0]}")
-    if subject_key:
-        parts.append(subject_key)
-    parts.append(now.strftime("%Y%m%dT%H%M%SZ"))
-    return re.sub(r"[^A-Za-z0-9._-]", "_", "-".join(parts)) + f".{export.extension}"

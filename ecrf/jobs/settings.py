@@ -1,6 +1,7 @@
 """What the jobs read from the app's configuration, in one place (every key has a default here)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,8 +21,7 @@ class Settings:
     lease: timedelta  # EXPORT_LEASE_SECONDS: a running job's claim, renewed while its worker lives
     ttl: timedelta  # EXPORT_TTL_HOURS (ECRF_EXPORT_TTL_HOURS): how long a finished file is kept
     poll_seconds: float  # JOBS_POLL_SECONDS: the longest a worker sleeps between looks at an idle SQLite queue
-    seal_key_path: str | None
-    seal_cert_path: str | None
+    config: Mapping  # the app's, for what the exports read themselves (the seal: ecrf.exports.seal.configured)
 
     @classmethod
     def from_config(cls, config) -> Settings:
@@ -35,8 +35,7 @@ class Settings:
             lease=timedelta(seconds=float(config.get("EXPORT_LEASE_SECONDS", 60))),
             ttl=timedelta(hours=float(config.get("EXPORT_TTL_HOURS", 72))),
             poll_seconds=float(config.get("JOBS_POLL_SECONDS", 1.0)),
-            seal_key_path=config.get("SEAL_KEY_PATH"),
-            seal_cert_path=config.get("SEAL_CERT_PATH"),
+            config=config,
         )
 
     @property

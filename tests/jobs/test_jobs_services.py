@@ -32,7 +32,8 @@ def _audit(session, action, job_id):
 
 def test_submit_audits_the_request_and_enqueues_only_after_commit(session, world, queue):
     job = services.submit(session, jobkit.request_for(session, "data_manager"))
-    assert job.state == "queued" and job.filename.startswith("test-tiny-site-01-") and job.filename.endswith(".txt")
+    assert job.state == "queued"
+    assert job.filename.startswith("CART19-SLE-test-tiny-01-") and job.filename.endswith(".txt")
     [requested] = _audit(session, "export_requested", job.id)  # in the caller's transaction, before any read
     assert requested.username == "data_manager" and requested.site_code == "01"
     assert json.loads(requested.new_value)["kind"] == "test_tiny"
@@ -195,7 +196,7 @@ def test_a_finished_file_is_not_handed_to_a_requester_who_lost_the_site(session,
     assert jobkit.job(session, job_id).state == "done"
     _move_to_site_02(session, "coordinator")
     user = _user(session, "coordinator")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.take_file(session, services.get(session, job_id, user), user)
     assert _audit(session, "export_downloaded", job_id) == []
 

@@ -130,7 +130,7 @@ def test_the_site_archive_runs_as_a_job(session, trial, stubs, queue):
     job_id = jobkit.submitted(session, jobkit.request_for(session, "coordinator", kind="site_archive"))
     job = jobkit.job(session, job_id)
     assert job.state == "done", job.error
-    assert job.filename.startswith("site-archive-site-01-") and job.filename.endswith(".zip")
+    assert job.filename.startswith("CART19-SLE-site-archive-01-") and job.filename.endswith(".zip")
     archive = zipfile.ZipFile(Path(job.path))
     trail = archive.read("audit-trail.csv").decode()
     requested = [r for r in csv.DictReader(io.StringIO(trail)) if r["action"] == "export_requested"]
