@@ -121,11 +121,12 @@ def _failed(session, job_id: int, attempt: int, settings: Settings, exc: Excepti
     log.log(logging.WARNING if refusal else logging.ERROR, "export job %s attempt %s failed%s", job_id, attempt,
             "" if final else ", will retry", exc_info=not refusal)
     values = {"state": "failed", "finished_at": utcnow()} if final else {"state": "queued"}
-    _update(session, job_id, *_held(attempt), error=error, lease_until=None, **values)
+    held = _update(session, job_id, *_held(attempt), error=error, lease_until=None, **values)
     session.commit()
     if not final:
         raise RetryLater(error) from exc
-    shutil.rmtree(settings.job_dir(job_id), ignore_errors=True)
+    if held:  # else another worker's attempt owns the folder now
+        shutil.rmtree(settings.job_dir(job_id), ignore_errors=True)
     return "failed"
 
 
