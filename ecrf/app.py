@@ -16,6 +16,8 @@ from ecrf.infra.args import RowIdConverter
 from ecrf.infra.config import ROOT
 from ecrf.infra.db import sqlite_pragmas
 from ecrf.infra.extensions import csrf, db, login_manager
+from ecrf.jobs import models as job_models  # noqa: F401  (the export_job table: ecrf.models is below ecrf.jobs)
+from ecrf.jobs import queue as jobs
 from ecrf.rules import TRIAL_RULES
 from ecrf.study import protocol
 from ecrf.study.definition import load as load_study
@@ -51,7 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.DEFAULTS)
     app.config.update(settings.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
+    app.config["INSTANCE_PATH"] = app.instance_path  # where the jobs keep their queue and files
     _register_extensions(app)
+    jobs.configure(app.app_context, app.config)
     protocol.configure(app.config)
     rules.install(TRIAL_RULES)
     app.url_map.converters["int"] = RowIdConverter  # before the rules that use it are bound

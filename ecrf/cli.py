@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import secrets
+import shutil
 import sys
 import time
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from ecrf.infra.app_role import configure as app_role_grants
 from ecrf.infra.extensions import db
 from ecrf.infra.migrate import upgrade
 from ecrf.infra.work import unit_of_work
+from ecrf.jobs import queue as jobs
 from ecrf.mail.smtp import SmtpSettings
 from ecrf.mail.worker import Policy, deliver
 from ecrf.study.definition import load
@@ -211,10 +214,36 @@ def demo(port: int) -> None:
             users = seed(password)
         except AccountError as exc:  # ECRF_DEMO_PASSWORD below the password policy
             raise click.ClickException(f"ECRF_DEMO_PASSWORD: {exc}") from None
+    # the demo's exports run here too: a fresh queue and no files of an earlier demo's jobs
+    jobs.current().huey.flush()
+    shutil.rmtree(Path(app.instance_path) / "exports", ignore_errors=True)
+    consumer = jobs.start_in_process(workers=1)
     click.echo(f"Demo database: {path}")
     _print_logins(users, password)
     click.echo(f"Open http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
+    try:
+        app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        consumer.stop()
+
+
+@main.command("worker")
+@click.option("-w", "--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="threads running export jobs at the same time")
+def worker(workers: int) -> None:
+    """Run the background exports (a huey consumer): the queue is <instance>/jobs.sqlite, or Redis when
+    ECRF_REDIS_URL is set. Ctrl+C (SIGINT) lets running jobs finish; SIGTERM stops at once and puts them back on
+    the queue for the next worker. A worker killed outright loses nothing: its jobs run again once their lease
+    runs out."""
+    app = create_app()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    queue = jobs.current()
+    click.echo(f"export worker: queue on {queue.describe()}, {workers} thread(s)", err=True)
+    try:
+        queue.consumer(workers).run()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @main.command("serve")

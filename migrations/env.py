@@ -6,6 +6,7 @@ from sqlalchemy import create_engine
 
 from ecrf import models  # noqa: F401  (all tables)
 from ecrf.infra.db import Base
+from ecrf.jobs import models as job_models  # noqa: F401  (export_job: ecrf.models is below ecrf.jobs)
 
 config = context.config
 target_metadata = Base.metadata

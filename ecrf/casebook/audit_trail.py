@@ -1,6 +1,7 @@
 """Reading the audit trail: filtered, keyset-paginated, with values decoded as users saw them."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -124,3 +125,29 @@ def shown(row: AuditEvent, value: str | None, tz, role: str | None) -> str:
     if value != masking.WITHHELD and row.item_oid and (item := load_study().items.get(row.item_oid)):
         return value if masking.reduces(item, role) else display(item, value, tz)
     return value
+
+
+#: the audit trail as CSV (the subject's download, the site archive): reason as stored (the hash covers it),
+#: reason_text in words
+CSV_COLUMNS = ("seq", "ts", "username", "role", "actor_sites", "action", "entity", "entity_key", "site_code",
+               "subject_key", "event_oid", "form_oid", "item_oid", "old_value", "new_value", "reason", "hash",
+               "reason_text")
+
+
+def csv_rows(session: Session, stmt: Select, role: str | None) -> Iterator[list]:
+    """The records ``stmt`` selects, in its order, as rows of CSV_COLUMNS the way ``role`` may see them;
+    streamed (a site's trail does not sit in memory). Write them with ecrf.infra.csvsafe."""
+    for row in session.scalars(stmt.execution_options(yield_per=1000)):
+        yield [_csv_cell(row, column, role) for column in CSV_COLUMNS]
+
+
+def _csv_cell(row: AuditEvent, column: str, role: str | None):
+    if column == "ts":
+        return row.ts.isoformat()
+    if column == "reason_text":
+        return reason_for(row, role)
+    if column == "reason":
+        return stored_reason_for(row, role)
+    if column in ("old_value", "new_value"):
+        return value_for(row, getattr(row, column), role)
+    return getattr(row, column)

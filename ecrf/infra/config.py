@@ -75,6 +75,10 @@ def from_environment(instance_path: Path) -> dict:
             settings[setting] = path
     if cap := os.environ.get("ECRF_ENROLMENT_CAP"):
         settings["ENROLMENT_CAP"] = int(cap)
+    if redis_url := os.environ.get("ECRF_REDIS_URL"):
+        settings["REDIS_URL"] = redis_url  # the export jobs' queue (default: <instance>/jobs.sqlite)
+    if ttl := os.environ.get("ECRF_EXPORT_TTL_HOURS"):
+        settings["EXPORT_TTL_HOURS"] = float(ttl)
     return settings
 
 

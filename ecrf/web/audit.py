@@ -22,11 +22,6 @@ from ecrf.web.access import load_subject, load_target
 
 bp = Blueprint("audit", __name__)
 
-CSV_COLUMNS = ("seq", "ts", "username", "role", "actor_sites", "action", "entity", "entity_key", "site_code",
-               "subject_key", "event_oid", "form_oid", "item_oid", "old_value", "new_value", "reason", "hash",
-               "reason_text")  # reason as stored (the hash covers it), reason_text in words
-
-
 def _filters() -> queries.Filters:
     args = request.args
     return queries.Filters(args.get("user") or None, args.get("action") or None, date_arg(args, "from"),
@@ -81,26 +76,11 @@ def subject_csv(key: str):
     # the export is audited before it is read, so a reader cannot take the trail without leaving a trace
     unit_of_work(db.session, lambda: record(db.session, "export_audit_csv", "subject", entity_id=subj.id,
                                             **subj.audit_keys()))
-    role = current_user.role
-    rows = ([_csv_cell(row, c, role) for c in CSV_COLUMNS]
-            for row in db.session.scalars(stmt.execution_options(yield_per=1000)))
-    text = csvsafe.write([CSV_COLUMNS, *rows])
+    text = csvsafe.write([queries.CSV_COLUMNS, *queries.csv_rows(db.session, stmt, current_user.role)])
     seq, digest = chain.head(db.session.connection())
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="audit-{subj.key}.csv"',
         "X-Audit-Chain-Head": f"{seq} {digest}"})
-
-
-def _csv_cell(row: AuditEvent, column: str, role: str):
-    if column == "ts":
-        return row.ts.isoformat()
-    if column == "reason_text":
-        return queries.reason_for(row, role)
-    if column == "reason":
-        return queries.stored_reason_for(row, role)
-    if column in ("old_value", "new_value"):
-        return queries.value_for(row, getattr(row, column), role)
-    return getattr(row, column)
 
 
 @bp.get("/admin/audit")
