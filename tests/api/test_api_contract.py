@@ -6,6 +6,7 @@ with a valid request and once with a refused one, so a route missing from here, 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -288,14 +289,53 @@ CALLS = [
 ]
 
 
+def _job(done: bool):
+    """A prepare: the data manager's ODM export job 1, run at once (``done``) or left queued."""
+    def prepare(app, key):
+        from sqlalchemy import select
+
+        from ecrf.auth.models import User
+        from ecrf.exports.scope import request_for
+        from ecrf.infra.extensions import db
+        from ecrf.jobs import services
+
+        app.config["JOBS_IMMEDIATE"] = done
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == "data_manager"))
+            services.submit(db.session, request_for(db.session, user, "odm"))
+            db.session.commit()
+            db.session.remove()
+        return None
+    return prepare
+
+
+#: routes that answer a file when they succeed
+FILES = ("api.export_file", "api.casebook_pdf", "api.blank_crf_pdf")
+CALLS += [
+    Call("api.exports", "GET", "/exports", 200, who="investigator"),
+    Call("api.exports", "GET", "/exports", 403, who="admin"),
+    Call("api.ask_export", "POST", "/exports", 202, who="data_manager", body={"kind": "odm", "site": "01"}),
+    Call("api.ask_export", "POST", "/exports", 403, who="coordinator", body={"kind": "odm"}),
+    Call("api.ask_export", "POST", "/exports", 422, who="data_manager", body={"kind": ""}),
+    Call("api.export_job", "GET", "/exports/1", 200, who="data_manager", prepare=_job(False)),
+    Call("api.export_job", "GET", "/exports/999", 404, who="data_manager"),
+    Call("api.export_file", "GET", "/exports/1/file", 200, who="data_manager", prepare=_job(True)),
+    Call("api.export_file", "GET", "/exports/1/file", 409, who="data_manager", prepare=_job(False)),
+    Call("api.casebook_pdf", "GET", "/subjects/{key}/casebook.pdf", 200, who="sponsor"),
+    Call("api.casebook_pdf", "GET", "/subjects/NOPE/casebook.pdf", 404, who="sponsor"),
+    Call("api.blank_crf_pdf", "GET", "/crf/blank.pdf?annotated=true", 200, who="monitor"),
+    Call("api.blank_crf_pdf", "GET", "/crf/blank.pdf?annotated=maybe", 400, who="monitor"),
+]
+
+
 def _document(api) -> dict:
     response = api.get(API + "/openapi.json")
     assert response.status_code == 200
     return response.json
 
 
-def _response_schema(doc: dict, method: str, path: str, status: int) -> dict:
-    """The schema the document declares for ``status`` of the operation; fails when either is undeclared."""
+def _declared(doc: dict, method: str, path: str, status: int) -> dict:
+    """The response the document declares for ``status`` of the operation; fails when either is undeclared."""
     template = path.split("?")[0]
     operations = {(p, m) for p, ops in doc["paths"].items() for m in ops}
     matches = [(p, m) for p, m in operations if m == method.lower() and _matches(p, API + template)]
@@ -305,7 +345,16 @@ def _response_schema(doc: dict, method: str, path: str, status: int) -> dict:
     response = operation["responses"][str(status)]
     if "$ref" in response:
         response = _lookup(doc, response["$ref"])
-    return response["content"]["application/json"]["schema"]
+    return response
+
+
+def _response_schema(doc: dict, method: str, path: str, status: int) -> dict:
+    """The JSON schema the document declares for ``status`` of the operation."""
+    return _declared(doc, method, path, status)["content"]["application/json"]["schema"]
+
+
+def _is_file(doc: dict, method: str, path: str, status: int) -> bool:
+    return "application/json" not in _declared(doc, method, path, status)["content"]
 
 
 def _lookup(doc: dict, ref: str) -> dict:
@@ -352,8 +401,8 @@ def test_every_route_of_the_app_is_in_the_document(app, api):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
-                _response_schema(doc, method, rule.rule.replace("<", "{").replace(">", "}").removeprefix(API),
-                                 200 if method == "GET" else _ok(rule.endpoint))
+                path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule).removeprefix(API)
+                assert _declared(doc, method, path, 200 if method == "GET" else _ok(rule.endpoint))["content"]
 
 
 def _ok(endpoint: str) -> int:
@@ -365,13 +414,17 @@ def test_the_answer_is_as_documented(app, api, tokens, keys, call):
     doc = _document(api)
     response = _send(app, api, tokens, keys, call)
     assert response.status_code == call.status, response.get_data(as_text=True)[:500]
+    if _is_file(doc, call.method, call.path, call.status):  # a file: of a declared type, and not empty
+        assert response.mimetype in _declared(doc, call.method, call.path, call.status)["content"]
+        assert response.data
+        return
     assert response.is_json
     validate(doc, _response_schema(doc, call.method, call.path, call.status), response.json)
     if call.status >= 400:
         assert response.json["status"] == call.status and response.json["error"]
 
 
-@pytest.mark.parametrize("call", [c for c in CALLS if c.status < 300 and c.endpoint != "api.openapi"],
+@pytest.mark.parametrize("call", [c for c in CALLS if c.status < 300 and c.endpoint not in ("api.openapi", *FILES)],
                          ids=lambda c: c.endpoint)
 def test_the_check_refuses_an_undeclared_field_and_a_missing_one(app, api, tokens, keys, call):
     """The validation above could fail: the same body with one field more, or one required field less, does."""
