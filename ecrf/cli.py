@@ -219,6 +219,7 @@ def demo(port: int) -> None:
     shutil.rmtree(Path(app.instance_path) / "exports", ignore_errors=True)
     consumer = jobs.start_in_process(workers=1)
     click.echo(f"Demo database: {path}")
+    _init_seal(app)  # the demo's casebooks and CRFs are sealed as a real installation's are
     _print_logins(users, password)
     click.echo(f"Open http://127.0.0.1:{port}/ (Ctrl+C to stop)")
     try:
