@@ -7,6 +7,7 @@ view, the API, the command line or a job) decides the unit of work.
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -59,7 +60,11 @@ class Kind:
 
 
 def _kinds() -> dict[str, Kind]:
-    from ecrf.exports import blank_crf, casebook_pdf, datasets, odm, site_archive
+    # by name: the writers import Request and Run from here (through ecrf.exports.scope), so a plain import back
+    # would be a cycle; the registry names them instead
+    blank_crf, casebook_pdf, datasets, odm, site_archive = (
+        importlib.import_module(f"ecrf.exports.{name}")
+        for name in ("blank_crf", "casebook_pdf", "datasets", "odm", "site_archive"))
 
     return {k.name: k for k in (
         Kind("casebook", "Subject casebook (sealed PDF)", "export_casebook", "pdf", "application/pdf", False,
