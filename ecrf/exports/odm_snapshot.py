@@ -14,7 +14,7 @@ from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.exports import scope
 from ecrf.exports.kinds import Request, Run
 from ecrf.exports.odm_clinical import SUBJECT_LEVEL, Layout, count, item_data, shown_signatures, signature, subject_ids
-from ecrf.exports.odm_xml import leaf, location_oid, q
+from ecrf.exports.odm_xml import leaf, location_oid, piece, q, sub
 from ecrf.signatures.models import Signature
 from ecrf.subjects.models import Subject
 
@@ -66,34 +66,39 @@ def write_subjects(xf, session: Session, request: Request, run: Run, layout: Lay
 
 
 def _subject(xf, session: Session, layout: Layout, subject_id: int, key: str, site_code: str) -> None:
+    """One SubjectData; each form is built as a piece and written whole."""
     tree = _stored(session, subject_id)
     signs = shown_signatures(session.execute(_holding(Signature.subject_id == subject_id)))
 
-    def signed(place) -> None:
+    def signed(place, parent=None):
         if (s := signs.get(place)) is not None:
-            signature(xf, username=s.username, site_code=site_code, meaning=s.meaning, when=s.signed_at)
+            return signature(parent, username=s.username, site_code=site_code, meaning=s.meaning, when=s.signed_at)
+        return None
 
     with xf.element(q("SubjectData"), SubjectKey=key):
-        signed(SUBJECT_LEVEL)
+        if (alone := signed(SUBJECT_LEVEL)) is not None:
+            xf.write(alone)
         leaf(xf, "SiteRef", LocationOID=location_oid(site_code))
         events = sorted((k for k in tree if k[0] in layout.event_rank), key=lambda k: (layout.event_rank[k[0]], k[1]))
         for event_oid, event_repeat in events:
             forms = tree[(event_oid, event_repeat)]
             with xf.element(q("StudyEventData"), StudyEventOID=event_oid, StudyEventRepeatKey=str(event_repeat)):
-                signed(("visit", event_oid, event_repeat))
+                if (alone := signed(("visit", event_oid, event_repeat))) is not None:
+                    xf.write(alone)
                 for form_oid, form_repeat in sorted((k for k in forms if layout.knows(event_oid, k[0])),
                                                     key=lambda k: (layout.form_rank[(event_oid, k[0])], k[1])):
-                    with xf.element(q("FormData"), FormOID=form_oid, FormRepeatKey=str(form_repeat)):
-                        signed(("form", event_oid, event_repeat, form_oid, form_repeat))
-                        _items(xf, layout, event_oid, form_oid, forms[(form_oid, form_repeat)])
+                    form = piece("FormData", FormOID=form_oid, FormRepeatKey=str(form_repeat))
+                    signed(("form", event_oid, event_repeat, form_oid, form_repeat), form)
+                    _items(form, layout, event_oid, form_oid, forms[(form_oid, form_repeat)])
+                    xf.write(form)
 
 
-def _items(xf, layout: Layout, event_oid: str, form_oid: str, rows) -> None:
+def _items(form, layout: Layout, event_oid: str, form_oid: str, rows) -> None:
     known = sorted((r for r in rows if layout.knows(event_oid, form_oid, r.item_oid)),
                    key=lambda r: layout.item_rank[r.item_oid])
     for group_oid, members in groupby(known, key=lambda r: layout.group_of[r.item_oid]):
-        with xf.element(q("ItemGroupData"), ItemGroupOID=group_oid):
-            for r in members:
-                item = layout.study.items[r.item_oid]
-                missing = (r.missing_code, layout.reason(r.missing_reason)) if r.missing_code else None
-                item_data(xf, item.oid, layout.value(item, r.value), missing)
+        group = sub(form, "ItemGroupData", ItemGroupOID=group_oid)
+        for r in members:
+            item = layout.study.items[r.item_oid]
+            missing = (r.missing_code, layout.reason(r.missing_reason)) if r.missing_code else None
+            item_data(group, item.oid, layout.value(item, r.value), missing)

@@ -38,9 +38,9 @@ from ecrf.exports.odm_clinical import (
     signature_place,
     subject_ids,
 )
-from ecrf.exports.odm_xml import leaf, location_oid, q
+from ecrf.exports.odm_xml import location_oid, piece, sub, timestamp
 from ecrf.signatures.models import Signature
-from ecrf.study import codec
+from ecrf.study import codec, masking
 from ecrf.study.types import Item
 from ecrf.subjects.models import Subject
 
@@ -91,12 +91,14 @@ def _state(item: Item, stored: str | None) -> tuple[str | None, tuple[str, str] 
 class _Writer:
     def __init__(self, xf, layout: Layout, signers: dict[int, str]):
         self.xf, self.layout, self.signers = xf, layout, signers
+        self._last_reason: tuple = (None, None)
+        self._last_stamp: tuple = (None, None)
 
     def subject_created(self, row) -> None:
-        xf = self.xf
-        with xf.element(q("SubjectData"), SubjectKey=row.subject_key, TransactionType="Insert"):
-            self._audit(row)
-            leaf(xf, "SiteRef", LocationOID=location_oid(row.site))
+        subject = piece("SubjectData", SubjectKey=row.subject_key, TransactionType="Insert")
+        audit_record(subject, **self._audit(row))
+        sub(subject, "SiteRef", LocationOID=location_oid(row.site))
+        self.xf.write(subject)
 
     def signed(self, row) -> None:
         data = json.loads(row.new_value)
@@ -104,26 +106,20 @@ class _Writer:
                                 data.get("form_repeat"))
         if not self._placeable(place):
             return
-        xf = self.xf
-
-        def sign() -> None:
-            signature(xf, username=self.signers.get(data["signer_id"], row.username), site_code=row.site,
-                      meaning=data["meaning"], when=datetime.fromisoformat(data["signed_at"]))
-
-        with xf.element(q("SubjectData"), SubjectKey=row.subject_key, TransactionType=UPSERT):
-            if place == SUBJECT_LEVEL:
-                sign()
-            leaf(xf, "SiteRef", LocationOID=location_oid(row.site))
-            if place == SUBJECT_LEVEL:
-                return
-            with xf.element(q("StudyEventData"), StudyEventOID=place[1], StudyEventRepeatKey=str(place[2]),
-                            TransactionType=UPSERT):
-                if place[0] == "visit":
-                    sign()
-                    return
-                with xf.element(q("FormData"), FormOID=place[3], FormRepeatKey=str(place[4]),
-                                TransactionType=UPSERT):
-                    sign()
+        subject = piece("SubjectData", SubjectKey=row.subject_key, TransactionType=UPSERT)
+        signer = {"username": self.signers.get(data["signer_id"], row.username), "site_code": row.site,
+                  "meaning": data["meaning"], "when": datetime.fromisoformat(data["signed_at"])}
+        if place == SUBJECT_LEVEL:
+            signature(subject, **signer)  # before the SiteRef, as ODM orders them
+        sub(subject, "SiteRef", LocationOID=location_oid(row.site))
+        if place != SUBJECT_LEVEL:
+            holder = sub(subject, "StudyEventData", StudyEventOID=place[1], StudyEventRepeatKey=str(place[2]),
+                         TransactionType=UPSERT)
+            if place[0] == "form":
+                holder = sub(holder, "FormData", FormOID=place[3], FormRepeatKey=str(place[4]),
+                             TransactionType=UPSERT)
+            signature(holder, **signer)
+        self.xf.write(subject)
 
     def _placeable(self, place: tuple) -> bool:
         if place == SUBJECT_LEVEL:
@@ -146,20 +142,20 @@ class _Writer:
     def changed(self, place: tuple[str, int, str, int], rows: list) -> None:
         """One save: the changed items of one form, in the CRF's order, with their audit records."""
         event_oid, event_repeat, form_oid, form_repeat = place
-        layout, xf, first = self.layout, self.xf, rows[0]
-        rows = sorted(rows, key=lambda r: layout.item_rank[r.item_oid])
-        with xf.element(q("SubjectData"), SubjectKey=first.subject_key, TransactionType=UPSERT):
-            leaf(xf, "SiteRef", LocationOID=location_oid(first.site))
-            with xf.element(q("StudyEventData"), StudyEventOID=event_oid, StudyEventRepeatKey=str(event_repeat),
-                            TransactionType=UPSERT):
-                with xf.element(q("FormData"), FormOID=form_oid, FormRepeatKey=str(form_repeat),
-                                TransactionType=UPSERT):
-                    for group_oid, members in groupby(rows, key=lambda r: layout.group_of[r.item_oid]):
-                        with xf.element(q("ItemGroupData"), ItemGroupOID=group_oid, TransactionType=UPSERT):
-                            for row in members:
-                                self._item(row)
+        layout, first = self.layout, rows[0]
+        subject = piece("SubjectData", SubjectKey=first.subject_key, TransactionType=UPSERT)
+        sub(subject, "SiteRef", LocationOID=location_oid(first.site))
+        event = sub(subject, "StudyEventData", StudyEventOID=event_oid, StudyEventRepeatKey=str(event_repeat),
+                    TransactionType=UPSERT)
+        form = sub(event, "FormData", FormOID=form_oid, FormRepeatKey=str(form_repeat), TransactionType=UPSERT)
+        for group_oid, members in groupby(sorted(rows, key=lambda r: layout.item_rank[r.item_oid]),
+                                          key=lambda r: layout.group_of[r.item_oid]):
+            group = sub(form, "ItemGroupData", ItemGroupOID=group_oid, TransactionType=UPSERT)
+            for row in members:
+                self._item(group, row)
+        self.xf.write(subject)
 
-    def _item(self, row) -> None:
+    def _item(self, group, row) -> None:
         item = self.layout.study.items[row.item_oid]
         old, new = _state(item, row.old_value), _state(item, row.new_value)
         if row.action == "delete" or new is None:
@@ -168,13 +164,25 @@ class _Writer:
             transaction = "Insert" if row.action == "create" or old is None else "Update"
             value, flag = new
             missing = (flag[0], self.layout.reason(flag[1])) if flag else None
-        item_data(self.xf, item.oid, self.layout.value(item, value), missing, transaction=transaction,
-                  audit=lambda: self._audit(row))
+        item_data(group, item.oid, self.layout.value(item, value), missing, transaction=transaction,
+                  audit=self._audit(row))
 
-    def _audit(self, row) -> None:
-        audit_record(self.xf, username=row.username, site_code=row.site, when=row.ts,
-                     reason=reason_for(row, self.layout.role) if row.reason is not None else None,
-                     source=str(row.seq), role=row.role)
+    def _audit(self, row) -> dict:
+        if row.ts != self._last_stamp[0]:
+            self._last_stamp = (row.ts, timestamp(row.ts))
+        return {"username": row.username, "site_code": row.site, "when": self._last_stamp[1],
+                "reason": self._reason(row), "source": str(row.seq), "role": row.role}
+
+    def _reason(self, row) -> str | None:
+        """The reason for change in words as the role may read it; a save gives one reason to all its values, so
+        the words last found are kept while the reason (and whether the role sees the item reduced) stays."""
+        if row.reason is None:
+            return None
+        item = self.layout.study.items.get(row.item_oid)
+        key = (row.reason, item is not None and masking.reduces(item, self.layout.role))  # what reason_for reads
+        if key != self._last_reason[0]:
+            self._last_reason = (key, reason_for(row, self.layout.role))
+        return self._last_reason[1]
 
 
 def write_changes(xf, session: Session, request: Request, run: Run, layout: Layout, signers: dict[int, str]) -> None:

@@ -34,6 +34,8 @@ from ecrf.subjects.models import Subject
 N = {"o": NS}
 DEMO_PASSWORD = "demo password 2026"
 SITE2_KEY: list[str] = []  # the site-02 subject's key, set by the seeded database
+#: free text with what XML must escape, a line break and a tab (kept in an attribute value), and a non-BMP character
+MARKUP = 'Rash "malar" <2019> & photosensitivity\nsecond line\tafter a tab \U0001F600'
 
 
 @cache
@@ -73,6 +75,7 @@ def _site2_story(session) -> str:
     del values["I.VS.RESP"], values["I.VS.SPO2"]
     save(session, subject, "F.VS", values, reason_code="TRANSCRIPTION", reason_note="not measured",
          missing={"I.VS.SPO2": {"code": "NOT_DONE", "reason": "oximeter broken"}})
+    save(session, subject, "F.MH", {"I.MH.TERM": MARKUP, "I.MH.ONGO": "Y"})
     return subject.key
 
 
@@ -150,6 +153,7 @@ def test_snapshot_is_valid_odm_holding_every_current_value(reading):
     assert doc.get("FileOID")
     expected = db_values(reading)
     assert len(expected) > 300  # the demo and the site-02 story
+    assert MARKUP in expected.values()
     assert odm.read_values(data) == expected
     subjects = {s.get("SubjectKey") for s in doc.iterfind(".//o:SubjectData", namespaces=N)}
     assert subjects == set(reading.scalars(select(Subject.key)))
