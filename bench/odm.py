@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -275,6 +276,8 @@ def main() -> None:
               f"{(s_t['rss_peak_kb'] - s_t['rss_before_kb']) / 1024:.1f} MB")
     finally:
         cleanup()
+        if args.url is None:  # the throw-away SQLite file (hundreds of MB at 180 subjects)
+            shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

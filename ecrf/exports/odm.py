@@ -56,6 +56,8 @@ def _granularity(request: Request, sites: list) -> str:
 
 def _document(session: Session, request: Request, run: Run, out: BinaryIO, layout: Layout, file_type: str,
               usernames: Iterable[str], meanings: Iterable[str], clinical: Callable) -> None:
+    if request.subject_key:
+        scope.subjects(session, request)  # NotFound unless the subject is at the request's sites
     sites = scope.sites(session, request)
     codes = [s.code for s in sites]
     head_seq, head_hash = chain.head(session.connection())

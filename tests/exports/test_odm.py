@@ -416,6 +416,21 @@ def test_a_site_export_holds_that_site_only(reading):
         assert odm.read_values(data) == db_values(reading, "data_manager", "02")
 
 
+def test_one_subject_is_exported_alone_and_only_from_the_requesters_sites(reading):
+    from ecrf.errors import NotFound
+
+    key = SITE2_KEY[0]
+    at_02, at_01 = request_for(reading, "data_manager", "02"), request_for(reading, "data_manager", "01")
+    for writer in (odm.write_snapshot, odm.write_transactional):
+        out = io.BytesIO()
+        writer(reading, Request(**{**at_02.__dict__, "subject_key": key}), Run(), out)
+        doc = assert_valid(out.getvalue())
+        assert doc.get("Granularity") == "SingleSubject"
+        assert set(doc.xpath("//o:SubjectData/@SubjectKey", namespaces=N)) == {key}
+        with pytest.raises(NotFound):
+            writer(reading, Request(**{**at_01.__dict__, "subject_key": key}), Run(), io.BytesIO())
+
+
 def test_progress_is_reported_per_subject(reading):
     total = len(reading.scalars(select(Subject.id)).all())
     for writer in (odm.write_snapshot, odm.write_transactional):
