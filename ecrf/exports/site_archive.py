@@ -39,17 +39,16 @@ def write(session: Session, request: Request, run: Run, out: BinaryIO) -> None:
     subjects = scope.subjects(session, request)
     total = len(subjects) + 2
     inner = replace(run, progress=lambda done, total: None)  # the parts' own units mean nothing here
-    archive = _Archive(out, run)
-    for done, subject in enumerate(subjects):
-        run.progress(done, total)
-        pdf = casebook_pdf.render(session, request, inner, subject)
-        archive.add(f"{CASEBOOKS}/{subject.site.code}/{subject.key}.pdf", lambda s, pdf=pdf: s.write(pdf))
-    run.progress(len(subjects), total)
-    archive.add(ODM_FILE, lambda s: odm.write_transactional(session, request, inner, s))
-    run.progress(len(subjects) + 1, total)
-    archive.add(AUDIT_FILE, lambda s: _audit_csv(session, request, seq, s))
-    archive.add(README, lambda s: s.write(_readme(request, run, sites, len(subjects), seq, head).encode()))
-    archive.close()
+    with _Archive(out, run) as archive:
+        for done, subject in enumerate(subjects):
+            run.progress(done, total)
+            pdf = casebook_pdf.render(session, request, inner, subject)
+            archive.add(f"{CASEBOOKS}/{subject.site.code}/{subject.key}.pdf", lambda s, pdf=pdf: s.write(pdf))
+        run.progress(len(subjects), total)
+        archive.add(ODM_FILE, lambda s: odm.write_transactional(session, request, inner, s))
+        run.progress(len(subjects) + 1, total)
+        archive.add(AUDIT_FILE, lambda s: _audit_csv(session, request, seq, s))
+        archive.add(README, lambda s: s.write(_readme(request, run, sites, len(subjects), seq, head).encode()))
     run.progress(total, total)
 
 
@@ -69,6 +68,15 @@ class _Archive:
             stream = Hashing(raw)
             produce(stream)
         self.manifest.append((name, stream.sha256, stream.size))
+
+    def __enter__(self) -> _Archive:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if error is None:
+            self.close()
+        else:  # a part failed: end the zip now, while its stream is open (the caller discards the file)
+            self.zip.close()
 
     def close(self) -> None:
         text = csvsafe.write([("file", "sha256", "bytes"), *self.manifest])

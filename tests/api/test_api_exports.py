@@ -24,8 +24,11 @@ def test_a_data_manager_asks_for_odm_follows_the_job_and_fetches_the_file(app, a
     listed = api.get(f"{API}/exports", token=token).json["jobs"]
     assert [j["id"] for j in listed] == [job["id"]]
     response = api.get(job["file"], token=token)
-    assert response.status_code == 200 and response.mimetype == "application/xml"
-    root = etree.fromstring(response.data)
+    try:  # send_file streams the file: close it
+        assert response.status_code == 200 and response.mimetype == "application/xml"
+        root = etree.fromstring(response.data)
+    finally:
+        response.close()
     subjects = root.findall(".//{http://www.cdisc.org/ns/odm/v1.3}SubjectData")
     assert [s.get("SubjectKey") for s in subjects] == [keys["01"]]  # site 01 only
     assert api.get(f"{API}/exports/{job['id']}", token=tokens["sponsor"]).status_code == 404
