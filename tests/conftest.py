@@ -143,6 +143,11 @@ def session(app):
 @pytest.fixture
 def world(app):
     """Two sites and one user per role at site 01 (plus a coordinator of site 02); returns ids."""
+    return seed_world(app)
+
+
+def seed_world(app) -> dict:
+    """The ``world`` fixture's sites and users, for fixtures of a wider scope."""
     from ecrf.audit.context import Actor, set_actor
     from ecrf.auth.services import create_site, create_user
     from ecrf.infra.extensions import db
