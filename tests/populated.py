@@ -5,8 +5,8 @@ enrolment, queries, source data verification, signatures), for the casebook test
 
 Needs the users of the ``world`` fixture at the subject's site (coordinator, monitor, data_manager, investigator
 with ``helpers.PASSWORD``). Dates are relative to today: the infusion ``INFUSED_DAYS_AGO`` days ago (the
-sentinel of the dose level, cohort place 1) or 15 days after it (the others, after the sentinel period), so
-month 12 is past. Populate the sentinel first. Values are generic but valid: numbers inside their limits, the
+sentinel of the dose level: the first subject enrolled) or 15 days after it (the others, after the sentinel
+period), so month 12 is past. Values are generic but valid: numbers inside their limits, the
 "no" answers of code lists, the visit's date for dates, words for texts (a few long, with XML special
 characters, to test wrapping and escaping).
 """
@@ -32,6 +32,7 @@ from ecrf.signatures.services import sign
 from ecrf.study.definition import load as load_study
 from ecrf.study.reasons import REASONS
 from ecrf.study.types import DataType, Item
+from ecrf.subjects.models import Subject
 
 INFUSED_DAYS_AGO = 420
 ICF = ("1.0", "2024-06-01")  # an ICF version approved before the oldest consent the populated subjects sign
@@ -157,7 +158,7 @@ def populate(session, subject, months: int = 12, aes: int = 20, audit_records: i
     """Fill ``subject``'s casebook as a site would over ``months`` of follow-up (committed)."""
     users = _users(session)
     today = date.today()
-    sentinel = subject.cohort_seq in (None, 1)
+    sentinel = session.scalar(select(Subject.id).where(Subject.cohort_seq == 1)) is None  # the first enrolled
     day0 = today - timedelta(days=INFUSED_DAYS_AGO - (0 if sentinel else 15))
     consented = day0 - timedelta(days=60)
     screening = consented + timedelta(days=3)

@@ -91,6 +91,8 @@ def cover(rec: Record, facts: Cover) -> Section:
 
 
 def _counts(threads: Iterable[QueryThread]) -> str:
+    if not threads:
+        return ""
     counted = Counter(q.state for q in threads)
     return ", ".join(f"{counted[s]} {s}" for s in QUERY_STATES if counted[s])
 

@@ -5,19 +5,21 @@ the footer), and :class:`Block`, a bookmarked heading with notes and a labelled 
 "Page X of Y" is written in one layout pass: each page draws "of" followed by a form XObject that is defined
 only when the document is saved, once the number of pages is known.
 
-A Block draws plain strings, wrapped here, in one PDF text object. A casebook holds thousands of cells, and
-platypus' Paragraph and Table cost a hundred times more per cell (markup parsing, per-cell text objects, and a
-table re-measured at every page break); plain strings are never parsed as markup either, so a value holding
-``<`` or ``&`` is shown exactly as typed.
+A Block draws plain strings, wrapped here, in one PDF text object. A casebook holds tens of thousands of cells,
+and platypus' Paragraph and Table cost many times more per cell (markup parsing, a text object per cell, a
+table re-measured at every page break: a populated casebook took 7 s laid out with them); plain strings are
+never parsed as markup either, so a value holding ``<`` or ``&`` is shown exactly as typed.
 """
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -81,17 +83,57 @@ def fonts() -> Fonts:
     return Fonts()
 
 
-@lru_cache(maxsize=1 << 16)
+STANDARD = frozenset({Fonts.regular, Fonts.bold})
+
+
+def _win_ansi_chars() -> list[tuple[str, int]]:
+    """(character, WinAnsi byte) of every character the standard fonts encode."""
+    out = []
+    for byte in range(256):
+        try:
+            out.append((bytes([byte]).decode("cp1252"), byte))
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+@cache
+def _advances(font: str) -> dict[str, float]:
+    """A standard font's advance width of each character, in thousandths of the font size."""
+    widths = pdfmetrics.getFont(font).widths
+    return {char: widths[byte] for char, byte in _win_ansi_chars()}
+
+
+@cache
+def _widest(font: str) -> float:
+    """The widest advance of the font's characters, as a share of the font size."""
+    if font in STANDARD:
+        return max(_advances(font).values()) / 1000
+    return max(pdfmetrics.getFont(font).face.charWidths.values()) / 1000
+
+
 def _width(text: str, font: str, size: float) -> float:
-    """(a casebook repeats its labels, words and values: measured once each)"""
+    """The width of ``text``: from the standard fonts' tables (a casebook measures tens of thousands of cells;
+    reportlab's own measure is slow without its optional C accelerator), reportlab's for the others."""
+    if font in STANDARD:
+        try:
+            return sum(map(_advances(font).__getitem__, text)) * size / 1000
+        except KeyError:
+            pass
     return pdfmetrics.stringWidth(text, font, size)
+
+
+#: how text in a standard font is written into a PDF literal string: WinAnsi bytes, with ( ) \ escaped and the
+#: bytes outside printable ASCII as octal escapes (as reportlab writes them)
+_LITERAL = {ord(char): "\\" + char if char in "\\()" else f"\\{byte:03o}" for char, byte in _win_ansi_chars()
+            if char in "\\()" or not 32 <= byte <= 126}
 
 
 def wrap(text: str, width: float, font: str, size: float) -> list[str]:
     """``text`` as lines no wider than ``width`` (at spaces; a word longer than a line is cut)."""
     measure = _width
-    if "\n" not in text and measure(text, font, size) <= width:
-        return [text]
+    if "\n" not in text and (len(text) * size * _widest(font) <= width or measure(text, font, size) <= width):
+        return [text]  # (the first test spares measuring most cells: short enough whatever their letters)
     space = measure(" ", font, size)
     out: list[str] = []
     for paragraph in text.split("\n"):
@@ -224,53 +266,69 @@ class Block(Flowable):
         if self.level is not None and self.key and not self.continued:
             canvas.bookmarkHorizontal(self.key, 0, y)
             canvas.addOutlineEntry(self.outline_title, self.key, self.level, closed=self.level > 0)
-        text = canvas.beginText()
-        self._font = None
+        placed: list[tuple[str, float, float, float, str]] = []  # (font, size, x, y, line), in reading order
         size = self.look.title_size
         for font, line in self.title:
             y -= size * 1.25
-            self._out(text, font, size, 0, y + size * 0.25, line)
+            placed.append((font, size, 0, y + size * 0.25, line))
         y -= 2
         for font, line in self.notes:
             y -= SMALL * 1.25
-            self._out(text, font, SMALL, 0, y + SMALL * 0.25, line)
+            placed.append((font, SMALL, 0, y + SMALL * 0.25, line))
         if self.notes:
             y -= 2
         if self.rows:
-            self._draw_rows(canvas, text, y - 2)
-        canvas.drawText(text)
+            self._draw_rows(canvas, placed, y - 2)
+        canvas.drawText(self._text(canvas, placed))
 
-    def _out(self, text, font: str, size: float, x: float, y: float, line: str) -> None:
-        if (font, size) != self._font:
-            text.setFont(font, size)
-            self._font = (font, size)
-        text.setTextOrigin(x, y)
-        text._textOut(line)  # textOut would measure the line to move the cursor on: the next line sets its own
+    @staticmethod
+    def _text(canvas, placed):
+        """One text object with every line, in reading order (as text is extracted, searched and read aloud).
+        Text in a standard font is written as its PDF operators (reportlab's text object spends several times
+        longer per line on the same bytes); the embedded font goes through reportlab, which subsets it."""
+        text = canvas.beginText()
+        code, current = text._code, None
+        for font, size, x, y, line in placed:
+            if font in STANDARD:
+                if (font, size) != current:
+                    code.append(f"{canvas._doc.getInternalFontName(font)} {size} Tf")
+                    current = font, size
+                code.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm ({line.translate(_LITERAL)}) Tj")
+            else:
+                text.setFont(font, size)
+                text.setTextOrigin(x, y)
+                text._textOut(line)
+                current = None
+        return text
 
-    def _draw_rows(self, canvas, text, y: float) -> None:
+    def _draw_rows(self, canvas, placed, y: float) -> None:
+        """The rows' fills and rules as two paths; their lines into ``placed``."""
         leading = self._leading
-        rows = ([(self.head, HEADER_FILL)] if self.head else []) + [
-            (r, SPAN_FILL if len(r) == 1 else ZEBRA_FILL if n % 2 else None) for n, r in enumerate(self.rows)]
-        rules = canvas.beginPath()
-        lefts = [sum(self.widths[:i]) for i in range(len(self.widths))]
-        for cells, fill in rows:
-            height = self._row_height(cells)  # (the header's is not in self.heights)
+        rows = [(r, SPAN_FILL if len(r) == 1 else ZEBRA_FILL if n % 2 else None, h)
+                for n, (r, h) in enumerate(zip(self.rows, self.heights))]
+        if self.head:
+            rows.insert(0, (self.head, HEADER_FILL, self._row_height(self.head)))
+        lefts = [sum(self.widths[:i]) + PAD_X for i in range(len(self.widths))]
+        fills: dict[object, list[str]] = {}
+        rules = []
+        for cells, fill, height in rows:
             if fill is not None:
-                canvas.setFillColor(fill)
-                canvas.rect(0, y - height, WIDTH, height, stroke=0, fill=1)
+                fills.setdefault(fill, []).append(f"0 {y - height:.2f} {WIDTH:.2f} {height:.2f} re")
             for left, (font, lines) in zip(lefts, cells):
                 base = y - PAD_Y - BODY * 0.8
                 for line in lines:
                     if line:
-                        self._out(text, font, BODY, left + PAD_X, base, line)
+                        placed.append((font, BODY, left, base, line))
                     base -= leading
             y -= height
-            rules.moveTo(0, y)
-            rules.lineTo(WIDTH, y)
-        canvas.setFillColor(colors.black)
+            rules.append(f"0 {y:.2f} m {WIDTH:.2f} {y:.2f} l")
+        for fill, rectangles in fills.items():
+            canvas.setFillColor(fill)
+            canvas._code.append(" ".join(rectangles) + " f")
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.25)
-        canvas.drawPath(rules, stroke=1, fill=0)
+        canvas._code.append(" ".join(rules) + " S")
+        canvas.setFillColor(colors.black)
 
 
 @dataclass(frozen=True)
@@ -330,8 +388,21 @@ def build(story: list[Flowable], running: Running, *, title: str, author: str, s
     frame = Frame(MARGIN, MARGIN, WIDTH, FRAME_HEIGHT, id="body", leftPadding=0, rightPadding=0,
                   topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=_decorate(running))])
-    doc.build([_ShowOutline(), *story], canvasmaker=_Canvas)
+    with _binary_streams():
+        doc.build([_ShowOutline(), *story], canvasmaker=_Canvas)
     return out.getvalue()
+
+
+@contextmanager
+def _binary_streams():
+    """Compressed streams written as binary, not also ASCII85-encoded (reportlab's default: a quarter larger,
+    and its encoder is the slowest step of saving a long document without the optional C accelerator)."""
+    before = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = before
 
 
 class _ShowOutline(Flowable):
