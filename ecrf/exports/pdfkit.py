@@ -2,8 +2,8 @@
 any Latin, Greek or Cyrillic text users type (:class:`Fonts`), the page (A4, a running header, "Page X of Y" in
 the footer), and :class:`Block`, a bookmarked heading with notes and a labelled table whose long cells wrap.
 
-"Page X of Y" is written in one layout pass: each page draws "of" followed by a form XObject that is defined
-only when the document is saved, once the number of pages is known.
+"Page X of Y" is written in one layout pass: the words are added to each page's content when the document is
+saved, once the number of pages is known.
 
 A Block draws plain strings, wrapped here, in one PDF text object. A casebook holds tens of thousands of cells,
 and platypus' Paragraph and Table cost many times more per cell (markup parsing, a text object per cell, a
@@ -32,7 +32,7 @@ PAGE = A4
 MARGIN = 15 * mm
 WIDTH, FRAME_HEIGHT = PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN  # of the text frame
 BODY, SMALL = 8, 7  # font sizes of table cells and of notes, running header and footer
-TOTAL_FORM = "ecrfPageTotal"
+FOOTER_Y = MARGIN - 7 * mm
 #: lines of one table row at most: a longer cell continues in the next row (a row never breaks across pages)
 MAX_LINES = 40
 PAD_X, PAD_Y = 2.5, 1.6  # cell padding
@@ -341,14 +341,17 @@ class Running:
 
 
 class _Canvas(Canvas):
-    """Draws the page total into the form every page's footer refers to, once the total is known."""
+    """Writes "Page X of Y" into every page once the number of pages is known, when the document is saved:
+    the pages' content streams are still text then, and each gets the words at its end, where they are read
+    as one phrase (a form XObject drawn at layout time would be extracted as a separate line)."""
 
     def save(self):
-        total = self.getPageNumber() - 1  # save() comes after the last page was shown
-        self.beginForm(TOTAL_FORM)
-        self.setFont(fonts().regular, SMALL)
-        self.drawString(0, 0, str(total))
-        self.endForm()
+        pages = self._doc.Pages.pages
+        font = self._doc.getInternalFontName(fonts().regular)
+        for number, page in enumerate(pages, 1):
+            label = f"Page {number} of {len(pages)}"
+            x = PAGE[0] - MARGIN - _width(label, fonts().regular, SMALL)
+            page.stream += f"q 0 g BT {font} {SMALL} Tf 1 0 0 1 {x:.2f} {FOOTER_Y:.2f} Tm ({label}) Tj ET Q\n"
         super().save()
 
 
@@ -358,7 +361,7 @@ def _decorate(running: Running):
     def on_page(canvas: Canvas, doc) -> None:
         canvas.saveState()
         width, height = PAGE
-        top, bottom = height - MARGIN + 4 * mm, MARGIN - 7 * mm
+        top, bottom = height - MARGIN + 4 * mm, FOOTER_Y
         canvas.setFont(f.pick(running.header_left, True), SMALL)
         canvas.drawString(MARGIN, top, running.header_left)
         canvas.setFont(f.pick(running.header_right, True), SMALL)
@@ -367,13 +370,8 @@ def _decorate(running: Running):
         canvas.line(MARGIN, top - 2, width - MARGIN, top - 2)
         canvas.line(MARGIN, bottom + 8, width - MARGIN, bottom + 8)
         canvas.setFont(f.pick(running.footer_left), SMALL)
-        canvas.drawString(MARGIN, bottom, running.footer_left)
-        canvas.setFont(f.regular, SMALL)
-        label = f"Page {doc.page} of "
-        x = width - MARGIN - 22 * mm
-        canvas.drawString(x, bottom, label)
-        canvas.translate(x + pdfmetrics.stringWidth(label, f.regular, SMALL), bottom)
-        canvas.doForm(TOTAL_FORM)
+        canvas.drawString(MARGIN, bottom, running.footer_left)  # "Page X of Y" at its right: _Canvas.save
+        canvas.setFont(f.regular, SMALL)  # (the font the page number is written in, in the page's resources)
         canvas.restoreState()
 
     return on_page

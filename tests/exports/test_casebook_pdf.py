@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_app, seed_world
 from helpers import demographics, new_subject
 from populated import Populated, populate
 from pypdf import PdfReader
@@ -49,10 +48,8 @@ class Cohort:
 
 
 @pytest.fixture(scope="module")
-def cohort(databases, tmp_path_factory):
-    url = databases.fresh_url()
-    app = make_app(url, tmp_path_factory.mktemp("casebooks") / "instance")
-    seed_world(app)
+def cohort(module_world):
+    app = module_world
     with app.app_context():
         set_actor(db.session, Actor(None, "test-setup", "system"))
         full = new_subject(db.session, consented=False)
@@ -64,11 +61,7 @@ def cohort(databases, tmp_path_factory):
         other = new_subject(db.session, site_code="02")
         keys = full.key, small.key, other.key
         db.session.remove()
-    yield Cohort(app, url, *keys, built)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    databases.drop(url)
+    return Cohort(app, app.config["SQLALCHEMY_DATABASE_URI"], *keys, built)
 
 
 @pytest.fixture
