@@ -143,6 +143,11 @@ def session(app):
 @pytest.fixture
 def world(app):
     """Two sites and one user per role at site 01 (plus a coordinator of site 02); returns ids."""
+    return seed_world(app)
+
+
+def seed_world(app) -> dict:
+    """The ``world`` fixture's sites and users (for ``module_world`` and the benchmarks too)."""
     from ecrf.audit.context import Actor, set_actor
     from ecrf.auth.services import create_site, create_user
     from ecrf.infra.extensions import db
@@ -157,6 +162,22 @@ def world(app):
         db.session.commit()
         db.session.remove()
     return {"sites": ("01", "02")}
+
+
+@pytest.fixture(scope="module")
+def module_world(databases, tmp_path_factory):
+    """An app on a database of its own with the ``world``'s sites and users, shared by the tests of a module
+    (for a costly set-up the tests only read)."""
+    from ecrf.infra.extensions import db
+
+    url = databases.fresh_url()
+    app = make_app(url, tmp_path_factory.mktemp("module") / "instance")
+    seed_world(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    databases.drop(url)
 
 
 @pytest.fixture
