@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import PASSWORD, Browser
+from helpers import PASSWORD, Browser, make_app
 from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -92,22 +92,6 @@ def databases(tmp_path_factory):
     dbs = Databases(tmp_path_factory.mktemp("db"))
     yield dbs
     dbs.close()
-
-
-def make_app(url: str, instance: Path, **extra):
-    from ecrf.app import create_app
-
-    config = {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "INSTANCE_PATH": str(instance),
-        # argon2id still, with small parameters so the suite stays fast; production uses RFC 9106 defaults
-        "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
-        "SERVER_NAME": "localhost",
-    }
-    config.update(extra)
-    return create_app(config)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 PASSWORD = "correct horse battery staple"
@@ -186,3 +187,19 @@ def tokens_for_everyone(app) -> dict[str, str]:
         db.session.commit()
         db.session.remove()
     return out
+
+
+def make_app(url: str, instance: Path, **extra):
+    from ecrf.app import create_app
+
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_PATH": str(instance),
+        # argon2id still, with small parameters so the suite stays fast; production uses RFC 9106 defaults
+        "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        "SERVER_NAME": "localhost",
+    }
+    config.update(extra)
+    return create_app(config)

@@ -12,8 +12,7 @@ from functools import cache
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_app
-from helpers import PASSWORD, new_subject, save, vs_values
+from helpers import PASSWORD, make_app, new_subject, save, vs_values
 from lxml import etree
 from odmlib.schema_manager import get_schema_path
 from sqlalchemy import event, select
