@@ -157,6 +157,12 @@ def _standing(entry: dict | None) -> str:
     return "holds" if entry.get("holds") else "no longer holds"
 
 
+def shows_values(report: Report, reader_role: str | None) -> bool:
+    """Whether the changed values may be shown to ``reader_role``: a copy made for a fuller view than the reader's
+    would otherwise hand them values their role does not see."""
+    return report.role == reader_role or masking.sees_full(reader_role)
+
+
 def audited(session: Session, sha256: str, report: Report | None, problem: str | None = None) -> None:
     """The check as an audit event: who verified which file (its SHA-256), and what it found."""
     if report is None:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ecrf.auth.models import Site
-from ecrf.auth.permissions import ACTIONS
+from ecrf.auth.permissions import can
 from ecrf.errors import Invalid
 from ecrf.exports import certified, scope, seal
 from ecrf.exports.kinds import Run, kinds
@@ -21,7 +21,6 @@ from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
 from ecrf.infra.work import unit_of_work
 from ecrf.jobs import inline, services
-from ecrf.study import masking
 from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
 from ecrf.web.access import load_subject
@@ -40,7 +39,7 @@ def identity():
 
 def _offered() -> list:
     """The background kinds this user's role may ask for."""
-    return [k for k in kinds().values() if k.background and current_user.role in ACTIONS[k.action]]
+    return [k for k in kinds().values() if k.background and can(current_user, k.action)]
 
 
 def _page(status: int = 200, errors: dict | None = None, report=None):
@@ -49,7 +48,7 @@ def _page(status: int = 200, errors: dict | None = None, report=None):
     return render_template("exports/index.html", offered=_offered(), sites=sites,
                            jobs=services.mine(db.session, current_user),
                            labels={k.name: k.label for k in kinds().values()}, action=ActionForm(), errors=errors or {},
-                           report=report, may_blank=current_user.role in ACTIONS["export_blank_crf"]), status
+                           report=report, may_blank=can(current_user, "export_blank_crf")), status
 
 
 @bp.get("/exports")
@@ -81,8 +80,8 @@ def status(job_id: int):
 @bp.get("/exports/<int:job_id>/download")
 def download(job_id: int):
     job = services.get(db.session, job_id, current_user)
-    path, filename, media_type = services.take_file(db.session, job, current_user)
-    db.session.commit()  # the download is audited before the file leaves
+    # the download is audited before the file leaves
+    path, filename, media_type = unit_of_work(db.session, lambda: services.take_file(db.session, job, current_user))
     return send_file(path, mimetype=media_type, as_attachment=True, download_name=filename, max_age=0)
 
 
@@ -131,8 +130,7 @@ def verify():
     unit_of_work(db.session, lambda: certified.audited(db.session, digest, report, problem))
     if report is None:
         return _page(422, {"casebook": f"This file cannot be checked: {problem}."})
-    return _page(report=Verdict.of(report, details=report.role == current_user.role
-                                   or masking.sees_full(current_user.role)))
+    return _page(report=Verdict.of(report, details=certified.shows_values(report, current_user.role)))
 
 
 def _may_read(report) -> bool:
