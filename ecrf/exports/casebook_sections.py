@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 from ecrf.audit.models import AuditEvent
 from ecrf.casebook import audit_trail
@@ -275,9 +276,15 @@ def audit_rows(rec: Record, rows: Iterable[AuditEvent]) -> Iterator[tuple[str, .
         yield f"{row.seq} {row.action.replace('_', ' ')}: {places.what(row)}", _change(row, rec)
 
 
+def _plain(row: AuditEvent) -> SimpleNamespace:
+    """The record's loaded columns as plain attributes: each record is read some twenty times here, and every
+    read of a mapped attribute is a descriptor call."""
+    return SimpleNamespace(**{k: v for k, v in vars(row).items() if not k.startswith("_")})
+
+
 def audit(rec: Record, rows: Iterable[AuditEvent]) -> Section:
     """The audit trail appendix: every record about the subject, oldest first (``rows`` read as they come)."""
-    table = list(audit_rows(rec, rows))
+    table = list(audit_rows(rec, map(_plain, rows)))
     records = sum(1 for r in table if len(r) > 1)
     notes = [f"{records} records about subject {rec.subject.key}, oldest first, grouped by save (when, who, where, "
              f"reason); values and reasons as the role {rec.role.replace('_', ' ')} may see them; times at the site "

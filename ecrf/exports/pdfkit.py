@@ -322,13 +322,17 @@ class Block(Flowable):
                     base -= leading
             y -= height
             rules.append(f"0 {y:.2f} m {WIDTH:.2f} {y:.2f} l")
+        # (in the graphics state drawOn saves and restores around draw, so the canvas' own record of colours and
+        # line width is not needed for these)
+        code = canvas._code
         for fill, rectangles in fills.items():
-            canvas.setFillColor(fill)
-            canvas._code.append(" ".join(rectangles) + " f")
-        canvas.setStrokeColor(RULE)
-        canvas.setLineWidth(0.25)
-        canvas._code.append(" ".join(rules) + " S")
-        canvas.setFillColor(colors.black)
+            code.append(f"{_rgb(fill)} rg {' '.join(rectangles)} f")
+        code.append(f"{_rgb(RULE)} RG 0.25 w {' '.join(rules)} S 0 g")
+
+
+@cache
+def _rgb(color) -> str:
+    return f"{color.red:.3f} {color.green:.3f} {color.blue:.3f}"
 
 
 @dataclass(frozen=True)
