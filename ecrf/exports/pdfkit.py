@@ -2,8 +2,8 @@
 any Latin, Greek or Cyrillic text users type (:class:`Fonts`), the page (A4, a running header, "Page X of Y" in
 the footer), and :class:`Block`, a bookmarked heading with notes and a labelled table whose long cells wrap.
 
-"Page X of Y" is written in one layout pass: the words are added to each page's content when the document is
-saved, once the number of pages is known.
+"Page X of Y" is written in one layout pass, by the page furniture every export PDF shares (ecrf.exports.pdfpages):
+each page is drawn once the number of pages is known.
 
 A Block draws plain strings, wrapped here, in one PDF text object. A casebook holds tens of thousands of cells,
 and platypus' Paragraph and Table cost many times more per cell (markup parsing, a text object per cell, a
@@ -27,6 +27,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+from ecrf.exports.pdfpages import paged_canvas
 
 PAGE = A4
 MARGIN = 15 * mm
@@ -344,19 +346,12 @@ class Running:
     footer_left: str
 
 
-class _Canvas(Canvas):
-    """Writes "Page X of Y" into every page once the number of pages is known, when the document is saved:
-    the pages' content streams are still text then, and each gets the words at its end, where they are read
-    as one phrase (a form XObject drawn at layout time would be extracted as a separate line)."""
-
-    def save(self):
-        pages = self._doc.Pages.pages
-        font = self._doc.getInternalFontName(fonts().regular)
-        for number, page in enumerate(pages, 1):
-            label = f"Page {number} of {len(pages)}"
-            x = PAGE[0] - MARGIN - _width(label, fonts().regular, SMALL)
-            page.stream += f"q 0 g BT {font} {SMALL} Tf 1 0 0 1 {x:.2f} {FOOTER_Y:.2f} Tm ({label}) Tj ET Q\n"
-        super().save()
+def _page_number(canvas: Canvas, page: int, count: int) -> None:
+    """ "Page X of Y" at the footer's right, drawn when the document is saved (ecrf.exports.pdfpages): written
+    into the page's own content, it is read as one phrase with the page's other text."""
+    label = f"Page {page} of {count}"
+    canvas.setFont(fonts().regular, SMALL)
+    canvas.drawRightString(PAGE[0] - MARGIN, FOOTER_Y, label)
 
 
 def _decorate(running: Running):
@@ -374,8 +369,7 @@ def _decorate(running: Running):
         canvas.line(MARGIN, top - 2, width - MARGIN, top - 2)
         canvas.line(MARGIN, bottom + 8, width - MARGIN, bottom + 8)
         canvas.setFont(f.pick(running.footer_left), SMALL)
-        canvas.drawString(MARGIN, bottom, running.footer_left)  # "Page X of Y" at its right: _Canvas.save
-        canvas.setFont(f.regular, SMALL)  # (the font the page number is written in, in the page's resources)
+        canvas.drawString(MARGIN, bottom, running.footer_left)  # "Page X of Y" at its right: _page_number
         canvas.restoreState()
 
     return on_page
@@ -391,7 +385,7 @@ def build(story: list[Flowable], running: Running, *, title: str, author: str, s
                   topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=_decorate(running))])
     with _binary_streams():
-        doc.build([_ShowOutline(), *story], canvasmaker=_Canvas)
+        doc.build([_ShowOutline(), *story], canvasmaker=paged_canvas(_page_number))
     return out.getvalue()
 
 
