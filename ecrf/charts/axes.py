@@ -33,18 +33,22 @@ def width(text: str, size: float, bold: bool = False) -> float:
 
 
 def day_range(days: Iterable[int], least: int = 28) -> tuple[int, int]:
-    """From the earliest day (never after day 0) to the latest (at least ``least`` days after day 0)."""
+    """From the earliest day (never after day 0, down to a tick, so the axis starts labelled) to the latest (at
+    least ``least`` days after day 0)."""
     days = list(days)
-    return min([0, *days]), max([least, *days])
+    lo, hi = min([0, *days]), max([least, *days])
+    return math.floor(lo / day_step(lo, hi)) * day_step(lo, hi), hi
+
+
+def day_step(lo: int, hi: int, most: int = 9) -> int:
+    """The smallest step of DAY_STEPS that gives at most ``most`` ticks in [lo, hi]."""
+    return next((step for step in DAY_STEPS if (hi - lo) / step + 1 <= most), DAY_STEPS[-1])
 
 
 def day_ticks(lo: int, hi: int, most: int = 9) -> list[int]:
-    """Multiples of the smallest step of DAY_STEPS that gives at most ``most`` ticks in [lo, hi] (0 is one)."""
-    for step in DAY_STEPS:
-        if (hi - lo) / step + 1 <= most:
-            break
-    first = math.ceil(lo / step) * step
-    return list(range(first, hi + 1, step))
+    """Multiples of :func:`day_step` in [lo, hi] (day 0 is one)."""
+    step = day_step(lo, hi, most)
+    return list(range(math.ceil(lo / step) * step, hi + 1, step))
 
 
 def value_ticks(top: float, most: int = 6) -> list[float]:
