@@ -89,6 +89,8 @@ def urls(app, world):
         "exports.blank_crf": ("GET", "/crf/blank.pdf"),
         "exports.annotated_crf": ("GET", "/crf/annotated.pdf"),
         "exports.verify": ("POST", "/exports/verify"),
+        "charts.subject": ("GET", f"/subjects/{key}/charts"),
+        "charts.cohort": ("GET", "/charts"),
     }
 
 

@@ -186,6 +186,9 @@ MATRIX: dict[str, frozenset[str]] = {
     # API tokens (web pages; owners manage their own, admins everyone's)
     "tokens.index": EVERYONE,
     "tokens.revoke": EVERYONE,
+    # charts over study day (ecrf.web.charts): a subject's, and the cohort's of the reader's sites
+    "charts.subject": STUDY,
+    "charts.cohort": STUDY,
 }
 
 #: the JSON API (ecrf.api), checked by the API after it authenticates the bearer token; tested in tests/api

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from reportlab.platypus import Flowable, PageBreak
+from reportlab.platypus import Flowable, PageBreak, Spacer
 from sqlalchemy.orm import Session
 
 from ecrf.audit import chain
@@ -40,7 +40,7 @@ MANIFEST_NAME = "MANIFEST.csv"
 MANIFEST_COLUMNS = ("site", "subject", "file", "sha256", "bytes", "content_sha256")
 SEAL_REASON = "Certified copy of the subject's casebook"
 #: sections that start on a new page
-_NEW_PAGE = frozenset({"signatures", "queries", "audit"})
+_NEW_PAGE = frozenset({"charts", "signatures", "queries", "audit"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ def layout(parts: list[Section]) -> list[Flowable]:
                              level=part.level, key=part.key, look=pdfkit.LOOKS["cover"] if n == 0 else None)
         block.keepWithNext = part.level == 0 and not part.rows and n + 1 < len(parts) and parts[n + 1].level == 1
         story.append(block)
+        for drawing in part.drawings:
+            story += [Spacer(1, 6), drawing]
     return story
 
 

@@ -1,6 +1,7 @@
 """What a subject's casebook says, section by section, as plain text: the cover, every visit and form (stored or
 not), the signatures, the query threads and the audit trail. ecrf.exports.casebook_pdf lays the sections out;
-the benchmark lays the same text out as plain paragraphs (its floor).
+the benchmark lays the same text out as plain paragraphs (its floor). The charts section also carries the
+subject's charts over study day (ecrf.charts: the Drawings the web pages show as SVG).
 
 Everything comes from the record (ecrf.casebook.record: values already masked for the reader's role) and the
 subject's audit rows, read once, oldest first; nothing here queries the database.
@@ -18,6 +19,8 @@ from types import SimpleNamespace
 from ecrf.audit.models import AuditEvent
 from ecrf.casebook import audit_trail
 from ecrf.casebook.record import EventEntry, FormEntry, ItemValue, QueryThread, Record
+from ecrf.charts import draw, figures
+from ecrf.charts import series as chart_series
 from ecrf.exports.kinds import Request
 from ecrf.sdv.services import CHANGED, NOT_VERIFIED, VERIFIED
 from ecrf.study.codec import local_text
@@ -45,6 +48,7 @@ class Section:
     header: tuple[str, ...] | None = None
     rows: list[tuple[str, ...]] = field(default_factory=list)
     widths: tuple[float, ...] = ()
+    drawings: tuple = ()  # reportlab Drawings laid out after the table (the charts)
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,22 @@ def visits(rec: Record) -> Iterator[Section]:
         yield Section(f"{event.heading} ({event.definition.oid})", 0, key, notes)
         for m, form in enumerate(event.forms):
             yield _form(event, form, f"{key}f{m}", rec.tz)
+
+
+def charts(rec: Record) -> Section:
+    """The subject's measures over study day, from the record (no statement), with the CRS and ICANS episodes."""
+    found = chart_series.for_record(rec)
+    if found.infusion:
+        day0 = f"Study day 0 is the CAR-T infusion, {found.infusion} (site date); days before it are negative."
+    else:
+        day0 = "No infusion is recorded: study days count from the infusion, so nothing is drawn."
+    notes = [day0, "Shaded bands and the strips above each chart: CRS (orange) and ICANS (purple) episodes, "
+                   "darker for a higher grade (ASTCT); a dashed green line: the laboratory's limit."]
+    rows = figures.episode_rows(found)
+    if not rows:
+        notes.append("No CRS or ICANS episode of grade 1 or more was assessed.")
+    return Section("Charts over study day", 0, "charts", notes, ("Episode", "Study days", "Worst grade") if rows
+                   else None, rows, (0.2, 0.4, 0.4), tuple(draw.subject_drawings(found)))
 
 
 def _cause(rec: Record, raw: str | None) -> str:
@@ -294,4 +314,4 @@ def audit(rec: Record, rows: Iterable[AuditEvent]) -> Section:
 
 def sections(rec: Record, facts: Cover, trail: Iterable[AuditEvent]) -> list[Section]:
     """The whole casebook, in reading order (``trail``: the subject's audit rows, oldest first)."""
-    return [cover(rec, facts), *visits(rec), signatures(rec), *queries(rec), audit(rec, trail)]
+    return [cover(rec, facts), *visits(rec), charts(rec), signatures(rec), *queries(rec), audit(rec, trail)]

@@ -188,7 +188,7 @@ def test_bookmarks_per_visit_with_its_forms_nested(session, cohort, as_data_mana
     assert titles[0].startswith(f"Casebook of subject {cohort.full}")
     visits = [f"{e.heading} ({e.definition.oid})" for e in rec.events]
     assert titles[1:1 + len(visits)] == visits
-    assert titles[1 + len(visits):] == ["Signatures", "Query threads", "Audit trail"]
+    assert titles[1 + len(visits):] == ["Charts over study day", "Signatures", "Query threads", "Audit trail"]
     for (_, page, children), entry in zip(outline[1:], rec.events):
         assert [t for t, _ in children] == [form_title(f) for f in entry.forms]
         assert all(child_page >= page for _, child_page in children)
