@@ -164,7 +164,7 @@ def crs_grade(values, facts, ctx) -> Calculated:
 
 _ICE = ("I.ICANS.ICEORIENT", "I.ICANS.ICEOBJECTS", "I.ICANS.ICECMD", "I.ICANS.ICEWRITE", "I.ICANS.ICEATTN")
 _CAPD = tuple(f"I.ICANS.CAPD{n}" for n in range(1, 9))
-_ICANS_DOMAINS = ("I.ICANS.DTC", "I.ICANS.TOOL", "I.ICANS.LOC", "I.ICANS.SEIZ", "I.ICANS.MOTOR", "I.ICANS.ICP")
+_ICANS_DOMAINS = ("I.ICANS.LOC", "I.ICANS.SEIZ", "I.ICANS.MOTOR", "I.ICANS.ICP")
 #: each domain's "attributable to another cause" tick
 ICANS_OTHER_CAUSE = {"encephalopathy": "I.ICANS.ENCOTH", "consciousness": "I.ICANS.LOCOTH",
                      "seizure": "I.ICANS.SEIZOTH", "motor": "I.ICANS.MOTOROTH", "icp": "I.ICANS.ICPOTH"}
@@ -179,7 +179,7 @@ def icans_grade(values, facts, ctx) -> Calculated:
     """The ASTCT grade from every domain; a domain not assessed gives no grade and names what is missing."""
     tool = values.get("I.ICANS.TOOL")
     score_items = {"ICE": _ICE, "CAPD": _CAPD}.get(tool or "", ())
-    missing = _absent(*((values, oid) for oid in (*_ICANS_DOMAINS, *score_items)))
+    missing = _absent(*((values, oid) for oid in ("I.ICANS.DTC", "I.ICANS.TOOL", *score_items, *_ICANS_DOMAINS)))
     if tool == "ICE" and not missing:
         missing = _absent((facts, DOB))  # the ICE is for participants of the cut-off age and over
     if missing:
