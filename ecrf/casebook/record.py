@@ -225,7 +225,8 @@ def build(session: Session, subject: Subject, role: str, study: Study | None = N
 def _why_empty(study: Study, forms: list[FormData], tz: ZoneInfo) -> dict[int, dict[str, str]]:
     """For each stored form with a calculated item left without a value, why, by item OID: worked out from the
     record already read (the latest value of each fact, the form's other instances), without another statement."""
-    blank = [f for f in forms if any(i.calculated and f.values.get(i.oid) is None for i in study.form(f.form_oid).items)]
+    blank = [f for f in forms
+             if any(i.calculated and f.values.get(i.oid) is None for i in study.form(f.form_oid).items)]
     if not blank:
         return {}
     ordered = sorted(forms, key=lambda f: (f.updated_at.timestamp() if f.updated_at else 0.0, f.id))

@@ -9,7 +9,8 @@ latest value, ``first`` items of other forms read as their earliest value (the f
 ``holds(values, facts, ctx)`` answers True when the data are consistent; a check whose inputs are missing holds
 (missing data is the business of completeness, not of a check). ``records`` are items of a subject-level,
 repeating log (the AE log, the medication log) read in every record: ``facts[RECORDS]`` maps each such form OID
-to {record number: {item OID: value}} (a CRS assessment names its adverse event by record number). The loader (``Study.check``) refuses a check
+to {record number: {item OID: value}} (a CRS assessment names its adverse event by record number). The loader
+(``Study.check``) refuses a check
 naming an OID the study does not define.
 
 The kinds: :func:`in_range` (plausibility, inside the hard ``Item.min``/``max`` limits), :func:`required_if`
@@ -30,7 +31,6 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from ecrf.study import codec
-
 
 #: the key of a check's facts holding the records of the logs it reads (see the module docstring)
 RECORDS = "@records"

@@ -71,8 +71,9 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
     locked = stored is not None and form_state(db.session, stored) is LockState.LOCKED
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
-        uncalculated=uncalculated, formulas=formulas, reduced=reduced, warnings=warnings, missing=missing, flags=stored.flags if stored
-        else {}, missing_field=missing_field, reason_field=reason_field, missing_codes=MISSING_CODES,
+        uncalculated=uncalculated, formulas=formulas, reduced=reduced, warnings=warnings, missing=missing,
+        flags=stored.flags if stored else {}, missing_field=missing_field, reason_field=reason_field,
+        missing_codes=MISSING_CODES,
         **_queries(stored), lock=lock, lock_state=locks.state_of(lock).value,
         can_edit=can(current_user, "enter_data", t.subject) and lock is None,
         sdv_states=sdv.form_states(db.session, stored), sdv_required=sdv.required_for(db.session, t.subject, t.form),

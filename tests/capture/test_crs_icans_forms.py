@@ -95,7 +95,8 @@ def test_the_issue_case_two_vasopressors_are_grade_4_not_no_vasopressors(session
 
 
 @pytest.mark.parametrize(("count", "vasopressin", "level", "grade"), [
-    ("0", "false", "not_requiring_vasopressors", "2"), ("0", "true", "one_vasopressor_with_or_without_vasopressin", "3"),
+    ("0", "false", "not_requiring_vasopressors", "2"),
+    ("0", "true", "one_vasopressor_with_or_without_vasopressin", "3"),
     ("1", "false", "one_vasopressor_with_or_without_vasopressin", "3"),
     ("1", "true", "one_vasopressor_with_or_without_vasopressin", "3"),
     ("2", "false", "multiple_vasopressors_excluding_vasopressin", "4"),
@@ -138,8 +139,8 @@ def test_fever_earlier_in_the_episode_means_later_grading_does_not_need_it(sessi
     assert day2.values["I.CRS.GRADE"] == "2"
     from ecrf.audit.models import AuditEvent
 
-    record = session.scalars(select(AuditEvent).where(AuditEvent.item_oid == "I.CRS.GRADE",
-                                                      AuditEvent.event_oid == "SE.D2").order_by(AuditEvent.seq)).all()[-1]
+    record = session.scalars(select(AuditEvent).where(
+        AuditEvent.item_oid == "I.CRS.GRADE", AuditEvent.event_oid == "SE.D2").order_by(AuditEvent.seq)).all()[-1]
     assert (record.old_value, record.new_value) == ("0", "2") and RECALCULATED in record.reason
     # corrected: day 1 was 37.5 degC after all, so day 2 is not CRS again
     save(session, subject, "F.CRS", crs_values(**{"I.CRS.TEMP": "37.5", "I.CRS.AENO": "1"}), event_oid="SE.D1",
@@ -213,8 +214,9 @@ AE = {"I.AE.TERM": "Cytokine release syndrome", "I.AE.STDAT": "2026-11-02", "I.A
 
 
 def _ae(session, subject, repeat: int, kind: str):
-    from ecrf.capture import services
     from helpers import ctx
+
+    from ecrf.capture import services
 
     target = services.resolve(subject, "SE.SUBJECT", "F.AE", 1, repeat)
     existing = services.find_form(session, target)
@@ -225,8 +227,9 @@ def _ae(session, subject, repeat: int, kind: str):
 
 
 def _cm(session, subject, repeat: int, **values):
-    from ecrf.capture import services
     from helpers import ctx
+
+    from ecrf.capture import services
 
     target = services.resolve(subject, "SE.SUBJECT", "F.CM", 1, repeat)
     form = services.save_form(session, target, {
@@ -325,15 +328,17 @@ def test_a_domain_attributable_to_another_cause_does_not_count(session, world):
 
 
 def test_a_missing_domain_gives_cannot_grade_naming_it(session, world):
+    from helpers import ctx
+
     from ecrf.capture import derived
     from ecrf.study.words import render
-    from helpers import ctx
 
     subject = _subject(session)
     form = _icans(session, subject, **{"I.ICANS.SEIZ": None, "I.ICANS.ICEATTN": None})
     assert form.values.get("I.ICANS.GRADE") is None  # never a grade computed without a domain
     why = derived.why_not_calculated(session, subject.id, form_def("F.ICANS"), form.values, ctx(), form.id)
-    assert render(why["I.ICANS.GRADE"]) == "Cannot grade: ICE: attention, count backwards from 100 by 10, Seizure missing"
+    assert render(why["I.ICANS.GRADE"]) == ("Cannot grade: ICE: attention, count backwards from 100 by 10, Seizure "
+                                            "missing")
 
 
 def form_def(oid):
@@ -396,8 +401,8 @@ def test_web_refuses_the_contradiction_at_the_field_and_shows_the_formula(app, a
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert 'data-testid="error-I.CRS.VASOCNT"' in page and "hypotension is &#39;no&#39;" in page
-    assert browser.post(url, {**crs_values(**{"I.CRS.O2DEV": "nasal_cannula", "I.CRS.O2FLOW": "8",
-                                              "I.CRS.GRADE": "2", "I.CRS.AENO": "1"}), "version": "0"}).status_code == 302
+    eight = crs_values(**{"I.CRS.O2DEV": "nasal_cannula", "I.CRS.O2FLOW": "8", "I.CRS.GRADE": "2", "I.CRS.AENO": "1"})
+    assert browser.post(url, {**eight, "version": "0"}).status_code == 302
     page = browser.get(url).get_data(as_text=True)
     assert f'data-testid="formula-I.CRS.GRADE">{escape(crs.FORMULA_VERSION)}' in page
     assert 'value="3"' in page

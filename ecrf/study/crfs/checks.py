@@ -127,10 +127,10 @@ def _tool_for_age(values, facts, ctx) -> bool:
 _HARD = Severity.HARD
 #: CRS and ICANS: contradictions refused, the links to the AE and medication logs queried (module docstring)
 ASTCT_CHECKS: tuple[Check, ...] = (
-    absent_if("CRS.PRESSORS_NEED_HYPOTENSION", "I.CRS.VASOCNT", "I.CRS.HYPOTYN", ("false",),
+    absent_if("CRS.PRESSOR_HYPOT", "I.CRS.VASOCNT", "I.CRS.HYPOTYN", ("false",),
               "Vasopressors are recorded but hypotension is 'no': vasopressors are given for hypotension; correct "
               "one of the two."),
-    absent_if("CRS.VASOPRESSIN_NEEDS_HYPOTENSION", "I.CRS.VASOPRSN", "I.CRS.HYPOTYN", ("false",),
+    absent_if("CRS.VASOPRESSIN_HYPOT", "I.CRS.VASOPRSN", "I.CRS.HYPOTYN", ("false",),
               "Vasopressin is recorded but hypotension is 'no': correct one of the two."),
     absent_if("CRS.FLOW_NEEDS_DEVICE", "I.CRS.O2FLOW", "I.CRS.O2DEV", ("none",),
               "An oxygen flow is recorded but the oxygen device is 'none': choose the device or clear the flow."),
