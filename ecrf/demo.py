@@ -46,6 +46,36 @@ def _correct(subject, event_oid: str, form_oid: str, values: dict, user, reason:
                       ctx=Context.now_at(subject.site.zone), reason_code=reason, reason_note=note)
 
 
+def _crs_episode(subject) -> None:
+    """A CRS episode graded from its components (day 1: fever, grade 1; day 2: afebrile after paracetamol with
+    hypotension and low-flow oxygen, grade 2 because fever was present the day before), its adverse event, the
+    medication given for it, and a grade 1 ICANS with its adverse event."""
+    crs = {"I.CRS.FEVEROTH": "false", "I.CRS.VASOCNT": "0", "I.CRS.VASOPRSN": "false", "I.CRS.DEATH": "false",
+           "I.CRS.AENO": "1"}
+    ae = {"I.AE.ONGO": "N", "I.AE.SER": "N", "I.AE.RELCART": "RELATED", "I.AE.OUT": "RECOVERED/RESOLVED",
+          "I.AE.AESI": "true"}
+    _save(subject, "SE.SUBJECT", "F.AE", {**ae, "I.AE.TERM": "Cytokine release syndrome", "I.AE.STDAT": _days_ago(14),
+                                          "I.AE.ENDAT": _days_ago(12), "I.AE.TOXGR": "2", "I.AE.AESITYP": "CRS"}, 1)
+    _save(subject, "SE.SUBJECT", "F.AE", {**ae, "I.AE.TERM": "Immune effector cell-associated neurotoxicity",
+                                          "I.AE.STDAT": _days_ago(13), "I.AE.ENDAT": _days_ago(12),
+                                          "I.AE.TOXGR": "1", "I.AE.AESITYP": "ICANS"}, 2)
+    _save(subject, "SE.SUBJECT", "F.CM", {
+        "I.CM.TRT": "paracetamol", "I.CM.CAT": "CRS_ICANS", "I.CM.INDC": "Cytokine release syndrome (fever)",
+        "I.CM.AENO": "1", "I.CM.DOSE": "1000", "I.CM.DOSU": "mg", "I.CM.DOSFRQ": "QID", "I.CM.ROUTE": "ORAL",
+        "I.CM.STDAT": _days_ago(14), "I.CM.ONGO": "N", "I.CM.ENDAT": _days_ago(13)}, 1)
+    _save(subject, "SE.D1", "F.CRS", {**crs, "I.CRS.DTC": f"{_days_ago(14)}T14:00", "I.CRS.TEMP": "38.4",
+                                      "I.CRS.ANTIPYR": "true", "I.CRS.HYPOTYN": "false", "I.CRS.SBPMIN": "112",
+                                      "I.CRS.O2DEV": "none"})
+    _save(subject, "SE.D2", "F.CRS", {**crs, "I.CRS.DTC": f"{_days_ago(13)}T14:00", "I.CRS.TEMP": "37.4",
+                                      "I.CRS.ANTIPYR": "true", "I.CRS.HYPOTYN": "true", "I.CRS.SBPMIN": "86",
+                                      "I.CRS.O2DEV": "nasal_cannula", "I.CRS.O2FLOW": "2"})
+    _save(subject, "SE.D2", "F.ICANS", {
+        "I.ICANS.DTC": f"{_days_ago(13)}T15:00", "I.ICANS.TOOL": "ICE", "I.ICANS.ICEORIENT": "4",
+        "I.ICANS.ICEOBJECTS": "3", "I.ICANS.ICECMD": "1", "I.ICANS.ICEWRITE": "0", "I.ICANS.ICEATTN": "1",
+        "I.ICANS.LOC": "normal", "I.ICANS.SEIZ": "none", "I.ICANS.MOTOR": "none", "I.ICANS.ICP": "none",
+        "I.ICANS.DEATH": "false", "I.ICANS.AENO": "2"})
+
+
 def _days_ago(n: int) -> str:
     return (date.today() - timedelta(days=n)).isoformat()
 
@@ -186,10 +216,7 @@ def _subjects(site, password: str) -> None:
     _treat(infused, collected=30, ld1=20, infusion=15)
     for n in range(1, 4):
         _vitals(infused, f"SE.D{n}", 15 - n, **{"I.VS.TEMP": "38.4" if n == 1 else "37.2"})
-    _save(infused, "SE.D1", "F.CRS", {
-        "I.CRS.DTC": f"{_days_ago(14)}T14:00", "I.CRS.TEMP": "38.4", "I.CRS.FEVER": "true",
-                                      "I.CRS.ANTIPYR": "false", "I.CRS.HYPOT": "none", "I.CRS.HYPOX": "none",
-                                      "I.CRS.DEATH": "false"})
+    _crs_episode(infused)
     # 01-S006: enrolled, cells collected, waiting for lymphodepletion
     waiting = create_subject(db.session, site)
     _consent(waiting, 20)

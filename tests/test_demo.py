@@ -152,3 +152,19 @@ def test_seeding_again_adds_nothing(seeded):
         after = (len(db.session.scalars(select(Query)).all()), len(db.session.scalars(select(Signature)).all()))
         db.session.remove()
     assert before == after
+
+
+def test_the_demo_has_a_crs_episode_graded_from_its_components_with_its_adverse_events(demo):
+    from ecrf.capture.facts import event_values
+    from ecrf.queries.models import SYSTEM, Query
+
+    session, _ = demo
+    subject = _subject(session, "01-S005")
+    visits = event_values(session, subject.id, ["SE.D1", "SE.D2"])
+    # day 1 fever; day 2 afebrile after paracetamol with hypotension and low-flow oxygen: grade 2 (fever earlier)
+    assert visits["SE.D1"]["I.CRS.GRADE"] == "1" and visits["SE.D1"]["I.CRS.FEVER"] == "true"
+    assert visits["SE.D2"]["I.CRS.GRADE"] == "2" and visits["SE.D2"]["I.CRS.FEVER"] == "false"
+    assert visits["SE.D2"]["I.ICANS.GRADE"] == "1"
+    # each episode names its adverse event and the treatment is on the medication log: nothing is queried
+    checks = set(session.scalars(select(Query.check_id).where(Query.raised_role == SYSTEM)))
+    assert not {c for c in checks if c and c.startswith(("CRS.", "ICANS.", "CM."))}

@@ -61,6 +61,41 @@ def form_entries(session: Session, subject_id: int, form_oid: str, event_oid: st
     return [f.values for f in session.scalars(stmt)]
 
 
+def records(session: Session, subject_id: int, form_oids: Iterable[str]) -> dict[str, dict[int, dict]]:
+    """Every record of the subject's (repeating) logs, in one query: {form OID: {record number: {item OID:
+    value}}}, the record number being the form's repeat (AE record 3 is F.AE #3)."""
+    form_oids = set(form_oids)
+    if not form_oids:
+        return {}
+    out: dict[str, dict[int, dict]] = {oid: {} for oid in form_oids}
+    rows = session.execute(
+        select(FormData.form_oid, FormData.repeat_key, ItemData.item_oid, ItemData.value)
+        .join(FormData.event).outerjoin(FormData.items)
+        .where(StudyEventData.subject_id == subject_id, FormData.form_oid.in_(form_oids))
+    )
+    for form_oid, number, item_oid, value in rows:
+        record = out[form_oid].setdefault(number, {})
+        if item_oid is not None:
+            record[item_oid] = value
+    return out
+
+
+def instances(session: Session, subject_id: int, form_oid: str, oids: Iterable[str]) -> list[tuple[int, dict]]:
+    """The given items of every instance of a form for the subject, at any event: [(form id, {OID: value})], in
+    one query (a calculator reading the earlier assessments picks its own)."""
+    out: dict[int, dict] = {}
+    rows = session.execute(
+        select(FormData.id, ItemData.item_oid, ItemData.value)
+        .join(FormData.event).join(FormData.items)
+        .where(StudyEventData.subject_id == subject_id, FormData.form_oid == form_oid,
+               ItemData.item_oid.in_(set(oids)))
+        .order_by(FormData.id)
+    )
+    for form_id, oid, value in rows:
+        out.setdefault(form_id, {})[oid] = value
+    return list(out.items())
+
+
 def event_values(session: Session, subject_id: int, event_oids: Iterable[str]) -> dict[str, dict]:
     """All stored values at the given events, as {event OID: {item OID: value}} (first repeat), in one query."""
     rows = session.execute(

@@ -17,7 +17,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from ecrf.audit.context import reason as audit_reason
 from ecrf.capture import checks as edit_checks
 from ecrf.capture import derived, locks, rules, store
-from ecrf.capture.facts import latest_values
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.errors import Conflict, Invalid, NotFound
 from ecrf.study import calculators, codec
@@ -103,7 +102,8 @@ def preview(session: Session, t: Target, raw: dict, ctx: Context) -> tuple[dict[
     """The form's calculated items for values typed so far, without storing anything (the live preview; a save
     recomputes them); returns (calculated by OID, messages of the typed values that could not be read)."""
     values, invalid = clean_all(t.form.items, raw, ctx)
-    facts = latest_values(session, t.subject.id, calculators.needs(t.form))
+    existing = find_form(session, t) if calculators.history(t.form) else None
+    facts = derived.calculator_facts(session, t.subject.id, t.form, existing.id if existing else None)
     return calculators.calculate(t.form, values, facts, ctx), invalid
 
 
@@ -129,7 +129,8 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
                                                 t.form.oid, t.form_repeat))
     values, errors = clean_all(t.form.items, raw, ctx)
     flags, refused_flags = clean_missing(t.form.items, missing or {}, values)
-    facts = latest_values(session, t.subject.id, calculators.needs(t.form))
+    existing = find_form(session, t)
+    facts = derived.calculator_facts(session, t.subject.id, t.form, existing.id if existing else None)
     calculated = calculators.calculate(t.form, values, facts, ctx)
     values.update({oid: c.value for oid, c in calculated.items()})
     hard, soft = edit_checks.checks_for(session, t, values, ctx)
@@ -140,7 +141,6 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
         raise Invalid(errors)
     rules.check(session, t, values, origin)
 
-    existing = find_form(session, t)
     if existing is not None:
         if version != existing.version:
             raise Conflict(existing.version)
@@ -175,5 +175,6 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
         if soft or existing is not None:  # a new form without findings has nothing to open or close
             rules.found(session, form, soft, user_id)
     derived.recalculate_dependents(session, t.subject.id, set(changed), ctx, user_id, form.id)
+    edit_checks.recheck_dependents(session, t.subject.id, form, ctx, user_id)
     rules.after_save(session, t, form, origin)
     return form

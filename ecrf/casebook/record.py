@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from ecrf.audit.models import AuditEvent
 from ecrf.auth.models import User
 from ecrf.auth.permissions import ACTIONS
+from ecrf.capture import derived
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.casebook import audit_trail
 from ecrf.casebook import status as statuses
@@ -32,11 +33,13 @@ from ecrf.queries.models import Query
 from ecrf.sdv.models import ItemVerification
 from ecrf.sdv.services import NOT_VERIFIED
 from ecrf.signatures.models import Signature
-from ecrf.study import masking
+from ecrf.study import calculators, masking
 from ecrf.study.codec import display
 from ecrf.study.definition import STUDY_OID, Study
 from ecrf.study.definition import load as load_study
 from ecrf.study.types import MISSING_CODES, Form, Item, StudyEvent
+from ecrf.study.validation import Context
+from ecrf.study.words import render
 from ecrf.subjects.models import Subject
 
 #: the version of :func:`content`'s layout; a sealed copy names it, so a later layout can still check old copies
@@ -72,6 +75,8 @@ class ItemValue:
     missing_reason: str | None = None
     sdv: str = NOT_VERIFIED  # ecrf.sdv.models states
     queries: tuple[QueryThread, ...] = ()
+    #: a calculated item without a value: why ("Cannot grade: Seizure missing"), never a silent blank
+    why_empty: str | None = None
 
     @property
     def missing_label(self) -> str | None:
@@ -188,6 +193,7 @@ def build(session: Session, subject: Subject, role: str, study: Study | None = N
     sdv = {(v.form_id, v.item_oid): v.state for v in session.scalars(
         select(ItemVerification).where(ItemVerification.form_id.in_(form_ids)))} if form_ids else {}
     threads = _threads(session, form_ids, role, by_id)
+    why = _why_empty(study, [f for e in stored_events.values() for f in e.forms], tz)
 
     events: list[EventEntry] = []
     for definition in study.events:
@@ -205,7 +211,8 @@ def build(session: Session, subject: Subject, role: str, study: Study | None = N
                     entry.forms.append(FormEntry(form_def, 1, None, "not_started",
                                                  [ItemValue(i, None, "") for i in form_def.items]))
                 for f in rows:
-                    entry.forms.append(_form(form_def, f, definition.oid, repeat, status_of, sdv, threads, role, tz))
+                    entry.forms.append(_form(form_def, f, definition.oid, repeat, status_of, sdv, threads, role, tz,
+                                             why.get(f.id, {})))
             events.append(entry)
 
     signatures = [SignatureEntry(s.id, _scope_words(s), s.printed_name, s.signed_at, s.meaning, s.valid,
@@ -215,7 +222,29 @@ def build(session: Session, subject: Subject, role: str, study: Study | None = N
     return Record(study, subject, role, tz, events, signatures, by_name)
 
 
-def _form(definition: Form, f: FormData, event_oid: str, event_repeat: int, status_of, sdv, threads, role, tz):
+def _why_empty(study: Study, forms: list[FormData], tz: ZoneInfo) -> dict[int, dict[str, str]]:
+    """For each stored form with a calculated item left without a value, why, by item OID: worked out from the
+    record already read (the latest value of each fact, the form's other instances), without another statement."""
+    blank = [f for f in forms
+             if any(i.calculated and f.values.get(i.oid) is None for i in study.form(f.form_oid).items)]
+    if not blank:
+        return {}
+    ordered = sorted(forms, key=lambda f: (f.updated_at.timestamp() if f.updated_at else 0.0, f.id))
+    ctx, out = Context.now_at(tz), {}
+    for f in blank:
+        definition = study.form(f.form_oid)
+        wanted = calculators.needs(definition)
+        latest = {i.item_oid: i.value for g in ordered for i in g.items if i.item_oid in wanted and i.value is not None}
+        others = [(g.id, g.values) for g in forms if g.form_oid == f.form_oid] if calculators.history(definition) \
+            else []
+        facts = derived.with_history(latest, others, f.id)
+        reasons = derived.why_not(definition, calculators.calculate(definition, f.values, facts, ctx))
+        out[f.id] = {oid: render(msg) for oid, msg in reasons.items()}
+    return out
+
+
+def _form(definition: Form, f: FormData, event_oid: str, event_repeat: int, status_of, sdv, threads, role, tz,
+          why: dict[str, str]):
     stored = {i.item_oid: i for i in f.items}
     entry = FormEntry(definition, f.repeat_key, f, status_of(f, event_oid, event_repeat))
     for item in definition.items:
@@ -226,7 +255,8 @@ def _form(definition: Form, f: FormData, event_oid: str, event_repeat: int, stat
             item, value, shown, row.missing_code if row else None,
             (row.missing_reason if masking.sees_full(role) else masking.WITHHELD) if row and row.missing_reason
             else None,
-            sdv.get((f.id, item.oid), NOT_VERIFIED), tuple(threads.get((f.id, item.oid), ()))))
+            sdv.get((f.id, item.oid), NOT_VERIFIED), tuple(threads.get((f.id, item.oid), ())),
+            why.get(item.oid) if value is None else None))
     return entry
 
 

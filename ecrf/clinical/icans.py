@@ -4,7 +4,9 @@ Sources: Lee DW et al. Biol Blood Marrow Transplant 2019;25:625-638 (tables as P
 PMC7990806 Tab2); ICE items PMC8153820 T2. CAPD: Traube C et al. Crit Care Med 2014;42:656
 (8 items scored 0-4, items 1-4 reverse scored; chop.edu/node/138797). CAPD grading per MDedge
 and the ASCO guideline: 1-8 grade 1 (awakens spontaneously) or 2 (to voice), >= 9 grade 3,
-unable to perform grade 4. ICANS grade = the worst domain not attributable to another cause.
+unable to perform grade 4. ICANS grade = the worst domain not attributable to another cause: each
+domain found attributable to another cause (sedation, a seizure from hyponatraemia ...) is excluded
+and does not count (Lee 2019: "not attributable to any other cause"; domain-reference.md 3b).
 The age cut-off is configurable: "<12" (ASCO, brief) versus "12 and under" (NCIt C188936).
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterable
 
 from ecrf.clinical import _checks
 
-FORMULA_VERSION = "ASTCT ICANS consensus grading (Lee 2019); ICE; CAPD (Traube 2014)"
+FORMULA_VERSION = "ASTCT ICANS 2019 (Lee) v2, domains attributable to another cause excluded; ICE; CAPD (Traube 2014)"
 CAPD_AGE_CUTOFF = 12  # age < 12 -> CAPD; age >= 12 -> ICE (if developmentally able)
 ICE_ITEMS: dict[str, int] = {  # item -> maximum points; total 0-10, 10 = no impairment
     "orientation": 4,  # year, month, city, hospital
@@ -47,6 +49,8 @@ ICP_GRADES: dict[str, int] = {
     "focal_or_local_edema_on_neuroimaging": 3,
     "diffuse_cerebral_edema_or_decerebrate_decorticate_posturing_or_cn_vi_palsy_or_papilledema_or_cushings_triad": 4,
 }
+#: the domains of the grade, each of which may be attributable to another cause (then it does not count)
+DOMAINS: tuple[str, ...] = ("encephalopathy", "consciousness", "seizure", "motor", "icp")
 UNAROUSABLE = "unarousable_or_requires_vigorous_or_repetitive_tactile_stimuli_stupor_coma"
 
 
@@ -105,35 +109,42 @@ def capd_domain_grade(capd: int | None, capd_unable: bool = False) -> int:
 
 def icans_domain_grades(*, ice: int | None = None, capd: int | None = None, capd_unable: bool = False,
                         loc: str = "normal", seizure: str = "none", motor: str = "none", icp: str = "none",
-                        age_years: float | None = None, capd_age_cutoff: float = CAPD_AGE_CUTOFF) -> dict[str, int]:
-    """Return the grade of each ICANS domain (encephalopathy score, consciousness, seizure, motor, ICP)."""
+                        age_years: float | None = None, capd_age_cutoff: float = CAPD_AGE_CUTOFF,
+                        other_cause: Iterable[str] = ()) -> dict[str, int]:
+    """Return the grade of each ICANS domain (encephalopathy score, consciousness, seizure, motor, ICP); a domain
+    in ``other_cause`` (attributable to another cause) is excluded: its grade is 0."""
+    excluded = _checks.id_set("domains attributable to another cause", other_cause, DOMAINS)
     uses_capd = capd is not None or capd_unable
     if ice is not None and uses_capd:
         raise ValueError("give either an ICE score or a CAPD result, not both")
     if ice is not None and age_years is not None and assessment_tool(age_years, capd_age_cutoff) == "CAPD":
         raise ValueError(f"age {age_years} is under {capd_age_cutoff}: assess with the CAPD, not the ICE")
+    loc = _checks.choice("level of consciousness", loc, LOC_GRADES)
     if uses_capd:
         score_grade = capd_domain_grade(capd, capd_unable)
-    elif ice is not None:
-        score_grade = ice_domain_grade(ice, loc)
+    elif ice is not None:  # ICE 0 and unarousable is grade 4 only when the unarousability counts
+        score_grade = ice_domain_grade(ice, "normal" if "consciousness" in excluded else loc)
     else:
         score_grade = 0  # not assessed: the other domains still grade
-    return {
+    grades = {
         "encephalopathy": score_grade,
-        "consciousness": LOC_GRADES[_checks.choice("level of consciousness", loc, LOC_GRADES)],
+        "consciousness": LOC_GRADES[loc],
         "seizure": SEIZURE_GRADES[_checks.choice("seizure", seizure, SEIZURE_GRADES)],
         "motor": MOTOR_GRADES[_checks.choice("motor finding", motor, MOTOR_GRADES)],
         "icp": ICP_GRADES[_checks.choice("raised ICP / cerebral oedema", icp, ICP_GRADES)],
     }
+    return {domain: 0 if domain in excluded else grade for domain, grade in grades.items()}
 
 
 def icans_grade(*, ice: int | None = None, capd: int | None = None, capd_unable: bool = False,
                 loc: str = "normal", seizure: str = "none", motor: str = "none", icp: str = "none",
                 age_years: float | None = None, capd_age_cutoff: float = CAPD_AGE_CUTOFF,
-                death_due_to_icans: bool = False) -> int:
-    """Return the ASTCT ICANS grade 0-5: the worst domain grade, or 5 for death due to ICANS."""
+                other_cause: Iterable[str] = (), death_due_to_icans: bool = False) -> int:
+    """Return the ASTCT ICANS grade 0-5: the worst domain grade not attributable to another cause, or 5 for death
+    due to ICANS."""
     grades = icans_domain_grades(ice=ice, capd=capd, capd_unable=capd_unable, loc=loc, seizure=seizure,
-                                 motor=motor, icp=icp, age_years=age_years, capd_age_cutoff=capd_age_cutoff)
+                                 motor=motor, icp=icp, age_years=age_years, capd_age_cutoff=capd_age_cutoff,
+                                 other_cause=other_cause)
     if _checks.flag("death_due_to_icans", death_due_to_icans):
         return 5
     return max(grades.values())

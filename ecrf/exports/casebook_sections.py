@@ -107,7 +107,7 @@ def item_row(item: ItemValue) -> tuple[str, ...]:
     if item.missing_code:
         value = f"{item.missing_label}: {item.missing_reason}" if item.missing_reason else item.missing_label
     else:
-        value = item.shown or EMPTY
+        value = item.shown or item.why_empty or EMPTY
     stored = item.value is not None
     return (f"{definition.label}", value, SDV_WORDS.get(item.sdv, item.sdv) if stored else "",
             _counts(item.queries))

@@ -129,8 +129,12 @@ def choices(pairs: list[tuple[str, str]], annotated: bool) -> Choices:
 def answer(item: Item, width: float, annotated: bool) -> list:
     """The empty field for ``item``'s answer, and its "not done"/"unknown" boxes where allowed."""
     if item.calculated:
-        return [para("Calculated by the system from other answers: not entered." +
-                     (f" {item.units}" if item.units else ""), HELP)]
+        out = [para("Calculated by the system from other answers: not entered." +
+                    (f" {item.units}" if item.units else ""), HELP)]
+        if item.codelist:  # a calculated level: the values it can take, so the reader knows what it means
+            out.append(para("One of: " + "; ".join(f"{c.label} [{c.value}]" if annotated else c.label
+                                                   for c in item.codelist.items) + ".", HELP))
+        return out
     kind = item.data_type
     if kind is DataType.CODELIST:
         field = choices([(c.value, c.label) for c in item.codelist.items], annotated)

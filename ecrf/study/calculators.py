@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from ecrf.clinical import body, crs, dosing, icans, renal, sledai, steroids
-from ecrf.study import codec
-from ecrf.study.calculated import Calculated, Calculator
+from ecrf.study import codec, protocol
+from ecrf.study.calculated import HISTORY, Calculated, Calculator
 from ecrf.study.types import Form
 from ecrf.study.validation import Context
 
@@ -90,44 +90,111 @@ def car_t_total(values, facts, ctx) -> Calculated:
     return Calculated(_round(total, 3), dosing.FORMULA_VERSION)
 
 
+# -- CRS (ASTCT 2019): the fever, both levels and the grade, each computed from the components entered ----------
+
+CRS_HISTORY = ("I.CRS.DTC", "I.CRS.FEVER", "I.CRS.ANTIPYR")  # read from the subject's other CRS assessments
+_CRS_GRADE_INPUTS = ("I.CRS.DTC", "I.CRS.TEMP", "I.CRS.ANTIPYR", "I.CRS.HYPOTYN", "I.CRS.O2DEV")
+
+
+def _hypotension_inputs(values) -> tuple[str, ...]:
+    """The items the hypotension level needs: the count of vasopressors once there is hypotension."""
+    return ("I.CRS.HYPOTYN", "I.CRS.VASOCNT") if _yes(values, "I.CRS.HYPOTYN") else ("I.CRS.HYPOTYN",)
+
+
+def _hypoxia_inputs(values) -> tuple[str, ...]:
+    """The items the hypoxia level needs: the flow for a nasal cannula."""
+    return ("I.CRS.O2DEV", "I.CRS.O2FLOW") if values.get("I.CRS.O2DEV") == "nasal_cannula" else ("I.CRS.O2DEV",)
+
+
+def _hypotension_level(values) -> str:
+    count = _num(values, "I.CRS.VASOCNT")
+    return crs.hypotension_level(_yes(values, "I.CRS.HYPOTYN"), int(count or 0), _yes(values, "I.CRS.VASOPRSN"))
+
+
+def _hypoxia_level(values) -> str:
+    return crs.hypoxia_level(values["I.CRS.O2DEV"], _num(values, "I.CRS.O2FLOW"))
+
+
+def crs_fever(values, facts, ctx) -> Calculated:
+    """CRS fever from the highest temperature and the other-cause tick (no tick can set it)."""
+    if missing := _absent((values, "I.CRS.TEMP")):
+        return Calculated(None, missing=missing)
+    fever = crs.crs_fever(_num(values, "I.CRS.TEMP"), _yes(values, "I.CRS.FEVEROTH"))
+    return Calculated("true" if fever else "false", crs.FORMULA_VERSION)
+
+
+def crs_hypotension(values, facts, ctx) -> Calculated:
+    if missing := _absent(*((values, oid) for oid in _hypotension_inputs(values))):
+        return Calculated(None, missing=missing)
+    return Calculated(_hypotension_level(values), crs.FORMULA_VERSION)
+
+
+def crs_hypoxia(values, facts, ctx) -> Calculated:
+    if missing := _absent(*((values, oid) for oid in _hypoxia_inputs(values))):
+        return Calculated(None, missing=missing)
+    return Calculated(_hypoxia_level(values), crs.FORMULA_VERSION)
+
+
+def fever_earlier_in_episode(values, facts) -> bool:
+    """Whether an earlier CRS assessment of the subject (assessed before this one) had CRS fever or antipyretic
+    or anticytokine therapy: then fever is no longer required (ASTCT). The trial gives one infusion, so the
+    episode is the subject's assessments after it."""
+    when = values.get("I.CRS.DTC")
+    return any(h.get("I.CRS.DTC") and h["I.CRS.DTC"] < when
+               and (h.get("I.CRS.FEVER") == "true" or h.get("I.CRS.ANTIPYR") == "true")
+               for h in facts.get(HISTORY, ()))
+
+
 def crs_grade(values, facts, ctx) -> Calculated:
-    if not values.get("I.CRS.DTC"):
-        return Calculated(None, missing=("I.CRS.DTC",))
-    fever = values.get("I.CRS.FEVER")
+    """The ASTCT grade from the components; with any of them missing, no grade (never a guessed "none")."""
+    needed = (*_CRS_GRADE_INPUTS, *_hypotension_inputs(values)[1:], *_hypoxia_inputs(values)[1:])
+    if missing := _absent(*((values, oid) for oid in needed)):
+        return Calculated(None, missing=missing)
     grade = crs.crs_grade(
-        fever=None if fever is None else fever == "true", temperature_c=_num(values, "I.CRS.TEMP"),
+        temperature_c=_num(values, "I.CRS.TEMP"), fever_attributable_to_other_cause=_yes(values, "I.CRS.FEVEROTH"),
         antipyretic_or_anticytokine_given=_yes(values, "I.CRS.ANTIPYR"),
-        hypotension=values.get("I.CRS.HYPOT") or "none", hypoxia=values.get("I.CRS.HYPOX") or "none",
+        fever_earlier_in_episode=fever_earlier_in_episode(values, facts),
+        hypotension=_hypotension_level(values), hypoxia=_hypoxia_level(values),
         death_due_to_crs=_yes(values, "I.CRS.DEATH"),
     )
     return Calculated(str(grade), crs.FORMULA_VERSION)
 
 
+# -- ICANS (ASTCT 2019) -------------------------------------------------------------------------------------
+
 _ICE = ("I.ICANS.ICEORIENT", "I.ICANS.ICEOBJECTS", "I.ICANS.ICECMD", "I.ICANS.ICEWRITE", "I.ICANS.ICEATTN")
+_CAPD = tuple(f"I.ICANS.CAPD{n}" for n in range(1, 9))
+_ICANS_DOMAINS = ("I.ICANS.LOC", "I.ICANS.SEIZ", "I.ICANS.MOTOR", "I.ICANS.ICP")
+#: each domain's "attributable to another cause" tick
+ICANS_OTHER_CAUSE = {"encephalopathy": "I.ICANS.ENCOTH", "consciousness": "I.ICANS.LOCOTH",
+                     "seizure": "I.ICANS.SEIZOTH", "motor": "I.ICANS.MOTOROTH", "icp": "I.ICANS.ICPOTH"}
+
+
+def icans_age_cutoff() -> float:
+    """The protocol's age (years) from which the ICE is used; the CAPD below it."""
+    return protocol.active().icans_capd_below_age_years
 
 
 def icans_grade(values, facts, ctx) -> Calculated:
+    """The ASTCT grade from every domain; a domain not assessed gives no grade and names what is missing."""
     tool = values.get("I.ICANS.TOOL")
-    if not values.get("I.ICANS.DTC") or not tool:
-        return Calculated(None, missing=_absent((values, "I.ICANS.DTC"), (values, "I.ICANS.TOOL")))
-    ice = capd = None
-    if tool == "ICE":
-        scores = [_num(values, oid) for oid in _ICE]
-        if None in scores:
-            return Calculated(None, missing=_absent(*((values, oid) for oid in _ICE)))
-        ice = icans.ice_score(*(int(s) for s in scores))
-    elif tool == "CAPD":
-        answers = [values.get(f"I.ICANS.CAPD{n}") for n in range(1, 9)]
-        if None in answers:
-            return Calculated(None, missing=_absent(*((values, f"I.ICANS.CAPD{n}") for n in range(1, 9))))
-        capd = icans.capd_total(answers)
+    score_items = {"ICE": _ICE, "CAPD": _CAPD}.get(tool or "", ())
+    missing = _absent(*((values, oid) for oid in ("I.ICANS.DTC", "I.ICANS.TOOL", *score_items, *_ICANS_DOMAINS)))
+    if tool == "ICE" and not missing:
+        missing = _absent((facts, DOB))  # the ICE is for participants of the cut-off age and over
+    if missing:
+        return Calculated(None, missing=missing)
+    ice = icans.ice_score(*(int(_num(values, oid)) for oid in _ICE)) if tool == "ICE" else None
+    capd = icans.capd_total([values[oid] for oid in _CAPD]) if tool == "CAPD" else None
+    cutoff = icans_age_cutoff()
     grade = icans.icans_grade(
-        ice=ice, capd=capd, capd_unable=tool == "UNABLE", loc=values.get("I.ICANS.LOC") or "normal",
-        seizure=values.get("I.ICANS.SEIZ") or "none", motor=values.get("I.ICANS.MOTOR") or "none",
-        icp=values.get("I.ICANS.ICP") or "none", age_years=_age_on(facts, values.get("I.ICANS.DTC"), ctx),
+        ice=ice, capd=capd, capd_unable=tool == "UNABLE", loc=values["I.ICANS.LOC"], seizure=values["I.ICANS.SEIZ"],
+        motor=values["I.ICANS.MOTOR"], icp=values["I.ICANS.ICP"],
+        age_years=_age_on(facts, values.get("I.ICANS.DTC"), ctx), capd_age_cutoff=cutoff,
+        other_cause={domain for domain, oid in ICANS_OTHER_CAUSE.items() if _yes(values, oid)},
         death_due_to_icans=_yes(values, "I.ICANS.DEATH"),
     )
-    return Calculated(str(grade), icans.FORMULA_VERSION)
+    return Calculated(str(grade), f"{icans.FORMULA_VERSION}; CAPD below {cutoff:g} y")
 
 
 def ld_dose(values, facts, ctx, oid: str) -> Calculated:
@@ -146,10 +213,13 @@ CALCULATORS: dict[str, Calculator] = {
     "bsa": Calculator(bsa),
     "prednisone_equivalent": Calculator(prednisone_equivalent),
     "car_t_total_cells": Calculator(car_t_total),
-    "crs_grade": Calculator(crs_grade),
+    "crs_grade": Calculator(crs_grade, history=CRS_HISTORY, grades=True),
     "egfr": Calculator(egfr, needs=(DOB, SEX, HEIGHT)),
-    "icans_grade": Calculator(icans_grade, needs=(DOB,)),
+    "icans_grade": Calculator(icans_grade, needs=(DOB,), grades=True),
     "ld_dose_mg": Calculator(ld_dose, needs=("I.LD.BSA",), per_item=True),
+    "crs_fever": Calculator(crs_fever),
+    "crs_hypotension": Calculator(crs_hypotension),
+    "crs_hypoxia": Calculator(crs_hypoxia),
 }
 
 
@@ -161,6 +231,22 @@ def all_needs() -> set[str]:
 def needs(form: Form) -> set[str]:
     """Item OIDs from other forms that the form's calculators read."""
     return {oid for i in form.items if i.calculated for oid in CALCULATORS[i.calculated].needs}
+
+
+def history(form: Form) -> set[str]:
+    """Item OIDs the form's calculators read from the subject's other instances of the same form."""
+    return {oid for i in form.items if i.calculated for oid in CALCULATORS[i.calculated].history}
+
+
+def all_history() -> set[str]:
+    """Every item OID that some calculator reads from the other instances of its own form."""
+    return {oid for calc in CALCULATORS.values() for oid in calc.history}
+
+
+def grades(item_oid: str, form: Form) -> bool:
+    """Whether the calculated item is a grade (shown as "Cannot grade: ..." when it has no value)."""
+    item = next((i for i in form.items if i.oid == item_oid), None)
+    return bool(item and item.calculated and CALCULATORS[item.calculated].grades)
 
 
 def calculate(form: Form, values: Mapping[str, str | None], facts: Mapping[str, str | None],

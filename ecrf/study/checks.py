@@ -7,14 +7,20 @@ A check is a pure function over named item OIDs: ``reads`` are items of the form
 that holds ``item``, where its message shows), ``needs`` are items of the subject's other forms read as their
 latest value, ``first`` items of other forms read as their earliest value (the first consent). The function
 ``holds(values, facts, ctx)`` answers True when the data are consistent; a check whose inputs are missing holds
-(missing data is the business of completeness, not of a check). The loader (``Study.check``) refuses a check
+(missing data is the business of completeness, not of a check). ``records`` are items of a subject-level,
+repeating log (the AE log, the medication log) read in every record: ``facts[RECORDS]`` maps each such form OID
+to {record number: {item OID: value}} (a CRS assessment names its adverse event by record number). The loader
+(``Study.check``) refuses a check
 naming an OID the study does not define.
 
 The kinds: :func:`in_range` (plausibility, inside the hard ``Item.min``/``max`` limits), :func:`required_if`
 and :func:`detail_if_yes` (an item the form needs because of another answer: they also make the form
 incomplete while the condition holds and the item is empty), :func:`before` (cross-field: diastolic below
 systolic, an end after its start), :func:`within_percent` (cross-form: the infusion weight against the
-lymphodepletion weight), :func:`not_before_first` and :func:`within_participation` (cross-form dates).
+lymphodepletion weight), :func:`not_before_first` and :func:`within_participation` (cross-form dates),
+:func:`absent_if` (an answer that contradicts another: vasopressors with "no hypotension"), and
+:func:`consistent` (a consistency the trial states as a function: a systolic pressure below the age limit with
+"no hypotension", a CRS assessment naming an AE record that is not a CRS).
 """
 from __future__ import annotations
 
@@ -25,6 +31,9 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 
 from ecrf.study import codec
+
+#: the key of a check's facts holding the records of the logs it reads (see the module docstring)
+RECORDS = "@records"
 
 
 class Severity(str, Enum):
@@ -56,6 +65,7 @@ class Check:
     reads: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     first: tuple[str, ...] = ()
+    records: tuple[str, ...] = ()
     #: for required-if: the item this check makes required while its condition holds
     requires: str | None = None
     condition: Callable[[Mapping], bool] | None = None
@@ -63,7 +73,7 @@ class Check:
     @property
     def oids(self) -> tuple[str, ...]:
         """Every item OID the check names."""
-        return (self.item, *self.reads, *self.needs, *self.first)
+        return (self.item, *self.reads, *self.needs, *self.first, *self.records)
 
     def finding(self) -> Finding:
         return Finding(self.id, self.item, self.message)
@@ -184,15 +194,47 @@ def within_participation(id: str, oid: str, start: str, ends: tuple[str, ...], m
     return Check(id, severity, oid, message, holds, reads=(oid,), needs=ends, first=(start,))
 
 
+def _nothing(value) -> bool:
+    """No value, or a value that says "none": zero, or a "no"."""
+    if _empty(value) or value in ("false", "N"):
+        return True
+    number = _number(value)
+    return number is not None and number == 0
+
+
+def absent_if(id: str, oid: str, when: str, equals: tuple[str, ...], message: str,
+              severity: Severity = Severity.HARD) -> Check:
+    """``oid`` must be empty, zero or "no" when ``when`` has one of ``equals``: an answer that contradicts
+    another (a vasopressor count with "no hypotension", an oxygen flow with the device "none")."""
+
+    def holds(values, facts, ctx) -> bool:
+        return values.get(when) not in equals or _nothing(values.get(oid))
+
+    return Check(id, severity, oid, message, holds, reads=(when, oid))
+
+
+def consistent(id: str, oid: str, message: str, holds: Holds, *, reads: tuple[str, ...] = (),
+               needs: tuple[str, ...] = (), records: tuple[str, ...] = (),
+               severity: Severity = Severity.SOFT) -> Check:
+    """A consistency the trial states as a function ``holds(values, facts, ctx)`` over the OIDs named (shown at
+    ``oid``): ``needs`` latest values of other forms, ``records`` every record of a log (``facts[RECORDS]``)."""
+    return Check(id, severity, oid, message, holds, reads=tuple(dict.fromkeys((oid, *reads))), needs=needs,
+                 records=records)
+
+
 # -- evaluating -----------------------------------------------------------------------------------------------
 
-def evaluate(checks, values: Mapping, latest: Mapping, earliest: Mapping, ctx) -> tuple[dict[str, str], list[Finding]]:
+def evaluate(checks, values: Mapping, latest: Mapping, earliest: Mapping, ctx,
+             records: Mapping[str, Mapping[int, Mapping]] | None = None) -> tuple[dict[str, str], list[Finding]]:
     """Run ``checks`` over one form's values, each given the facts it names (``latest`` values of its ``needs``,
-    ``earliest`` of its ``first``): (hard messages by item OID, joined when several; soft findings)."""
+    ``earliest`` of its ``first``, the ``records`` of the logs by form OID): (hard messages by item OID, joined
+    when several; soft findings)."""
     hard: dict[str, str] = {}
     soft: list[Finding] = []
     for check in checks:
         facts = {**{oid: latest.get(oid) for oid in check.needs}, **{oid: earliest.get(oid) for oid in check.first}}
+        if check.records:
+            facts[RECORDS] = records or {}
         if check.holds(values, facts, ctx):
             continue
         if check.severity is Severity.HARD:

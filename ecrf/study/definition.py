@@ -49,6 +49,10 @@ class Study:
     def _form_of_item(self) -> dict[str, str]:
         return {item.oid: form.oid for form in self.forms for item in form.items}
 
+    def form_of(self, item_oid: str) -> str | None:
+        """The OID of the form that holds the item."""
+        return self._form_of_item.get(item_oid)
+
     @cached_property
     def _checks_by_form(self) -> dict[str, tuple[edit_checks.Check, ...]]:
         out: dict[str, list] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from ecrf.clinical.dosing import DOSE_LEVELS_CELLS_PER_KG
+from ecrf.clinical.icans import CAPD_AGE_CUTOFF
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,10 @@ class Protocol:
     adult_age_years: int = 18
     #: children this old give assent besides the guardian's permission (IN11; ethics committee practice)
     assent_age_years: int = 8
+    #: ICANS: the encephalopathy is scored with the CAPD below this age (completed years), with the ICE from it
+    #: (brief, ASCO: "children < 12"; NCIt C188936 says "12 and under": set 13 for that reading;
+    #: domain-reference.md 3c)
+    icans_capd_below_age_years: float = CAPD_AGE_CUTOFF
     #: dose-limiting toxicity window after infusion, in days (brief: "DLT observation 28 days")
     dlt_days: int = 28
     #: days the sentinel subject of a dose level is observed before the next is infused
@@ -82,6 +87,7 @@ OVERRIDES = {
     "ENROLMENT_CAP": ("enrolment_cap", int),
     "ASSENT_AGE": ("assent_age_years", int),
     "DLT_DAYS": ("dlt_days", int),
+    "ICANS_CAPD_BELOW_AGE": ("icans_capd_below_age_years", float),
     "SENTINEL_DAYS": ("sentinel_days", int),
     "DOSE_TOLERANCE_PERCENT": ("infused_dose_tolerance", lambda percent: float(percent) / 100),
     "SDV_FULL_FIRST_SUBJECTS": ("sdv_full_first_subjects", int),

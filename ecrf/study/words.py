@@ -52,6 +52,11 @@ def _item_label(oid: str) -> str:
     return f"{item.label} ({oid})" if item else oid
 
 
+def _label_only(oid: str) -> str:
+    item = load_study().items.get(oid)
+    return item.label if item else oid
+
+
 def _exclusion(oid: str, other: str | None) -> str:
     label = f"other: {other}" if oid == "I.ELIG.OTHEREX" else _EXCLUSIONS.get(oid, oid)
     return f"{label} ({oid})"
@@ -71,6 +76,10 @@ EN: dict[str, Template] = {
     "calc.missing": lambda p: "Cannot calculate yet: " + ", ".join(_item_label(o) for o in p.get("items") or ())
                               + " missing",
     "calc.refused": "Cannot calculate: {problem}",
+    # a grade is never shown empty: what it waits for, by the items' labels
+    "calc.cannot_grade": lambda p: "Cannot grade: " + ", ".join(_label_only(o) for o in p.get("items") or ())
+                                   + " missing",
+    "calc.grade_refused": "Cannot grade: {problem}",
 
     # -- eligibility criteria (the protocol's wording) ---------------------------------------------------
     "criterion.IN1": "Age >= 5 years at consent",

@@ -58,8 +58,9 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
             typed: dict | None = None):
     tz = t.subject.site.zone
     ctx = Context.now_at(tz)
-    uncalculated = derived.why_not_calculated(db.session, t.subject.id, t.form, stored.values, ctx) \
+    uncalculated = derived.why_not_calculated(db.session, t.subject.id, t.form, stored.values, ctx, stored.id) \
         if stored else {}
+    formulas = {i.item_oid: i.formula for i in stored.items if i.formula} if stored else {}
     warnings = _warnings(t, stored, ctx, typed)
     missing = checks.missing_items(t.form, stored) if stored else []
     reduced = _reduced(t, stored.values if stored else {})
@@ -70,8 +71,9 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
     locked = stored is not None and form_state(db.session, stored) is LockState.LOCKED
     return render_template(
         "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
-        uncalculated=uncalculated, reduced=reduced, warnings=warnings, missing=missing, flags=stored.flags if stored
-        else {}, missing_field=missing_field, reason_field=reason_field, missing_codes=MISSING_CODES,
+        uncalculated=uncalculated, formulas=formulas, reduced=reduced, warnings=warnings, missing=missing,
+        flags=stored.flags if stored else {}, missing_field=missing_field, reason_field=reason_field,
+        missing_codes=MISSING_CODES,
         **_queries(stored), lock=lock, lock_state=locks.state_of(lock).value,
         can_edit=can(current_user, "enter_data", t.subject) and lock is None,
         sdv_states=sdv.form_states(db.session, stored), sdv_required=sdv.required_for(db.session, t.subject, t.form),

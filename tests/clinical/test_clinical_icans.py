@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ecrf.clinical.icans import (
+    DOMAINS,
     ICP_GRADES,
     LOC_GRADES,
     MOTOR_GRADES,
@@ -126,7 +127,48 @@ def test_ice_refused_under_cutoff_but_capd_allowed_over_it():
     assert icans_grade(capd=4, age_years=15) == 1
 
 
+# Every row of the ASTCT ICANS table (domain-reference.md 3b): each domain at each of its grades, and each of
+# them excluded when attributable to another cause (Lee 2019: "not attributable to any other cause").
+ICE_ROWS = [(10, 0), (9, 1), (8, 1), (7, 1), (6, 2), (5, 2), (4, 2), (3, 2), (2, 3), (1, 3), (0, 3)]
+DOMAIN_ROWS = [
+    *(("consciousness", {"ice": 10, "loc": level}, grade) for level, grade in LOC_GRADES.items()),
+    *(("seizure", {"ice": 10, "seizure": level}, grade) for level, grade in SEIZURE_GRADES.items()),
+    *(("motor", {"ice": 10, "motor": level}, grade) for level, grade in MOTOR_GRADES.items()),
+    *(("icp", {"ice": 10, "icp": level}, grade) for level, grade in ICP_GRADES.items()),
+    *(("encephalopathy", {"ice": ice}, grade) for ice, grade in ICE_ROWS),
+    ("encephalopathy", {"ice": 0, "loc": UNAROUSABLE}, 4),
+    ("encephalopathy", {"capd": 8}, 1),
+    ("encephalopathy", {"capd": 9}, 3),
+    ("encephalopathy", {"capd_unable": True}, 4),
+]
+
+
+@pytest.mark.parametrize(("domain", "inputs", "grade"), DOMAIN_ROWS)
+def test_every_row_of_the_astct_icans_table_and_its_exclusion(domain, inputs, grade):
+    assert icans_grade(**inputs) == grade
+    # the domain attributable to another cause does not count (ICE 0 + unarousable: both domains excluded)
+    excluded = {domain, "consciousness"} if inputs.get("loc") == UNAROUSABLE else {domain}
+    assert icans_grade(**inputs, other_cause=excluded) == 0
+    assert icans_domain_grades(**inputs, other_cause=excluded)[domain] == 0
+
+
+def test_an_excluded_domain_leaves_the_others_to_grade():
+    # a seizure from hyponatraemia does not count; the ICE of 5 still grades 2
+    assert icans_grade(ice=5, seizure=SEIZURE_G4, other_cause={"seizure"}) == 2
+    # sedation explains the depressed consciousness: ICE 0 is then grade 3 (the awake rule), not 4
+    assert icans_grade(ice=0, loc=UNAROUSABLE, other_cause={"consciousness"}) == 3
+    assert icans_grade(ice=3, seizure=SEIZURE_G3, motor="deep_focal_motor_weakness_hemiparesis_or_paraparesis",
+                       other_cause={"motor"}) == 3
+    assert set(DOMAINS) == set(icans_domain_grades(ice=10))
+
+
+def test_death_counts_whatever_the_exclusions():
+    assert icans_grade(ice=10, other_cause=set(DOMAINS), death_due_to_icans=True) == 5
+
+
 @pytest.mark.parametrize(("kwargs", "match"), [
+    ({"other_cause": {"sedation"}}, "another cause"),
+    ({"other_cause": "seizure"}, "single string"),
     ({"ice": 10, "capd": 3}, "not both"),
     ({"ice": 11}, "ICE score"),
     ({"capd": 33}, "CAPD total"),

@@ -169,6 +169,7 @@ def test_crs_and_icans_code_lists_use_the_calculator_ids():
 
     assert set(_item("F.CRS", "I.CRS.HYPOT").codelist.values) == set(crs.HYPOTENSION_GRADES)
     assert set(_item("F.CRS", "I.CRS.HYPOX").codelist.values) == set(crs.HYPOXIA_GRADES)
+    assert set(_item("F.CRS", "I.CRS.O2DEV").codelist.values) == set(crs.OXYGEN_DEVICES)
     assert set(_item("F.ICANS", "I.ICANS.LOC").codelist.values) == set(icans.LOC_GRADES)
     assert set(_item("F.ICANS", "I.ICANS.SEIZ").codelist.values) == set(icans.SEIZURE_GRADES)
     assert set(_item("F.ICANS", "I.ICANS.MOTOR").codelist.values) == set(icans.MOTOR_GRADES)
@@ -185,6 +186,8 @@ def test_the_calculated_items_named_in_the_brief():
         "I.CHEM.EGFR": "egfr", "I.SLEDAI.TOTAL": "sledai_2k", "I.GCIS.GCPREDEQ": "prednisone_equivalent",
         "I.LD.BSA": "bsa", "I.INF.TOTAL": "car_t_total_cells", "I.CRS.GRADE": "crs_grade",
         "I.ICANS.GRADE": "icans_grade", "I.LDDOSE.FLUEXP": "ld_dose_mg", "I.LDDOSE.CYEXP": "ld_dose_mg",
+        # issue 12: the CRS levels and fever are facts computed from the components, never a choice
+        "I.CRS.FEVER": "crs_fever", "I.CRS.HYPOT": "crs_hypotension", "I.CRS.HYPOX": "crs_hypoxia",
     }
     assert {i.oid: i.calculated for _, _, i in ALL_ITEMS if i.calculated} == expected
 

@@ -2,7 +2,8 @@
 
 The coded values of the grading inputs are the ids of ``domain-data.json`` (astct_crs,
 astct_icans), which the grade calculators read. ICE is used from age 12 if the participant is
-able; CAPD below 12 or with developmental delay (cut-off configurable in the calculator).
+able; CAPD below 12 or with developmental delay (the cut-off is the protocol parameter
+``icans_capd_below_age_years``). Grades and levels are calculated from the components.
 """
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ HYPOXIA = codelist(
 )
 ICANS_TOOL = codelist(
     "CL.ICANS_TOOL", "Encephalopathy assessment",
-    ("ICE", "ICE score (age 12 and over, able to perform)"),
-    ("CAPD", "CAPD (under 12, or developmental delay)"),
+    ("ICE", "ICE score (from the protocol's age cut-off, 12 years, and able to perform)"),
+    ("CAPD", "CAPD (below the age cut-off, or developmental delay)"),
     ("UNABLE", "Not assessable: unarousable"),
 )
 LOC = codelist(
@@ -78,6 +79,22 @@ _CAPD_QUESTIONS = (
     "Does it take the child a long time to respond to interactions?",
 )
 
+OXYGEN_DEVICE = codelist(
+    "CL.CRS_O2DEV", "Oxygen delivery device",
+    ("none", "None (room air)"),
+    ("nasal_cannula", "Nasal cannula (standard): enter the flow"),
+    ("blow_by", "Blow-by oxygen"),
+    ("facemask", "Simple facemask"),
+    ("non_rebreather", "Non-rebreather mask"),
+    ("venturi", "Venturi mask"),
+    ("high_flow_nasal_cannula", "High-flow nasal cannula (heated, humidified)"),
+    ("cpap", "CPAP"),
+    ("bipap", "BiPAP"),
+    ("mechanical_ventilation", "Intubation and mechanical ventilation"),
+)
+
+# The grade and its levels are facts computed from the components entered (ecrf.clinical.crs), never a choice:
+# a client-sent grade, level or fever is ignored.
 CRS = form(
     "F.CRS", "Cytokine release syndrome assessment",
     group(
@@ -85,26 +102,51 @@ CRS = form(
         b.datetime("I.CRS.DTC", "Date and time of assessment", required=True,
                    help="Grade the worst state since the previous assessment."),
         b.decimal("I.CRS.TEMP", "Highest temperature since the previous assessment", "°C", 30.0, 44.0, 1,
-                  required=True, help="Maximum body temperature in the period."),
-        b.flag("I.CRS.FEVER", "Fever >= 38.0 °C not attributable to another cause", required=True,
-               help="Fever is required for CRS unless antipyretic or anticytokine therapy masked it."),
+                  required=True, help="Maximum body temperature in the period; fever is 38.0 °C or more."),
+        b.flag("I.CRS.FEVEROTH", "Fever attributable to another cause",
+               help="Tick if the fever is explained by something other than CRS (e.g. a documented infection): "
+                    "it then does not count as CRS fever."),
+        b.flag("I.CRS.FEVER", "CRS fever (>= 38.0 °C, not attributable to another cause)", calculated="crs_fever",
+               help="Calculated from the highest temperature and the other-cause tick."),
         b.flag("I.CRS.ANTIPYR", "Antipyretic or anticytokine therapy given (e.g. tocilizumab, corticosteroids)",
                required=True,
-               help="Once given, fever is no longer needed: CRS is graded on hypotension and hypoxia."),
-        b.coded("I.CRS.HYPOT", "Hypotension", HYPOTENSION, required=True,
-                help="Most intensive support for hypotension in the period."),
+               help="Once given, or once fever was present at an earlier assessment, fever is no longer needed: "
+                    "CRS is graded on hypotension and hypoxia. Record each drug on the medication log "
+                    "(category CRS/ICANS treatment, with this CRS's AE record number)."),
+    ),
+    group(
+        "IG.CRS.HYPOT", "Hypotension",
+        b.flag("I.CRS.HYPOTYN", "Hypotension", required=True,
+               help="Hypotension at any time in the period (adults and from 10 years: systolic < 90 mmHg; "
+                    "children 1-10 years: < 70 + 2 x age in years; PALS)."),
+        b.integer("I.CRS.SBPMIN", "Lowest systolic blood pressure", "mmHg", 20, 250, required=True,
+                  help="The lowest systolic pressure in the period."),
         b.integer("I.CRS.VASOCNT", "Number of vasopressors (excluding vasopressin)", None, 0, 6,
                   help="Concurrent vasopressors at the worst point; 0 if none."),
         b.flag("I.CRS.VASOPRSN", "Vasopressin given",
                help="Vasopressin does not count as an additional vasopressor."),
-        b.coded("I.CRS.HYPOX", "Hypoxia", HYPOXIA, required=True,
-                help="Most intensive oxygen support in the period."),
+        b.coded("I.CRS.HYPOT", "Hypotension level (ASTCT)", HYPOTENSION, calculated="crs_hypotension",
+                help="Calculated from hypotension and the vasopressors given."),
+    ),
+    group(
+        "IG.CRS.HYPOX", "Hypoxia",
+        b.coded("I.CRS.O2DEV", "Oxygen delivery device", OXYGEN_DEVICE, required=True,
+                help="The most intensive oxygen support in the period."),
         b.decimal("I.CRS.O2FLOW", "Oxygen flow", "L/min", 0, 80, 1,
-                  help="Highest flow; more than 6 L/min by nasal cannula is high flow (grade 3)."),
+                  help="Required for a nasal cannula: up to 6 L/min is low flow (grade 2), more is high flow "
+                       "(grade 3). None with no oxygen."),
+        b.coded("I.CRS.HYPOX", "Hypoxia level (ASTCT)", HYPOXIA, calculated="crs_hypoxia",
+                help="Calculated from the device and the flow."),
+    ),
+    group(
+        "IG.CRS.GRADE", "Grade",
         b.flag("I.CRS.DEATH", "Death due to CRS",
                help="Only if CRS is the principal cause of death (grade 5)."),
+        b.integer("I.CRS.AENO", "Adverse event record number of this CRS", None, 1, 999,
+                  help="Grade 1 or more: the number of the CRS record on the adverse event log (type of AESI: CRS)."),
         b.integer("I.CRS.GRADE", "CRS grade (ASTCT)", None, 0, 5, calculated="crs_grade",
-                  help="Calculated: the worse of hypotension and hypoxia with fever; 1 for fever alone; 0 no CRS."),
+                  help="Calculated: the worse of hypotension and hypoxia with CRS fever (or after fever or "
+                       "treatment earlier in the episode); 1 for fever alone; 0 no CRS."),
     ),
     help="Organ toxicities are graded with CTCAE v5.0 on the AE log and do not change the CRS grade.",
 )
@@ -132,6 +174,12 @@ def _ice_and_capd() -> tuple[Item, ...]:
     return ice + capd
 
 
+def _other_cause(oid: str, what: str) -> Item:
+    return b.flag(oid, f"{what}: attributable to another cause",
+                  help="Tick if explained by something other than ICANS (e.g. sedation, hyponatraemia, a stroke): "
+                       "this domain then does not count towards the grade.")
+
+
 ICANS = form(
     "F.ICANS", "ICANS assessment",
     group(
@@ -139,25 +187,33 @@ ICANS = form(
         b.datetime("I.ICANS.DTC", "Date and time of assessment", required=True,
                    help="At least daily while in hospital; grade the worst state."),
         b.coded("I.ICANS.TOOL", "Encephalopathy tool used", ICANS_TOOL, required=True,
-                help="ICE from age 12 if able; CAPD under 12 or with developmental delay."),
+                help="ICE from the protocol's age cut-off (12 years) if able; CAPD below it or with developmental "
+                     "delay."),
     ),
-    group("IG.ICANS.ENC", "ICE (10 points) or CAPD (8 items, 0-32)", *_ice_and_capd()),
+    group("IG.ICANS.ENC", "ICE (10 points) or CAPD (8 items, 0-32)", *_ice_and_capd(),
+          _other_cause("I.ICANS.ENCOTH", "ICE or CAPD result")),
     group(
         "IG.ICANS.DOMAINS", "Other domains",
         b.coded("I.ICANS.LOC", "Depressed level of consciousness", LOC, required=True,
-                help="Not counted if caused by something else, e.g. sedating drugs."),
+                help="Not counted if caused by something else, e.g. sedating drugs: tick below."),
+        _other_cause("I.ICANS.LOCOTH", "Depressed consciousness"),
         b.coded("I.ICANS.SEIZ", "Seizure", SEIZURE, required=True,
                 help="Clinical or electrographic seizures in the period."),
+        _other_cause("I.ICANS.SEIZOTH", "Seizure"),
         b.coded("I.ICANS.MOTOR", "Motor findings", MOTOR, required=True,
                 help="Tremor and myoclonus are graded with CTCAE and do not count."),
+        _other_cause("I.ICANS.MOTOROTH", "Motor findings"),
         b.coded("I.ICANS.ICP", "Raised intracranial pressure / cerebral oedema", ICP, required=True,
                 help="Intracranial haemorrhage is excluded from ICANS and graded with CTCAE."),
-        b.flag("I.ICANS.OTHERCAUSE", "Findings attributable to another cause",
-               help="Tick if the neurological findings are explained by something other than ICANS."),
+        _other_cause("I.ICANS.ICPOTH", "Raised intracranial pressure / cerebral oedema"),
         b.flag("I.ICANS.DEATH", "Death due to ICANS",
                help="Only if ICANS is the principal cause of death (grade 5)."),
+        b.integer("I.ICANS.AENO", "Adverse event record number of this ICANS", None, 1, 999,
+                  help="Grade 1 or more: the number of the ICANS record on the adverse event log (type of AESI: "
+                       "ICANS)."),
         b.integer("I.ICANS.GRADE", "ICANS grade (ASTCT)", None, 0, 5, calculated="icans_grade",
-                  help="Calculated: the most severe domain (ICE or CAPD, consciousness, seizure, motor, oedema)."),
+                  help="Calculated: the most severe domain not attributable to another cause (ICE or CAPD, "
+                       "consciousness, seizure, motor, oedema)."),
     ),
 )
 
@@ -196,7 +252,9 @@ LTFU = form(
 )
 
 # critical for source-data verification (ecrf.sdv): the CAR-T toxicity grades and the secondary malignancies
-CRS = critical(CRS, "I.CRS.DTC", "I.CRS.FEVER", "I.CRS.HYPOT", "I.CRS.HYPOX", "I.CRS.GRADE")
+CRS = critical(CRS, "I.CRS.DTC", "I.CRS.TEMP", "I.CRS.FEVEROTH", "I.CRS.FEVER", "I.CRS.HYPOTYN", "I.CRS.SBPMIN",
+               "I.CRS.VASOCNT", "I.CRS.VASOPRSN", "I.CRS.HYPOT", "I.CRS.O2DEV", "I.CRS.O2FLOW", "I.CRS.HYPOX",
+               "I.CRS.GRADE")
 ICANS = critical(ICANS, "I.ICANS.DTC", "I.ICANS.GRADE")
 LTFU = critical(LTFU, "I.LTFU.MALIG", "I.LTFU.TCELL")
 
