@@ -217,6 +217,8 @@ CALLS = [
     Call("api.sign", "POST", "/subjects/{key}/signatures", 422, body={**SIGN, "despite_missing": "yes"}),
     Call("api.signature_worklist", "GET", "/signatures", 200, who="data_manager", prepare=_signed),
     Call("api.signature_worklist", "GET", "/signatures", 403, who="admin"),
+    Call("api.saes", "GET", "/saes", 200, who="sponsor"),
+    Call("api.saes", "GET", "/saes", 403, who="admin"),
     # source-data verification
     Call("api.form_sdv", "GET", VS + "/sdv", 200, who="monitor", prepare=_vs_saved(None)),
     Call("api.form_sdv", "GET", VS.replace("F.VS", "F.NOPE") + "/sdv", 404, who="monitor"),
