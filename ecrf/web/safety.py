@@ -9,6 +9,7 @@ from ecrf.infra.extensions import db
 from ecrf.safety import clocks
 from ecrf.safety import saes as sae_list
 from ecrf.study.clock import utcnow
+from ecrf.study.crfs.adverse import SAERECIP
 from ecrf.subjects.access import visible_site_ids
 
 bp = Blueprint("safety", __name__)
@@ -20,4 +21,4 @@ def saes():
     rows = sae_list.list_saes(db.session, visible_site_ids(current_user), current_user.role)
     entries = [(row, row.state(now), [(c, c.state(now)) for c in row.clocks]) for row in rows]
     return render_template("safety/saes.html", entries=entries, now=now, rules=clocks.VERSION,
-                           labels=clocks.LABELS)
+                           labels=clocks.LABELS, recipients={i.value: i.label for i in SAERECIP.items})

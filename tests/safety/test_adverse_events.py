@@ -88,8 +88,9 @@ def test_grade_5_shows_complete_the_death_form_until_it_is_entered(session, worl
     [query] = _open_system_queries(session, form)
     assert query.check_id == "AE.GRADE5_DEATH_FORM" and query.item_oid == "I.AE.TOXGR"
     assert "complete the death form" in query.messages[0].text
-    save(session, subject, "F.DEATH", {"I.DEATH.DAT": "2026-11-14", "I.DEATH.CAT": "INFECTION", "I.DEATH.CAUSE": "Sepsis",
-                                       "I.DEATH.REL": "POSSIBLY RELATED"}, event_oid="SE.SUBJECT")
+    save(session, subject, "F.DEATH", {"I.DEATH.DAT": "2026-11-14", "I.DEATH.CAT": "INFECTION",
+                                       "I.DEATH.CAUSE": "Sepsis", "I.DEATH.REL": "POSSIBLY RELATED"},
+         event_oid="SE.SUBJECT")
     session.expire_all()
     assert _open_system_queries(session, form) == []  # closed by the death form's save, without touching the AE
 
