@@ -152,3 +152,15 @@ def test_seeding_again_adds_nothing(seeded):
         after = (len(db.session.scalars(select(Query)).all()), len(db.session.scalars(select(Signature)).all()))
         db.session.remove()
     assert before == after
+
+
+def test_the_demo_has_an_sae_with_its_reports_and_an_open_follow_up(demo):
+    from ecrf.safety.saes import list_saes
+
+    session, site = demo
+    [sae] = list_saes(session, {site.id}, "sponsor")
+    assert sae.subject_key == "01-S005" and sae.term == "Febrile neutropenia"
+    assert [r.type for r in sae.reports] == ["INITIAL"]
+    from ecrf.study.clock import utcnow
+
+    assert [(c.type, c.state(utcnow())) for c in sae.clocks] == [("INITIAL", "sent"), ("FOLLOWUP", "open")]
