@@ -19,6 +19,7 @@ from ecrf.infra.extensions import csrf, db, login_manager
 from ecrf.jobs import models as job_models  # noqa: F401  (the export_job table: ecrf.models is below ecrf.jobs)
 from ecrf.jobs import queue as jobs
 from ecrf.rules import TRIAL_RULES
+from ecrf.safety import notifications
 from ecrf.study import protocol
 from ecrf.study.definition import load as load_study
 from ecrf.web import (
@@ -35,6 +36,7 @@ from ecrf.web import (
     locks,
     queries,
     routes,
+    safety,
     sdv,
     security,
     signatures,
@@ -46,7 +48,7 @@ from ecrf.web import (
 
 BLUEPRINTS = (routes.bp, dashboard.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp,
               visits.bp, signatures.bp, sdv.bp, queries.bp, locks.bp, exports.bp, api_bp, tokens.bp,
-              charts.bp)
+              charts.bp, safety.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -60,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.configure(app.app_context, app.config)
     protocol.configure(app.config)
     rules.install(TRIAL_RULES)
+    notifications.configure(app.config)
     app.url_map.converters["int"] = RowIdConverter  # before the rules that use it are bound
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

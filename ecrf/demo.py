@@ -108,6 +108,7 @@ def seed(password: str) -> list[str]:
     set_actor(db.session, Actor.of(coordinator))
     if not _has_subjects(site):
         _subjects(site, password)
+        _safety()
         _monitoring(site, password)
     db.session.commit()
     return list(ROLES)
@@ -228,6 +229,26 @@ def _subjects(site, password: str) -> None:
         "I.LEUK.TNC": "4.8", "I.LEUK.COMPL": "false"})
     # 01-S007: just registered, nothing entered yet
     create_subject(db.session, site)
+
+
+# -- the safety story: an SAE with its reports (ecrf.safety) ---------------------------------------------------------
+
+def _safety() -> None:
+    """01-S005: febrile neutropenia on day 5, serious (hospitalised), expected for lymphodepletion and CAR-T cells;
+    the initial report went to the sponsor within the 24 hours; new information six days ago asks for a follow-up
+    report, still open on the SAE list."""
+    infused = _subject("01-S005")
+    onset = _days_ago(10)
+    _save(infused, "SE.SUBJECT", "F.AE", {
+        "I.AE.TERM": "Febrile neutropenia", "I.AE.STDAT": onset, "I.AE.STDTC": f"{onset}T03:40", "I.AE.ONGO": "N",
+        "I.AE.ENDAT": _days_ago(7), "I.AE.TOXGR": "3", "I.AE.SER": "Y", "I.AE.SHOSP": "Y",
+        "I.AE.AWAREDTC": f"{onset}T06:15", "I.AE.RPTDTC": f"{onset}T18:30", "I.AE.EXPECT": "EXPECTED",
+        "I.AE.NEWINFODTC": f"{_days_ago(6)}T10:00", "I.AE.RELCART": "POSSIBLY RELATED",
+        "I.AE.RELLD": "PROBABLY RELATED", "I.AE.ACN": "NOT APPLICABLE", "I.AE.OUT": "RECOVERED/RESOLVED",
+        "I.AE.DLT": "false", "I.AE.AESI": "true", "I.AE.AESITYP": "ICAHT"})
+    _save(infused, "SE.SUBJECT", "F.SAERPT", {"I.SAERPT.AENO": "1", "I.SAERPT.TYPE": "INITIAL",
+                                              "I.SAERPT.SENTDTC": f"{onset}T18:30", "I.SAERPT.RECIP": "SPONSOR",
+                                              "I.SAERPT.REF": "SAE-2026-001"})
 
 
 # -- the monitoring story: queries, source data verification, signatures, freeze and lock ---------------------------

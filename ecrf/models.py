@@ -10,6 +10,7 @@ from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
 from ecrf.mail.models import MailAttempt, OutboxMessage
 from ecrf.queries.models import Query, QueryMessage
+from ecrf.safety.models import SafetyNotification
 from ecrf.sdv.models import ItemVerification, SdvPlan
 from ecrf.signatures.models import Signature
 from ecrf.subjects.models import Counter, Subject
@@ -17,6 +18,7 @@ from ecrf.subjects.models import Counter, Subject
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DataLock", "DoseDecision",
     "EligibilityReview", "FormData", "IcfVersion", "ItemData", "ItemVerification", "MailAttempt", "OutboxMessage",
-    "PasswordHistory", "PasswordResetToken", "Query", "QueryMessage", "RecoveryCode", "SdvPlan", "Signature", "Site",
+    "PasswordHistory", "PasswordResetToken", "Query", "QueryMessage", "RecoveryCode", "SafetyNotification", "SdvPlan",
+    "Signature", "Site",
     "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
 ]

@@ -10,6 +10,7 @@ from ecrf.capture.rules import RuleSet
 from ecrf.consent import guards as consent
 from ecrf.enrolment import guards as enrolment
 from ecrf.queries import system as queries
+from ecrf.safety import adverse, notifications
 from ecrf.sdv import services as sdv
 from ecrf.signatures import services as signatures
 from ecrf.treatment import guards as treatment
@@ -28,6 +29,10 @@ TRIAL_RULES = RuleSet(
         treatment.writes_pregnancy_report_on_positive_test,
         progress.writes_subject_status_after_treatment,
         progress.writes_subject_status_at_end_of_study,
+        # a grade 5 AE's "complete the death form" finding closes when the death form is saved
+        adverse.writes_death_form_findings,
+        # a new SAE, a positive pregnancy test, CRS/ICANS grade >= 3, a DLT: mailed once, through the outbox
+        notifications.writes_safety_notifications,
     ),
     observers=(
         # a change with the reason "query response" answers the open queries on the changed items

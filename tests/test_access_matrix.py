@@ -91,6 +91,7 @@ def urls(app, world):
         "exports.verify": ("POST", "/exports/verify"),
         "charts.subject": ("GET", f"/subjects/{key}/charts"),
         "charts.cohort": ("GET", "/charts"),
+        "safety.saes": ("GET", "/safety/saes"),
     }
 
 

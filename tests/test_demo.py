@@ -168,3 +168,13 @@ def test_the_demo_has_a_crs_episode_graded_from_its_components_with_its_adverse_
     # each episode names its adverse event and the treatment is on the medication log: nothing is queried
     checks = set(session.scalars(select(Query.check_id).where(Query.raised_role == SYSTEM)))
     assert not {c for c in checks if c and c.startswith(("CRS.", "ICANS.", "CM."))}
+def test_the_demo_has_an_sae_with_its_reports_and_an_open_follow_up(demo):
+    from ecrf.safety.saes import list_saes
+
+    session, site = demo
+    [sae] = list_saes(session, {site.id}, "sponsor")
+    assert sae.subject_key == "01-S005" and sae.term == "Febrile neutropenia"
+    assert [r.type for r in sae.reports] == ["INITIAL"]
+    from ecrf.study.clock import utcnow
+
+    assert [(c.type, c.state(utcnow())) for c in sae.clocks] == [("INITIAL", "sent"), ("FOLLOWUP", "open")]

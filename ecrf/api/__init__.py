@@ -11,6 +11,7 @@ from ecrf.api import (
     locks,
     openapi,
     queries,
+    safety,
     sdv,
     signatures,
     sites,

@@ -697,3 +697,52 @@ class ExportJob(Reply):
 
 class ExportJobList(Reply):
     jobs: list[ExportJob]
+
+
+# -- safety: serious adverse events and their reporting clocks ----------------------------------------------------
+
+SaeReportType = Literal["INITIAL", "FOLLOWUP", "SUSAR", "SUSAR_FU"]
+SaeClockState = Literal["sent", "sent_late", "overdue", "due_soon", "open"]
+
+
+class SaeClock(Reply):
+    type: SaeReportType
+    label: str
+    starts: Timestamp = Field(description="When the clock started: awareness, new information, or the 7-day report.")
+    due: Timestamp
+    due_site: str = Field(description="The due time in the site's zone.")
+    sent: Timestamp | None = Field(description="When the report that stops this clock was sent; null while not.")
+    sent_site: str | None
+    state: SaeClockState = Field(description="sent (in time), sent_late, overdue (not sent, past due), due_soon "
+                                             "(less than a quarter of the time allowed remains) or open.")
+
+
+class SaeReport(Reply):
+    type: str
+    recipient: str | None
+    sent_at: Timestamp
+    sent_at_site: str
+    form_repeat: int = Field(description="The record of the subject's SAE report log (F.SAERPT).")
+
+
+class Sae(Reply):
+    subject: str = Field(description="The subject's code: the subject number, else the screening number.")
+    subject_key: str
+    site: str
+    ae_repeat: int = Field(description="The AE record (F.AE repeat) that is serious.")
+    term: str | None
+    grade: str | None
+    onset: str | None
+    awareness: Timestamp | None
+    awareness_site: str | None
+    susar: bool
+    fatal_or_life_threatening: bool
+    state: Literal["sent", "sent_late", "overdue", "due_soon", "open", "no_awareness"] | None
+    clocks: list[SaeClock]
+    reports: list[SaeReport]
+
+
+class SaeList(Reply):
+    rules: str
+    now: Timestamp
+    saes: list[Sae]

@@ -74,6 +74,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # version, revision and migration numbers tell an attacker which known flaws to try: administrators only
     "view_system_versions": ADMIN,
     "revoke_any_token": ADMIN,
+    # safety: the SAE list with its reporting clocks, each reader's own sites (ecrf.safety.saes)
+    "view_saes": STUDY,
 }
 
 #: subject states in which an action is offered at all. Only what the pages hide: the services keep the
@@ -189,6 +191,8 @@ MATRIX: dict[str, frozenset[str]] = {
     # charts over study day (ecrf.web.charts): a subject's, and the cohort's of the reader's sites
     "charts.subject": STUDY,
     "charts.cohort": STUDY,
+    # safety (ecrf.web.safety)
+    "safety.saes": ACTIONS["view_saes"],
 }
 
 #: the JSON API (ecrf.api), checked by the API after it authenticates the bearer token; tested in tests/api
@@ -254,6 +258,8 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.locks": STUDY,  # locks.index
     "api.create_lock": ACTIONS["lock"],  # locks.create
     "api.undo_lock": ACTIONS["lock"],  # locks.undo
+    # safety (ecrf.api.safety)
+    "api.saes": ACTIONS["view_saes"],  # safety.saes
 }
 
 

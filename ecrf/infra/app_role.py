@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection
 
 from ecrf.errors import AccountError
 
-#: audit tables the app may read and append to, never change
-APPEND_ONLY = ("audit_event",)
+#: audit tables (and the safety notifications sent) the app may read and append to, never change
+APPEND_ONLY = ("audit_event", "safety_notification")
 #: tables the app may read and update only in these columns (no insert, no delete)
 UPDATE_COLUMNS_ONLY = {"audit_head": ("seq", "hash", "mac")}
 #: tables only migrations write

@@ -62,6 +62,8 @@ def from_environment(instance_path: Path) -> dict:
             settings[f"SMTP_{name}"] = value
     if (starttls := os.environ.get("ECRF_SMTP_STARTTLS")) is not None:
         settings["SMTP_STARTTLS"] = starttls == "1"
+    if (safety_to := os.environ.get("ECRF_SAFETY_MAIL_TO")) is not None:
+        settings["SAFETY_MAIL_TO"] = safety_to  # checked at start-up by ecrf.safety.notifications.configure
     proxies = os.environ.get("ECRF_TRUSTED_PROXIES", "0")
     if not proxies.isascii() or not proxies.isdigit():
         raise ValueError(f"ECRF_TRUSTED_PROXIES is the number of reverse proxies in front of the app "
@@ -118,6 +120,9 @@ DEFAULTS: dict = {
     "MAIL_LEASE_SECONDS": 300,
     "MAIL_RETRY_SECONDS": 30,
     "MAIL_MAX_ATTEMPTS": 25,
+    # who is mailed a new SAE, a positive pregnancy test, CRS/ICANS grade >= 3 and a DLT (ecrf.safety.notifications):
+    # comma-separated addresses, ECRF_SAFETY_MAIL_TO; none by default (the events are still recorded)
+    "SAFETY_MAIL_TO": "",
     # roles that must log in with a second factor (TOTP), e.g. "admin,investigator"; none by default
     "TOTP_REQUIRED_ROLES": "",
     # argon2id parameters; None = argon2-cffi's RFC 9106 low-memory profile (64 MiB, t=3, p=4).

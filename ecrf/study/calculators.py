@@ -206,6 +206,32 @@ def ld_dose(values, facts, ctx, oid: str) -> Calculated:
                       f"BSA {facts['I.LD.BSA']} m2")
 
 
+INFUSION_START = "I.INF.STDTC"
+#: the versions of the two AE timings below (stored with each value)
+AE_HOURS_VERSION = "AE onset - infusion start, hours; v1"
+DLT_WINDOW_VERSION = "DLT window: onset day 0 to protocol dlt_days after the infusion day, inclusive; v1"
+
+
+def ae_hours_from_infusion(values, facts, ctx) -> Calculated:
+    """Hours from the start of the CAR-T infusion to the AE onset, when both moments are known (negative before)."""
+    onset, start = codec.decode_datetime(values.get("I.AE.STDTC")), codec.decode_datetime(facts.get(INFUSION_START))
+    if onset is None or start is None:
+        return Calculated(None, missing=_absent((values, "I.AE.STDTC"), (facts, INFUSION_START)))
+    return Calculated(_round((onset - start).total_seconds() / 3600, 1), AE_HOURS_VERSION)
+
+
+def ae_in_dlt_window(values, facts, ctx) -> Calculated:
+    """Whether the onset day (site-local) lies in the DLT window: day 0 (the infusion day) to day ``dlt_days``, both
+    included (protocol brief, dose levels: "DLT window of 28 days after infusion"; ecrf.visits.planning.dlt_window
+    counts the same days)."""
+    onset = codec.local_date(values.get("I.AE.STDAT"), ctx.tz)
+    infusion = codec.local_date(facts.get(INFUSION_START), ctx.tz)
+    if onset is None or infusion is None:
+        return Calculated(None, missing=_absent((values, "I.AE.STDAT"), (facts, INFUSION_START)))
+    day = (onset - infusion).days
+    return Calculated("true" if 0 <= day <= protocol.active().dlt_days else "false", DLT_WINDOW_VERSION)
+
+
 #: every calculator of the study, by the name CRF items give in ``calculated=`` (the definition check refuses an
 #: unknown name)
 CALCULATORS: dict[str, Calculator] = {
@@ -220,6 +246,8 @@ CALCULATORS: dict[str, Calculator] = {
     "crs_fever": Calculator(crs_fever),
     "crs_hypotension": Calculator(crs_hypotension),
     "crs_hypoxia": Calculator(crs_hypoxia),
+    "ae_hours_from_infusion": Calculator(ae_hours_from_infusion, needs=(INFUSION_START,)),
+    "ae_in_dlt_window": Calculator(ae_in_dlt_window, needs=(INFUSION_START,)),
 }
 
 

@@ -247,3 +247,14 @@ def evaluate(checks, values: Mapping, latest: Mapping, earliest: Mapping, ctx,
 def required_now(checks, values: Mapping) -> set[str]:
     """The items the required-if checks make required for these values."""
     return {c.requires for c in checks if c.requires and c.condition and c.condition(values)}
+
+
+def same_day(id: str, day: str, moment: str, message: str, severity: Severity = Severity.HARD) -> Check:
+    """Cross-field: the site-local day of the date-time ``moment`` is the date ``day`` (a date entered with, and
+    apart from, its time must not disagree with it); shown at ``moment``."""
+
+    def holds(values, facts, ctx) -> bool:
+        a, b = _day(values.get(day), ctx), _day(values.get(moment), ctx)
+        return a is None or b is None or a == b
+
+    return Check(id, severity, moment, message, holds, reads=(day, moment))

@@ -25,7 +25,7 @@ def _ltfu(year: int) -> StudyEvent:
 
 SUBJECT = StudyEvent(
     "SE.SUBJECT", "Subject-level forms",
-    _refs("F.IC", "F.DM", "F.ENROL", optional=("F.AE", "F.CM", "F.PREGREP", "F.DEATH")),
+    _refs("F.IC", "F.DM", "F.ENROL", optional=("F.AE", "F.CM", "F.PREGREP", "F.DEATH", "F.SAERPT")),
     anchor="none", type="Common", short="Subject",
 )
 

@@ -15,7 +15,8 @@ from ecrf.enrolment.eligibility import read_snapshot
 from ecrf.enrolment.models import DECISIONS, DoseDecision
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
-from ecrf.study import clock
+from ecrf.safety import dlt
+from ecrf.study import clock, protocol
 from ecrf.study.clock import utcnow
 from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
@@ -88,10 +89,17 @@ def dose_levels():
     subjects = db.session.scalars(select(Subject).where(Subject.dose_level.is_not(None),
                                                         Subject.site_id.in_(visible_site_ids(current_user)))
                                   .order_by(Subject.dose_level, Subject.cohort_seq)).all()
+    # the dose-level safety review: each level's DLTs (the trial's count) and the DLTs of the reader's sites
+    review = dlt.review(db.session, visible_site_ids(current_user), current_user.role)
+    dlts_of: dict[str, list] = {}
+    for d in review.dlts:
+        dlts_of.setdefault(d.subject_key, []).append(d)
     return render_template("enrolment/dose_levels.html", decisions=decisions,
                            current=services.current_dose_level(db.session),
                            per_level=per_level, subjects=subjects, choices=DECISIONS, action=ActionForm(),
-                           today=utcnow().date())
+                           today=utcnow().date(), dlt_counts=review.counts, dlts=review.dlts, dlts_of=dlts_of,
+                           levels=range(1, len(protocol.active().dose_levels_cells_per_kg) + 1),
+                           dlt_days=protocol.active().dlt_days)
 
 
 @bp.get("/screening-log")

@@ -115,6 +115,29 @@ def _signed(app, key):
     _demographics(app, key)
 
 
+def _serious_ae(app, key):
+    """A serious adverse event of the subject, with its initial report on the SAE report log."""
+    from safety_helpers import save_ae, serious
+    from sqlalchemy import select
+
+    from ecrf.audit.context import Actor, set_actor
+    from ecrf.capture import services as capture
+    from ecrf.infra.extensions import db
+    from ecrf.subjects.models import Subject
+
+    with app.app_context():
+        set_actor(db.session, Actor(None, "test-setup", "system"))
+        subject = db.session.scalar(select(Subject).where(Subject.key == key))
+        save_ae(db.session, subject, serious())
+        from helpers import ctx
+
+        capture.save_form(db.session, capture.resolve(subject, "SE.SUBJECT", "F.SAERPT"),
+                          {"I.SAERPT.AENO": "1", "I.SAERPT.TYPE": "INITIAL", "I.SAERPT.SENTDTC": "2026-11-12T20:00",
+                           "I.SAERPT.RECIP": "SPONSOR"}, version=0, user_id=None, ctx=ctx())
+        db.session.commit()
+        db.session.remove()
+
+
 def _vs_saved(body):
     """A prepare step: vital signs saved on the site-01 subject, then ``body``."""
     def prepare(app, key):
@@ -217,6 +240,8 @@ CALLS = [
     Call("api.sign", "POST", "/subjects/{key}/signatures", 422, body={**SIGN, "despite_missing": "yes"}),
     Call("api.signature_worklist", "GET", "/signatures", 200, who="data_manager", prepare=_signed),
     Call("api.signature_worklist", "GET", "/signatures", 403, who="admin"),
+    Call("api.saes", "GET", "/saes", 200, who="sponsor", prepare=_serious_ae),
+    Call("api.saes", "GET", "/saes", 403, who="admin"),
     # source-data verification
     Call("api.form_sdv", "GET", VS + "/sdv", 200, who="monitor", prepare=_vs_saved(None)),
     Call("api.form_sdv", "GET", VS.replace("F.VS", "F.NOPE") + "/sdv", 404, who="monitor"),

@@ -188,6 +188,8 @@ def test_the_calculated_items_named_in_the_brief():
         "I.ICANS.GRADE": "icans_grade", "I.LDDOSE.FLUEXP": "ld_dose_mg", "I.LDDOSE.CYEXP": "ld_dose_mg",
         # issue 12: the CRS levels and fever are facts computed from the components, never a choice
         "I.CRS.FEVER": "crs_fever", "I.CRS.HYPOT": "crs_hypotension", "I.CRS.HYPOX": "crs_hypoxia",
+        # issue 12: the AE onset in hours from the infusion, and whether it is in the DLT window
+        "I.AE.INFHRS": "ae_hours_from_infusion", "I.AE.DLTWIN": "ae_in_dlt_window",
     }
     assert {i.oid: i.calculated for _, _, i in ALL_ITEMS if i.calculated} == expected
 

@@ -3,7 +3,7 @@
 The CRFs are declared as data, one module per area:
 
 * ``subject``     F.IC, F.DM, F.ENROL, F.DEATH, F.EOS
-* ``adverse``     F.AE, F.CM
+* ``adverse``     F.AE, F.CM, F.SAERPT
 * ``pregnancy``   F.PREG, F.CONTRA, F.PREGREP
 * ``history``     F.SLEHX, F.PRIORTX, F.MH
 * ``vitals``      F.VS, F.HTWT, F.PE

@@ -2,7 +2,13 @@
 
 AEs are graded with CTCAE v5.0; CRS and ICANS events carry their ASTCT grade in the same field
 (the per-assessment ASTCT grading is on F.CRS and F.ICANS). SAEs are reported to the sponsor
-within 24 hours of site awareness, so awareness and report times are recorded.
+within 24 hours of site awareness, so awareness and report times are recorded; every report sent (initial,
+follow-up, SUSAR) is a record of F.SAERPT, whose due times ``ecrf.safety.clocks`` computes.
+
+The onset relative to the infusion matters in hours (CRS begins within hours to days): when the onset time is
+known, ``I.AE.INFHRS`` is computed from the infusion start (I.INF.STDTC); ``I.AE.DLTWIN`` says whether the onset
+day lies in the protocol's DLT window (day 0 to ``dlt_days`` after the infusion, both included, as
+``ecrf.visits.planning.dlt_window``). Both are recomputed when the infusion start is corrected.
 """
 from __future__ import annotations
 
@@ -18,12 +24,33 @@ AESI = codelist(
     ("ICAHT", "Prolonged cytopenia / haematotoxicity (ICAHT)"),
     ("INFECTION", "Infection"),
     ("HYPOGAMMA", "Hypogammaglobulinaemia"),
-    ("MALIGNANCY", "New malignancy (other than T-cell)"),
-    ("TCELL_MALIGNANCY", "T-cell malignancy / CAR-positive lymphoma"),
+    ("MALIGNANCY", "Secondary malignancy (other than T-cell)"),
+    ("TCELL_MALIGNANCY", "Secondary T-cell malignancy / CAR-positive lymphoma"),
     ("INFUSION_REACTION", "Infusion reaction"),
     ("TLS", "Tumour-lysis-like syndrome"),
     ("AUTOIMMUNE", "New autoimmune disorder"),
     ("NEURO", "New neurological disorder"),
+    ("OTHER", "Other"),
+)
+#: expectedness against the reference safety information (the investigator's brochure): needed for a SUSAR
+AEEXPECT = codelist(
+    "CL.AEEXPECT", "Expectedness",
+    ("EXPECTED", "Expected (listed in the reference safety information)"),
+    ("UNEXPECTED", "Unexpected (not listed, or more severe or specific than listed)"),
+)
+#: the kinds of report an SAE gets (ecrf.safety.clocks gives each its due time)
+SAERPTTYP = codelist(
+    "CL.SAERPTTYP", "SAE report type",
+    ("INITIAL", "Initial SAE report (within 24 h of awareness)"),
+    ("FOLLOWUP", "Follow-up report (within 15 days of new information)"),
+    ("SUSAR", "SUSAR expedited report (7 days fatal or life-threatening, 15 days otherwise)"),
+    ("SUSAR_FU", "SUSAR follow-up report (within 8 days of the 7-day report)"),
+)
+SAERECIP = codelist(
+    "CL.SAERECIP", "Report recipient",
+    ("SPONSOR", "Sponsor (pharmacovigilance)"),
+    ("AUTHORITY", "Regulatory authority"),
+    ("ETHICS", "Ethics committee"),
     ("OTHER", "Other"),
 )
 CMCAT = codelist(
@@ -45,10 +72,17 @@ AE = form(
                help="One diagnosis per record if known, otherwise one sign or symptom; use CTCAE terms."),
         b.date("I.AE.STDAT", "Start date", required=True, sdtm="AESTDAT",
                help="Date of onset of the event (or of worsening of a pre-existing condition)."),
+        b.datetime("I.AE.STDTC", "Onset date and time (if the time is known)",
+                   help="The same day as the start date, with the time: gives the hours from the infusion."),
         b.coded("I.AE.ONGO", "Ongoing", cl.NY, required=True, sdtm="AEONGO",
                 help="Yes if not resolved at the time of entry; then leave the end date empty."),
         b.date("I.AE.ENDAT", "End date", sdtm="AEENDAT",
                help="Date the event resolved or stabilised; must not precede the start date."),
+        b.datetime("I.AE.ENDTC", "End date and time (if the time is known)",
+                   help="The same day as the end date, with the time; must not precede the onset."),
+        b.decimal("I.AE.INFHRS", "Onset, hours from the start of the CAR-T infusion", "h", -100000, 1000000, 1,
+                  calculated="ae_hours_from_infusion",
+                  help="Calculated from the onset time and the infusion start; negative before the infusion."),
         b.coded("I.AE.TOXGR", "Grade (CTCAE v5.0; ASTCT for CRS and ICANS)", cl.CTCAE, required=True,
                 sdtm="AETOXGR", help="Worst grade during the event. CRS and ICANS: ASTCT consensus grade."),
         domain="AE",
@@ -75,6 +109,10 @@ AE = form(
                    help="Starts the 24-hour clock for the initial SAE report to the sponsor."),
         b.datetime("I.AE.RPTDTC", "Date and time initial SAE report sent to the sponsor",
                    help="Must be within 24 hours of awareness; follow-ups within 15 days of new information."),
+        b.coded("I.AE.EXPECT", "Expectedness (reference safety information)", AEEXPECT,
+                help="For an SAE: unexpected and related makes it a SUSAR with expedited reporting."),
+        b.datetime("I.AE.NEWINFODTC", "Date and time the latest new (follow-up) information was received",
+                   help="Starts the 15-day clock for the follow-up report; record each report on the SAE report log."),
         domain="AE",
     ),
     group(
@@ -91,6 +129,8 @@ AE = form(
                 help="Outcome at the end date, or current status while ongoing."),
         b.flag("I.AE.DLT", "Dose-limiting toxicity",
                help="Tick if the event meets the protocol DLT definition within 28 days of infusion."),
+        b.flag("I.AE.DLTWIN", "Onset in the DLT window", calculated="ae_in_dlt_window",
+               help="Calculated: the onset day is day 0 to the protocol's last DLT day after the infusion."),
         domain="AE",
     ),
     group(
@@ -139,9 +179,29 @@ CM = form(
     help="All medications in the protocol's reporting period, including tocilizumab, steroids and IVIG.",
 )
 
+SAERPT = form(
+    "F.SAERPT", "SAE report",
+    group(
+        "IG.SAERPT.RPT", "Report sent",
+        b.integer("I.SAERPT.AENO", "Adverse event record number", None, 1, 999, required=True,
+                  help="The number of the AE record the report is about (the AE log's record #)."),
+        b.coded("I.SAERPT.TYPE", "Report type", SAERPTTYP, required=True,
+                help="Initial, follow-up, SUSAR expedited or SUSAR follow-up report."),
+        b.datetime("I.SAERPT.SENTDTC", "Date and time sent", required=True,
+                   help="When the report left the site (fax, e-mail or safety portal time stamp)."),
+        b.coded("I.SAERPT.RECIP", "Recipient", SAERECIP, required=True,
+                help="Who the report was sent to."),
+        b.text("I.SAERPT.REF", "Report reference", max_length=100,
+               help="E.g. the sponsor's case number or the portal's receipt number; no names."),
+    ),
+    repeating=True,
+    help="One record per SAE report sent; the SAE list shows each report's due time against these.",
+)
+
 # critical for source-data verification (ecrf.sdv): serious adverse events and dose-limiting toxicities (the
 # phase 1 primary endpoint is safety)
 AE = critical(AE, "I.AE.TERM", "I.AE.STDAT", "I.AE.TOXGR", "I.AE.SER", "I.AE.SDTH", "I.AE.SLIFE", "I.AE.SHOSP",
               "I.AE.SDISAB", "I.AE.SCONG", "I.AE.SMIE", "I.AE.AWAREDTC", "I.AE.RPTDTC", "I.AE.RELCART", "I.AE.DLT")
+SAERPT = critical(SAERPT, "I.SAERPT.AENO", "I.SAERPT.TYPE", "I.SAERPT.SENTDTC")
 
-FORMS = (AE, CM)
+FORMS = (AE, CM, SAERPT)

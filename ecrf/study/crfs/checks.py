@@ -35,6 +35,7 @@ from ecrf.study.checks import (
     in_range,
     not_before_first,
     required_if,
+    same_day,
     within_participation,
     within_percent,
 )
@@ -216,3 +217,61 @@ CHECKS: tuple[Check, ...] = (
 )
 
 __all__ = ["CHECKS", "Severity"]
+
+# -- adverse events and SAEs (issue 12, item 4) ---------------------------------------------------------------
+# Hard where the answers contradict each other on the AE screen itself (a serious event without a criterion, a
+# criterion on a non-serious event, grade 5 that is not a death, an end before the onset, a DLT outside its
+# window); soft where another form is missing (the death form of a grade 5 event) or an SAE answer is still due.
+
+_SERIOUS_CRITERIA = ("I.AE.SDTH", "I.AE.SLIFE", "I.AE.SHOSP", "I.AE.SDISAB", "I.AE.SCONG", "I.AE.SMIE")
+
+
+def _criterion_given(v) -> bool:
+    return any(v.get(oid) == "Y" for oid in _SERIOUS_CRITERIA)
+
+
+def _grade5(v) -> bool:
+    return v.get("I.AE.TOXGR") == "5"
+
+
+AE_CHECKS: tuple[Check, ...] = (
+    consistent("AE.SERIOUS_NEEDS_CRITERION", "I.AE.SER",
+               "A serious adverse event needs at least one seriousness criterion: answer Yes to each that applies.",
+               lambda v, f, ctx: v.get("I.AE.SER") != "Y" or _criterion_given(v), reads=_SERIOUS_CRITERIA,
+               severity=Severity.HARD),
+    consistent("AE.CRITERION_NEEDS_SERIOUS", "I.AE.SER",
+               "A seriousness criterion is Yes, so the event is serious: answer Serious = Yes, or No to the "
+               "criterion.",
+               lambda v, f, ctx: v.get("I.AE.SER") != "N" or not _criterion_given(v), reads=_SERIOUS_CRITERIA,
+               severity=Severity.HARD),
+    consistent("AE.GRADE5_FATAL_OUTCOME", "I.AE.OUT",
+               "Grade 5 is death related to the event: the outcome must be Fatal (or correct the grade).",
+               lambda v, f, ctx: not _grade5(v) or v.get("I.AE.OUT") == "FATAL", reads=("I.AE.TOXGR",),
+               severity=Severity.HARD),
+    consistent("AE.GRADE5_RESULTS_IN_DEATH", "I.AE.SDTH",
+               "Grade 5 is death related to the event: 'Results in death' must be Yes (or correct the grade).",
+               lambda v, f, ctx: not _grade5(v) or v.get("I.AE.SDTH") == "Y", reads=("I.AE.TOXGR",),
+               severity=Severity.HARD),
+    consistent("AE.GRADE5_DEATH_FORM", "I.AE.TOXGR", "Grade 5 (death): complete the death form.",
+               lambda v, f, ctx: not _grade5(v) or bool(f.get("I.DEATH.DAT")), needs=("I.DEATH.DAT",)),
+    same_day("AE.ONSET_TIME_SAME_DAY", "I.AE.STDAT", "I.AE.STDTC",
+             "The onset date and time is not on the start date: correct one of them."),
+    same_day("AE.END_TIME_SAME_DAY", "I.AE.ENDAT", "I.AE.ENDTC",
+             "The end date and time is not on the end date: correct one of them."),
+    before("AE.END_TIME_AFTER_ONSET", "I.AE.STDTC", "I.AE.ENDTC", strict=False,
+           message="The end is before the onset."),
+    before("AE.REPORT_AFTER_AWARENESS", "I.AE.AWAREDTC", "I.AE.RPTDTC", strict=False,
+           message="The initial report cannot be sent before the site became aware of the SAE."),
+    consistent("AE.DLT_IN_WINDOW", "I.AE.DLT",
+               "A dose-limiting toxicity begins in the DLT window (the infusion day to the protocol's last DLT day); "
+               "this onset is outside it: correct the start date, or untick DLT.",
+               lambda v, f, ctx: v.get("I.AE.DLT") != "true" or v.get("I.AE.DLTWIN") != "false",
+               reads=("I.AE.DLTWIN",), severity=Severity.HARD),
+    required_if("AE.AWARENESS_IF_SERIOUS", "I.AE.AWAREDTC", "I.AE.SER", ("Y",),
+                "The event is serious: enter when the site became aware of it (it starts the 24-hour clock)."),
+    required_if("AE.EXPECTEDNESS_IF_SERIOUS", "I.AE.EXPECT", "I.AE.SER", ("Y",),
+                "The event is serious: assess its expectedness against the reference safety information."),
+    detail_if_yes("AE.AESI_TYPE", "I.AE.AESITYP", "I.AE.AESI", "Choose the type of the event of special interest."),
+)
+
+CHECKS = (*CHECKS, *AE_CHECKS)
