@@ -28,6 +28,7 @@ from ecrf.web import (
     capture,
     consent,
     dashboard,
+    efficacy,
     enrolment,
     errors,
     exports,
@@ -44,7 +45,7 @@ from ecrf.web import (
 )
 
 BLUEPRINTS = (routes.bp, dashboard.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp,
-              visits.bp, signatures.bp, sdv.bp, queries.bp, locks.bp, exports.bp, api_bp, tokens.bp)
+              visits.bp, signatures.bp, sdv.bp, queries.bp, locks.bp, exports.bp, api_bp, tokens.bp, efficacy.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

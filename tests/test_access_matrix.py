@@ -89,6 +89,7 @@ def urls(app, world):
         "exports.blank_crf": ("GET", "/crf/blank.pdf"),
         "exports.annotated_crf": ("GET", "/crf/annotated.pdf"),
         "exports.verify": ("POST", "/exports/verify"),
+        "efficacy.subject": ("GET", f"/subjects/{key}/efficacy"),
     }
 
 

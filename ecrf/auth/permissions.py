@@ -186,6 +186,8 @@ MATRIX: dict[str, frozenset[str]] = {
     # API tokens (web pages; owners manage their own, admins everyone's)
     "tokens.index": EVERYONE,
     "tokens.revoke": EVERYONE,
+    # efficacy per visit, B cells and CAR-T kinetics (ecrf.web.efficacy): everyone in the study who sees the subject
+    "efficacy.subject": STUDY,
 }
 
 #: the JSON API (ecrf.api), checked by the API after it authenticates the bearer token; tested in tests/api
@@ -251,6 +253,8 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.locks": STUDY,  # locks.index
     "api.create_lock": ACTIONS["lock"],  # locks.create
     "api.undo_lock": ACTIONS["lock"],  # locks.undo
+    # efficacy (ecrf.api.efficacy): as efficacy.subject
+    "api.subject_efficacy": STUDY,
 }
 
 

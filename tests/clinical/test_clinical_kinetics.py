@@ -1,4 +1,4 @@
-"""B-cell aplasia and recovery (ecrf.clinical.bcells) and CAR-T expansion and persistence (ecrf.clinical.cart_kinetics)."""
+"""B-cell aplasia and recovery (ecrf.clinical.bcells), CAR-T expansion and persistence (ecrf.clinical.cart_kinetics)."""
 from __future__ import annotations
 
 import pytest

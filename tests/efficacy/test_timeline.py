@@ -43,7 +43,8 @@ def test_the_worked_case_visit_by_visit(session, world):
     assert base.doris.met is False
     assert base.doris.reason == ("clinical SLEDAI 10 (needs 0); PGA 2 (needs below 0.5); "
                                  "prednisone-equivalent 20 mg/day (needs 5 or less)")
-    assert base.lldas.met is None and base.lldas.reason == "cannot assess: a previous SLEDAI-2K assessment (new activity)"
+    assert base.lldas.met is None
+    assert base.lldas.reason == "cannot assess: a previous SLEDAI-2K assessment (new activity)"
     assert base.sri4.met is None and "baseline" in base.sri4.reason
     # day 28: serology only (SLEDAI-2K 4, clinical 0), PGA exactly 0.5, prednisolone exactly 7.5
     assert (d28.study_day, d28.sledai, d28.csledai, d28.pga, d28.prednisone_mg) == (28, 4, 0, 0.5, 7.5)

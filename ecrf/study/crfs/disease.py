@@ -207,7 +207,8 @@ GCIS = form(
 
 # critical for source-data verification (ecrf.sdv): the efficacy endpoints (SLEDAI-2K with every descriptor it
 # sums, and the PGA and glucocorticoid dose that decide DORIS remission)
-SLEDAI = critical(SLEDAI, "I.SLEDAI.DAT", "I.SLEDAI.TOTAL", "I.SLEDAI.CTOTAL", *(f"I.SLEDAI.{d[0].upper()}" for d in SLEDAI_DESCRIPTORS))
+SLEDAI = critical(SLEDAI, "I.SLEDAI.DAT", "I.SLEDAI.TOTAL", "I.SLEDAI.CTOTAL",
+                  *(f"I.SLEDAI.{d[0].upper()}" for d in SLEDAI_DESCRIPTORS))
 PGA = critical(PGA, "I.PGA.SCORE")
 BILAG = critical(BILAG, "I.BILAG.DAT", *(f"I.BILAG.{d[0].upper()}" for d in BILAG_DOMAINS))
 GCIS = critical(GCIS, "I.GCIS.GCYN", "I.GCIS.GCDRUG", "I.GCIS.GCDOSE", "I.GCIS.GCPREDEQ")
