@@ -185,6 +185,7 @@ def test_the_calculated_items_named_in_the_brief():
         "I.CHEM.EGFR": "egfr", "I.SLEDAI.TOTAL": "sledai_2k", "I.GCIS.GCPREDEQ": "prednisone_equivalent",
         "I.LD.BSA": "bsa", "I.INF.TOTAL": "car_t_total_cells", "I.CRS.GRADE": "crs_grade",
         "I.ICANS.GRADE": "icans_grade", "I.LDDOSE.FLUEXP": "ld_dose_mg", "I.LDDOSE.CYEXP": "ld_dose_mg",
+        "I.SLEDAI.CTOTAL": "clinical_sledai",
     }
     assert {i.oid: i.calculated for _, _, i in ALL_ITEMS if i.calculated} == expected
 
