@@ -30,6 +30,7 @@ from ecrf.web import (
     charts,
     consent,
     dashboard,
+    efficacy,
     enrolment,
     errors,
     exports,
@@ -48,7 +49,7 @@ from ecrf.web import (
 
 BLUEPRINTS = (routes.bp, dashboard.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp,
               visits.bp, signatures.bp, sdv.bp, queries.bp, locks.bp, exports.bp, api_bp, tokens.bp,
-              charts.bp, safety.bp)
+              charts.bp, safety.bp, efficacy.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -92,6 +92,7 @@ def urls(app, world):
         "charts.subject": ("GET", f"/subjects/{key}/charts"),
         "charts.cohort": ("GET", "/charts"),
         "safety.saes": ("GET", "/safety/saes"),
+        "efficacy.subject": ("GET", f"/subjects/{key}/efficacy"),
     }
 
 

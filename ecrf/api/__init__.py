@@ -5,6 +5,7 @@ from ecrf.api import (
     audit,
     auth,
     dashboard,
+    efficacy,
     errors,
     exports,
     forms,

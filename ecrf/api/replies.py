@@ -746,3 +746,61 @@ class SaeList(Reply):
     rules: str
     now: Timestamp
     saes: list[Sae]
+# -- efficacy (ecrf.efficacy.timeline) -----------------------------------------------------------------------------
+
+class EfficacyOutcome(Reply):
+    met: bool | None = Field(description="true met, false not met, null not assessable")
+    reason: str = Field(description='"met", the criteria not met, or "cannot assess: <what is missing>"')
+
+
+class EfficacyVisit(Reply):
+    event_oid: str
+    label: str
+    date: date | None
+    study_day: int | None = Field(description="days from the CAR-T infusion (day 0)")
+    sledai: int | None = Field(description="SLEDAI-2K total")
+    csledai: int | None = Field(description="clinical SLEDAI (without serology)")
+    pga: float | None = Field(description="physician global assessment, 0-3")
+    prednisone_mg: float | None = Field(description="prednisone-equivalent mg/day")
+    antimalarial: bool | None
+    immunosuppressants: list[str] | None
+    bilag: dict[str, str] = Field(description="BILAG-2004 grade (A-E) by domain")
+    haemolysis: bool | None
+    doris: EfficacyOutcome
+    lldas: EfficacyOutcome
+    sri4: EfficacyOutcome
+
+
+class DayValue(Reply):
+    study_day: int
+    value: float
+
+
+class BCellCourse(Reply):
+    aplasia_day: int | None
+    recovery_day: int | None
+    duration_days: int | None
+    ongoing: bool
+    threshold: str
+    values: list[DayValue] = Field(description="CD19+ B cells, cells/µL")
+    percent_values: list[DayValue] = Field(description="CD19+ B cells, % of lymphocytes")
+
+
+class CarTKinetics(Reply):
+    peak: float | None
+    peak_day: int | None
+    last_detectable_day: int | None
+    unit: str
+    persistence: dict[str, bool | None] = Field(description="detected from the landmark visit's window on")
+    values: list[DayValue] = Field(description="CAR transgene by qPCR")
+    flow_values: list[DayValue] = Field(description="CAR+ T cells, % of CD3+")
+
+
+class SubjectEfficacy(Reply):
+    subject: str
+    infusion_date: date | None
+    first_doris_day: int | None
+    first_lldas_day: int | None
+    visits: list[EfficacyVisit]
+    bcell: BCellCourse
+    cart: CarTKinetics

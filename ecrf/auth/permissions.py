@@ -193,6 +193,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "charts.cohort": STUDY,
     # safety (ecrf.web.safety)
     "safety.saes": ACTIONS["view_saes"],
+    # efficacy per visit, B cells and CAR-T kinetics (ecrf.web.efficacy): everyone in the study who sees the subject
+    "efficacy.subject": STUDY,
 }
 
 #: the JSON API (ecrf.api), checked by the API after it authenticates the bearer token; tested in tests/api
@@ -260,6 +262,8 @@ API_MATRIX: dict[str, frozenset[str]] = {
     "api.undo_lock": ACTIONS["lock"],  # locks.undo
     # safety (ecrf.api.safety)
     "api.saes": ACTIONS["view_saes"],  # safety.saes
+    # efficacy (ecrf.api.efficacy): as efficacy.subject
+    "api.subject_efficacy": STUDY,
 }
 
 

@@ -8,6 +8,11 @@ Sources:
   activity (renal, CNS, cardiopulmonary, vasculitis, fever), no haemolytic anaemia or GI
   activity, no new activity, PGA <= 1, prednisolone <= 7.5 mg/day, standard maintenance therapy.
 - SRI-4 (vs baseline): SLEDAI reduction >= 4, no new BILAG-2004 A, <= 1 new B, PGA increase < 0.3.
+- LLDAS "no new features of lupus disease activity compared with the previous assessment" (Franklyn 2016,
+  criterion 2) is read from the SLEDAI-2K descriptors: a descriptor present now and absent at the previous
+  assessment is a new feature (``new_sledai_activity``); "no haemolytic anaemia or gastrointestinal activity"
+  (criterion 1) from the BILAG-2004 gastrointestinal domain graded A, B or C (active; D is previously active,
+  E never involved: Isenberg, Rheumatology 2005;44:902) and the haemolytic anaemia answer.
 """
 from __future__ import annotations
 
@@ -103,6 +108,21 @@ def new_bilag_counts(baseline: Mapping[str, str], follow_up: Mapping[str, str]) 
     new_a = sum(1 for d in BILAG_DOMAINS if follow_up[d] == "A" and baseline[d] != "A")
     new_b = sum(1 for d in BILAG_DOMAINS if follow_up[d] == "B" and baseline[d] in ("C", "D", "E"))
     return new_a, new_b
+
+
+def new_sledai_activity(previous_present: Iterable[str], present: Iterable[str]) -> frozenset[str]:
+    """Return the SLEDAI-2K descriptors present now that were absent at the previous assessment (LLDAS 2)."""
+    before = _checks.id_set("previous SLEDAI-2K descriptor id(s)", previous_present, WEIGHTS)
+    return _checks.id_set("SLEDAI-2K descriptor id(s)", present, WEIGHTS) - before
+
+
+#: BILAG-2004 grades meaning current activity (A severe, B moderate, C mild)
+BILAG_ACTIVE: frozenset[str] = frozenset({"A", "B", "C"})
+
+
+def bilag_gi_active(grade: str) -> bool:
+    """Return whether a BILAG-2004 gastrointestinal grade is current activity (A, B or C), for LLDAS 1."""
+    return _checks.choice("BILAG-2004 gastrointestinal grade", grade, BILAG_GRADES) in BILAG_ACTIVE
 
 
 def sri4(sledai_baseline: int, sledai_follow_up: int, new_bilag_a: int, new_bilag_b: int,

@@ -55,6 +55,18 @@ def sledai_total(values, facts, ctx) -> Calculated:
     return Calculated(str(sledai.sledai_2k_total(present)), sledai.FORMULA_VERSION)
 
 
+CLINICAL_SLEDAI_ITEMS = tuple(f"I.SLEDAI.{d.id.upper()}" for d in sledai.DESCRIPTORS if d.id not in sledai.SEROLOGY_IDS)
+
+
+def clinical_sledai_total(values, facts, ctx) -> Calculated:
+    """The total without serology, by the same rule as the total for the descriptors it sums: the date and the 22
+    clinical descriptors answered (low complement or DNA binding "not done" does not hold it back)."""
+    if missing := _absent(*((values, oid) for oid in ("I.SLEDAI.DAT", *CLINICAL_SLEDAI_ITEMS))):
+        return Calculated(None, missing=missing)
+    present = [d.id for d in sledai.DESCRIPTORS if _yes(values, f"I.SLEDAI.{d.id.upper()}")]
+    return Calculated(str(sledai.clinical_sledai(present)), sledai.CLINICAL_SLEDAI_VERSION)
+
+
 def egfr(values, facts, ctx) -> Calculated:
     creatinine, age = _num(values, "I.CHEM.CREAT"), _age_on(facts, values.get("I.CHEM.DTC"), ctx)
     sex = {"F": "female", "M": "male"}.get(facts.get(SEX) or "")
@@ -248,6 +260,7 @@ CALCULATORS: dict[str, Calculator] = {
     "crs_hypoxia": Calculator(crs_hypoxia),
     "ae_hours_from_infusion": Calculator(ae_hours_from_infusion, needs=(INFUSION_START,)),
     "ae_in_dlt_window": Calculator(ae_in_dlt_window, needs=(INFUSION_START,)),
+    "clinical_sledai": Calculator(clinical_sledai_total),
 }
 
 

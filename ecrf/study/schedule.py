@@ -14,7 +14,7 @@ def _refs(*oids: str, optional: tuple[str, ...] = ()) -> tuple[FormRef, ...]:
 # Forms collected at every early post-infusion visit (brief: "Days 1-14, 21, 28").
 _EARLY = ("F.VS", "F.CRS", "F.ICANS", "F.HEM", "F.CHEM", "F.CYTOKINE", "F.CARTPK")
 # Months 2-24; pregnancy test and contraception only up to month 12.
-_MONTHLY = ("F.VS", "F.HEM", "F.CHEM", "F.IMMUNO", "F.UA", "F.SLEDAI", "F.PGA", "F.CARTPK", "F.GCIS")
+_MONTHLY = ("F.VS", "F.HEM", "F.CHEM", "F.IMMUNO", "F.UA", "F.SLEDAI", "F.PGA", "F.CARTPK", "F.GCIS", "F.BILAG")
 _WOCBP = ("F.PREG", "F.CONTRA")  # optional: only women of childbearing potential
 
 
@@ -34,7 +34,8 @@ SCHEDULE: tuple[StudyEvent, ...] = (
     StudyEvent(
         "SE.SCREENING", "Screening",
         _refs("F.SLEHX", "F.PRIORTX", "F.MH", "F.VS", "F.HTWT", "F.PE", "F.HEM", "F.CHEM", "F.IMMUNO",
-              "F.UA", "F.SEROLOGY", "F.CARDIO", "F.CHEST", "F.SLEDAI", "F.PGA", "F.ELIG", optional=_WOCBP),
+              "F.UA", "F.SEROLOGY", "F.CARDIO", "F.CHEST", "F.SLEDAI", "F.PGA", "F.ELIG", "F.BILAG", "F.GCIS",
+              optional=_WOCBP),
         day=0, window_before=0, window_after=28, anchor="consent", short="Scr",
     ),
     StudyEvent("SE.LEUKAPHERESIS", "Leukapheresis and manufacturing", _refs("F.LEUK", "F.PRODUCT"),
@@ -49,7 +50,8 @@ SCHEDULE: tuple[StudyEvent, ...] = (
                day=0, short="D0"),
     *(StudyEvent(f"SE.D{d}", f"Day {d}", _refs(*_EARLY), day=d, short=f"D{d}") for d in range(1, 15)),
     StudyEvent("SE.D21", "Day 21", _refs(*_EARLY), day=21, window_before=2, window_after=2, short="D21"),
-    StudyEvent("SE.D28", "Day 28", _refs(*_EARLY, "F.IMMUNO", "F.SLEDAI", "F.PGA", optional=_WOCBP),
+    StudyEvent("SE.D28", "Day 28", _refs(*_EARLY, "F.IMMUNO", "F.SLEDAI", "F.PGA", "F.BILAG", "F.GCIS",
+                                          optional=_WOCBP),
                day=28, window_before=3, window_after=3, short="D28"),
     StudyEvent("SE.M2", "Month 2", _refs(*_MONTHLY, optional=_WOCBP), day=60, window_before=7, window_after=7,
                short="M2"),

@@ -44,6 +44,7 @@ REQUESTS = {
     "api.casebook_pdf": ("GET", "/subjects/{key}/casebook.pdf"),
     "api.blank_crf_pdf": ("GET", "/crf/blank.pdf"),
     "api.saes": ("GET", "/saes"),
+    "api.subject_efficacy": ("GET", "/subjects/{key}/efficacy"),
 }
 #: undoing needs a lock made first: its role matrix is in tests/locks/test_lock_api.py; an export job needs asking
 #: for first, and which kinds a role may ask for is decided by the kind: tests/exports/test_export_faces.py

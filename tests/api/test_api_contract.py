@@ -153,6 +153,20 @@ def _vs_saved(body):
     return prepare
 
 
+def _sledai_saved(app, key):
+    """A prepare step: a SLEDAI-2K and a PGA at screening, so the efficacy reply has a visit."""
+    from helpers import save, sledai_values
+
+    from ecrf.infra.extensions import db
+    from ecrf.subjects.models import Subject
+
+    with app.app_context():
+        subject = db.session.query(Subject).filter_by(key=key).one()
+        save(db.session, subject, "F.SLEDAI", sledai_values("rash"))
+        save(db.session, subject, "F.PGA", {"I.PGA.DAT": "2026-11-02", "I.PGA.SCORE": "1.5"})
+        db.session.remove()
+
+
 CALLS = [
     # the document itself
     Call("api.openapi", "GET", "/openapi.json", 200, who=None),
@@ -350,6 +364,10 @@ CALLS += [
     Call("api.casebook_pdf", "GET", "/subjects/NOPE/casebook.pdf", 404, who="sponsor"),
     Call("api.blank_crf_pdf", "GET", "/crf/blank.pdf?annotated=true", 200, who="monitor"),
     Call("api.blank_crf_pdf", "GET", "/crf/blank.pdf?annotated=maybe", 400, who="monitor"),
+    # efficacy
+    Call("api.subject_efficacy", "GET", "/subjects/{key}/efficacy", 200, who="sponsor",
+         prepare=_sledai_saved),
+    Call("api.subject_efficacy", "GET", "/subjects/01-S999/efficacy", 404, who="monitor"),
 ]
 
 

@@ -143,3 +143,56 @@ def test_new_bilag_counts_invalid():
         new_bilag_counts({"renal": "A"}, full)
     with pytest.raises(ValueError, match="BILAG-2004 grade"):
         new_bilag_counts(full, dict(full, renal="F"))
+
+
+# worked cases against docs/reference outcome_definitions ---------------------------------------------------------
+
+def test_the_reference_limits_are_the_functions_defaults(reference):
+    definitions = reference["outcome_definitions"]
+    doris = definitions["doris_2021"]
+    assert doris["pred_comparison"] == "<=" and doris["serology"] == "ignored"
+    assert doris_remission(0, doris["pga_lt"] - 0.01, doris["pred_eq_mg_per_day_max"]).met
+    assert not doris_remission(0, doris["pga_lt"], 0).met
+    assert not doris_remission(doris["clinical_sledai_eq"] + 1, 0, 0).met
+    low = definitions["lldas"]
+    assert _lldas([], pga=low["pga_max"], pred_eq_mg_per_day=low["pred_eq_mg_per_day_max"]).met
+    assert not _lldas([], pred_eq_mg_per_day=low["pred_eq_mg_per_day_max"] + 0.01).met
+    assert not _lldas(["arthritis", "fever"]).met and low["sledai_2k_max"] == 4
+    sri = definitions["sri_4"]
+    assert sri4(10, 10 - sri["sledai_reduction_min"], 0, sri["max_new_bilag_b"], 1.0, 1.0).met
+    assert not sri4(10, 10 - sri["sledai_reduction_min"] + 1, 0, 0, 1.0, 1.0).met
+    assert not sri4(10, 0, 0, 0, 1.0, 1.0 + sri["pga_worsening_lt"]).met
+    assert definitions["pga"]["range"] == [0, 3]
+
+
+def test_new_sledai_activity_is_what_appeared_since_the_previous_assessment():
+    from ecrf.clinical.outcomes import new_sledai_activity
+
+    assert new_sledai_activity(["rash", "arthritis"], ["rash"]) == frozenset()
+    assert new_sledai_activity(["rash"], ["rash", "alopecia"]) == {"alopecia"}
+    assert "no_new_activity" in _lldas(["alopecia"], new_activity=bool(new_sledai_activity([], ["alopecia"]))).failed
+    with pytest.raises(ValueError, match="previous SLEDAI-2K"):
+        new_sledai_activity(["nephritis"], [])
+
+
+@pytest.mark.parametrize(("grade", "active"), [("A", True), ("B", True), ("C", True), ("D", False), ("E", False)])
+def test_bilag_gastrointestinal_activity(grade, active):
+    from ecrf.clinical.outcomes import bilag_gi_active
+
+    assert bilag_gi_active(grade) is active
+
+
+def test_bilag_gastrointestinal_grade_refused():
+    from ecrf.clinical.outcomes import bilag_gi_active
+
+    with pytest.raises(ValueError, match="gastrointestinal"):
+        bilag_gi_active("F")
+
+
+def test_clinical_sledai_leaves_out_serology_only():
+    from ecrf.clinical.sledai import SEROLOGY_IDS, sledai_2k_total
+
+    assert SEROLOGY_IDS == {"low_complement", "increased_dna_binding"}
+    present = ["low_complement", "increased_dna_binding", "arthritis", "rash"]
+    assert sledai_2k_total(present) == 10 and clinical_sledai(present) == 6
+    assert clinical_sledai(["low_complement"]) == 0 and clinical_sledai(["leukopenia"]) == 1

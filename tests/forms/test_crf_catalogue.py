@@ -190,6 +190,7 @@ def test_the_calculated_items_named_in_the_brief():
         "I.CRS.FEVER": "crs_fever", "I.CRS.HYPOT": "crs_hypotension", "I.CRS.HYPOX": "crs_hypoxia",
         # issue 12: the AE onset in hours from the infusion, and whether it is in the DLT window
         "I.AE.INFHRS": "ae_hours_from_infusion", "I.AE.DLTWIN": "ae_in_dlt_window",
+        "I.SLEDAI.CTOTAL": "clinical_sledai",
     }
     assert {i.oid: i.calculated for _, _, i in ALL_ITEMS if i.calculated} == expected
 

@@ -10,7 +10,7 @@ The CRFs are declared as data, one module per area:
 * ``screening``   F.SEROLOGY, F.CARDIO, F.CHEST, F.ELIG
 * ``labs``        F.HEM, F.CHEM, F.UA
 * ``biomarkers``  F.IMMUNO, F.CYTOKINE, F.CARTPK
-* ``disease``     F.SLEDAI, F.PGA, F.GCIS
+* ``disease``     F.SLEDAI, F.PGA, F.GCIS, F.BILAG
 * ``celltherapy`` F.LEUK, F.PRODUCT, F.LD, F.LDDOSE, F.INF
 * ``safety``      F.CRS, F.ICANS, F.LTFU
 

@@ -1,4 +1,4 @@
-"""Disease activity: SLEDAI-2K, physician global assessment, current SLE therapy.
+"""Disease activity: SLEDAI-2K, physician global assessment, current SLE therapy, BILAG-2004.
 
 SLEDAI-2K (Gladman, J Rheumatol 2002;29:288): 24 descriptors, each scoring its full weight if
 present and attributable to SLE at the visit or in the look-back window (10 days; 30 days in the
@@ -94,6 +94,10 @@ SLEDAI = form(
         b.integer("I.SLEDAI.TOTAL", "SLEDAI-2K total", "points", 0, 105, calculated="sledai_2k",
                   help="Calculated: sum of the weights of the descriptors present, once all 24 are answered. "
                        "IN4 requires 8 or more."),
+        b.integer("I.SLEDAI.CTOTAL", "Clinical SLEDAI (without serology)", "points", 0, 101,
+                  calculated="clinical_sledai",
+                  help="Calculated: the SLEDAI-2K total without low complement and increased DNA binding, once "
+                       "the 22 other descriptors are answered (DORIS 2021 remission needs 0)."),
     ),
     help="Score after the physician global assessment. Laboratory descriptors use results from the look-back "
          "period.",
@@ -109,6 +113,60 @@ PGA = form(
                   help="0 none, 1 mild, 2 moderate, 3 severe (SELENA-SLEDAI PGA); rate before reviewing serology "
                        "and before scoring SLEDAI-2K."),
     ),
+)
+
+
+BILAG_GRADE = codelist(
+    "CL.BILAG", "BILAG-2004 domain grade",
+    ("A", "A: severe activity (needs high-dose glucocorticoid, IV pulse or immunosuppressant, anticoagulation)"),
+    ("B", "B: moderate activity (needs low-dose oral glucocorticoid, injected or topical steroid, antimalarial)"),
+    ("C", "C: mild activity (symptomatic treatment only)"),
+    ("D", "D: inactive now, previously affected"),
+    ("E", "E: never involved"),
+)
+
+# (domain id of ecrf.clinical.outcomes.BILAG_DOMAINS, label, what the domain covers)
+BILAG_DOMAINS: tuple[tuple[str, str, str], ...] = (
+    ("constitutional", "Constitutional", "Pyrexia, weight loss, lymphadenopathy/splenomegaly, anorexia."),
+    ("mucocutaneous", "Mucocutaneous", "Rashes, alopecia, mucosal ulceration, panniculitis, angio-oedema, "
+                                       "cutaneous vasculitis."),
+    ("neuropsychiatric", "Neuropsychiatric", "Aseptic meningitis, cerebral vasculitis, demyelination, myelopathy, "
+                                             "seizures, psychosis, acute confusion, neuropathies, cognitive "
+                                             "dysfunction."),
+    ("musculoskeletal", "Musculoskeletal", "Myositis, arthritis (severe, moderate or mild), tendonitis."),
+    ("cardiorespiratory", "Cardiorespiratory", "Myocarditis, endocarditis, arrhythmia, valvular dysfunction, "
+                                               "serositis, pneumonitis, interstitial lung disease, shrinking lung, "
+                                               "pulmonary haemorrhage or vasculitis."),
+    ("gastrointestinal", "Gastrointestinal", "Peritonitis, serositis, lupus enteritis or colitis, "
+                                             "malabsorption, protein-losing enteropathy, hepatitis, "
+                                             "cholecystitis, pancreatitis."),
+    ("ophthalmic", "Ophthalmic", "Orbital inflammation, keratitis, uveitis, scleritis, retinal vasculitis or "
+                                 "vaso-occlusive disease, optic neuritis."),
+    ("renal", "Renal", "Blood pressure, urine protein (UPCR or 24 h), creatinine/GFR, active urinary sediment, "
+                       "biopsy-proven active nephritis."),
+    ("haematological", "Haematological", "Haemoglobin and haemolysis, white cells, neutrophils, lymphocytes, "
+                                         "platelets, TTP."),
+)
+
+BILAG = form(
+    "F.BILAG", "BILAG-2004 disease activity",
+    group(
+        "IG.BILAG.ASSESS", "Assessment",
+        b.date("I.BILAG.DAT", "Date of assessment", required=True,
+               help="Date of the visit at which the BILAG-2004 index is scored."),
+    ),
+    group(
+        "IG.BILAG.DOMAINS", "Organ-domain grades (A-E)",
+        *(b.coded(f"I.BILAG.{did.upper()}", label, BILAG_GRADE, required=True,
+                  help=f"{covers} Grade from the BILAG-2004 items of the domain: features of the last 4 weeks "
+                       "compared with the previous 4 weeks, attributable to SLE.")
+          for did, label, covers in BILAG_DOMAINS),
+        b.flag("I.BILAG.HAEMOLYSIS", "Autoimmune haemolytic anaemia at present", required=True,
+               help="Evidence of haemolysis (low haemoglobin with reticulocytosis, low haptoglobin, raised LDH or "
+                    "bilirubin) with a positive direct antiglobulin test, attributable to SLE. LLDAS requires none."),
+    ),
+    help="BILAG-2004 (Isenberg, Rheumatology 2005;44:902): grade each of the nine domains; SRI-4 counts new A and "
+         "B grades against the screening (baseline) assessment.",
 )
 
 
@@ -149,8 +207,10 @@ GCIS = form(
 
 # critical for source-data verification (ecrf.sdv): the efficacy endpoints (SLEDAI-2K with every descriptor it
 # sums, and the PGA and glucocorticoid dose that decide DORIS remission)
-SLEDAI = critical(SLEDAI, "I.SLEDAI.DAT", "I.SLEDAI.TOTAL", *(f"I.SLEDAI.{d[0].upper()}" for d in SLEDAI_DESCRIPTORS))
+SLEDAI = critical(SLEDAI, "I.SLEDAI.DAT", "I.SLEDAI.TOTAL", "I.SLEDAI.CTOTAL",
+                  *(f"I.SLEDAI.{d[0].upper()}" for d in SLEDAI_DESCRIPTORS))
 PGA = critical(PGA, "I.PGA.SCORE")
+BILAG = critical(BILAG, "I.BILAG.DAT", *(f"I.BILAG.{d[0].upper()}" for d in BILAG_DOMAINS))
 GCIS = critical(GCIS, "I.GCIS.GCYN", "I.GCIS.GCDRUG", "I.GCIS.GCDOSE", "I.GCIS.GCPREDEQ")
 
-FORMS = (SLEDAI, PGA, GCIS)
+FORMS = (SLEDAI, PGA, GCIS, BILAG)
