@@ -245,8 +245,8 @@ def _safety() -> None:
         "I.AE.AWAREDTC": f"{onset}T06:15", "I.AE.RPTDTC": f"{onset}T18:30", "I.AE.EXPECT": "EXPECTED",
         "I.AE.NEWINFODTC": f"{_days_ago(6)}T10:00", "I.AE.RELCART": "POSSIBLY RELATED",
         "I.AE.RELLD": "PROBABLY RELATED", "I.AE.ACN": "NOT APPLICABLE", "I.AE.OUT": "RECOVERED/RESOLVED",
-        "I.AE.DLT": "false", "I.AE.AESI": "true", "I.AE.AESITYP": "ICAHT"})
-    _save(infused, "SE.SUBJECT", "F.SAERPT", {"I.SAERPT.AENO": "1", "I.SAERPT.TYPE": "INITIAL",
+        "I.AE.DLT": "false", "I.AE.AESI": "true", "I.AE.AESITYP": "ICAHT"}, 3)  # after the CRS and ICANS events
+    _save(infused, "SE.SUBJECT", "F.SAERPT", {"I.SAERPT.AENO": "3", "I.SAERPT.TYPE": "INITIAL",
                                               "I.SAERPT.SENTDTC": f"{onset}T18:30", "I.SAERPT.RECIP": "SPONSOR",
                                               "I.SAERPT.REF": "SAE-2026-001"})
 
