@@ -128,6 +128,9 @@ class Status:
     prednisone: Latest | None = None
     worst_crs: int | None = None
     worst_icans: int | None = None
+    first_doris: int | None = None  # study day DORIS remission was first reached after the infusion
+    first_lldas: int | None = None
+    bcell_recovery: int | None = None  # study day of B-cell recovery
 
 
 @dataclass(frozen=True)

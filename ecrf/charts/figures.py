@@ -56,12 +56,18 @@ class StatusRow:
 
 
 STATUS_COLUMNS = ("Subject", "Site", "Status", "Days since infusion", "Latest SLEDAI-2K", "Latest PGA",
-                  "Latest prednisone-equivalent dose", f"Worst {CRS} grade", f"Worst {ICANS} grade")
+                  "Latest prednisone-equivalent dose", f"Worst {CRS} grade", f"Worst {ICANS} grade",
+                  "DORIS remission from day", "LLDAS from day", "B-cell recovery day")
+
+
+def _day(day: int | None) -> str:
+    return "not reached" if day is None else f"day {day}"
 
 
 def status_rows(statuses: list[Status]) -> list[StatusRow]:
     return [StatusRow(s.key, (s.label, s.site, s.status.replace("_", " "),
                               "not infused" if s.days_since_infusion is None else str(s.days_since_infusion),
                               _latest(s.sledai), _latest(s.pga), _latest(s.prednisone, " mg/day"),
-                              _grade(s.worst_crs), _grade(s.worst_icans)))
+                              _grade(s.worst_crs), _grade(s.worst_icans), _day(s.first_doris), _day(s.first_lldas),
+                              _day(s.bcell_recovery)))
             for s in statuses]

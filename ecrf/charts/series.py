@@ -26,12 +26,15 @@ from sqlalchemy.orm import Session
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.casebook.record import Record
 from ecrf.charts.data import (
+    BCELL_RECOVERY,
     CRS,
+    DORIS,
     GC_RESTARTED,
     GC_STOPPED,
     ICANS,
     IS_RESTARTED,
     IS_STOPPED,
+    LLDAS,
     Episode,
     Lane,
     Latest,
@@ -41,7 +44,9 @@ from ecrf.charts.data import (
     Series,
     Status,
     SubjectCharts,
+    with_markers,
 )
+from ecrf.efficacy.timeline import SubjectEfficacy, cohort_efficacy
 from ecrf.study import masking
 from ecrf.study.clock import today_at
 from ecrf.study.codec import decode_decimal, local_date
@@ -272,11 +277,22 @@ def _latest(series: Series) -> Latest | None:
     return Latest(series.points[-1].value, series.points[-1].day) if series.points else None
 
 
-def status(subject: Subject, charts: SubjectCharts, today: date) -> Status:
+def status(subject: Subject, charts: SubjectCharts, today: date, efficacy: SubjectEfficacy | None = None) -> Status:
     since = (today - charts.infusion).days if charts.infusion else None
     return Status(subject.id, subject.label, subject.key, subject.site.code, subject.status, charts.infusion, since,
                   _latest(charts.get("sledai")), _latest(charts.get("pga")), _latest(charts.get("prednisone")),
-                  charts.worst.get(CRS), charts.worst.get(ICANS))
+                  charts.worst.get(CRS), charts.worst.get(ICANS),
+                  first_doris=efficacy.first_doris_day if efficacy else None,
+                  first_lldas=efficacy.first_lldas_day if efficacy else None,
+                  bcell_recovery=efficacy.bcell.recovery_day if efficacy and efficacy.bcell else None)
+
+
+def outcome_markers(efficacy: SubjectEfficacy) -> list[Marker]:
+    """The swimmer markers of a subject's outcomes (ecrf.efficacy): DORIS remission and LLDAS first reached after
+    the infusion, B-cell recovery."""
+    recovery = efficacy.bcell.recovery_day if efficacy.bcell else None
+    return [Marker(efficacy.first_doris_day, DORIS, "DORIS"), Marker(efficacy.first_lldas_day, LLDAS, "LLDAS"),
+            Marker(recovery, BCELL_RECOVERY, "B cells")]
 
 
 @dataclass(frozen=True)
@@ -289,11 +305,12 @@ def cohort(session: Session, subjects: Sequence[Subject], role: str, now: dateti
     """The swimmer lanes and latest status of ``subjects`` (their sites loaded with them), from one statement.
     ``today`` is each site's date at ``now``."""
     rows = read_rows(session, subjects, role)
+    efficacy = cohort_efficacy(session, subjects)  # one statement more
     lanes, statuses = [], []
     for subject in subjects:
         tz = subject.site.zone
         charts = subject_charts(rows.get(subject.id, []), tz)
-        statuses.append(status(subject, charts, today_at(tz, now)))
+        statuses.append(status(subject, charts, today_at(tz, now), efficacy.get(subject.id)))
         if (found := lane(subject, charts)) is not None:
             lanes.append(found)
-    return Cohort(lanes, statuses)
+    return Cohort(with_markers(lanes, {sid: outcome_markers(e) for sid, e in efficacy.items()}), statuses)

@@ -38,24 +38,26 @@ class World:
     site2: tuple[str, ...]  # six subjects of site 02 at screening (PGA, SLEDAI-2K)
 
 
-def _crs(day, temp: str, fever: str, hypot: str) -> dict:
-    return {"I.CRS.DTC": f"{day}T09:00", "I.CRS.TEMP": temp, "I.CRS.FEVER": fever, "I.CRS.ANTIPYR": "false",
-            "I.CRS.HYPOT": hypot, "I.CRS.VASOCNT": "0", "I.CRS.HYPOX": "none", "I.CRS.DEATH": "false"}
+def _crs(day, temp: str, hypotension: str, sbp: str) -> dict:
+    """An assessment from its components (the grade and levels are calculated: ecrf.study.calculators)."""
+    return {"I.CRS.DTC": f"{day}T09:00", "I.CRS.TEMP": temp, "I.CRS.FEVEROTH": "false", "I.CRS.ANTIPYR": "false",
+            "I.CRS.HYPOTYN": hypotension, "I.CRS.SBPMIN": sbp, "I.CRS.VASOCNT": "0", "I.CRS.O2DEV": "none",
+            "I.CRS.DEATH": "false"}
 
 
 def _episodes(session, subject, day0) -> None:
     """CRS grade 1 on day 1 and grade 2 on day 2, resolved on day 3; ICANS grade 1 on day 4 (ICE 8);
     prednisone 10 mg/day at month 2, none from month 3."""
     reason = {"reason_code": "QUERY", "reason_note": "Re-entered from the toxicity chart."}
-    for n, (temp, fever, hypot) in enumerate((("38.6", "true", "none"), ("39.1", "true", "not_requiring_vasopressors"),
-                                              ("37.0", "false", "none")), 1):
-        save(session, subject, "F.CRS", _crs(day0 + timedelta(days=n), temp, fever, hypot), event_oid=f"SE.D{n}",
-             **reason)
+    for n, (temp, hypotension, sbp) in enumerate((("38.6", "false", "112"), ("39.1", "true", "84"),
+                                                   ("37.0", "false", "116")), 1):
+        save(session, subject, "F.CRS", _crs(day0 + timedelta(days=n), temp, hypotension, sbp),
+             event_oid=f"SE.D{n}", **reason)
     day4 = day0 + timedelta(days=4)
     save(session, subject, "F.ICANS", {
         "I.ICANS.DTC": f"{day4}T10:00", "I.ICANS.TOOL": "ICE", "I.ICANS.ICEORIENT": "3", "I.ICANS.ICEOBJECTS": "2",
         "I.ICANS.ICECMD": "1", "I.ICANS.ICEWRITE": "1", "I.ICANS.ICEATTN": "1", "I.ICANS.LOC": "normal",
-        "I.ICANS.SEIZ": "none", "I.ICANS.MOTOR": "none", "I.ICANS.ICP": "none", "I.ICANS.OTHERCAUSE": "false",
+        "I.ICANS.SEIZ": "none", "I.ICANS.MOTOR": "none", "I.ICANS.ICP": "none",
         "I.ICANS.DEATH": "false"}, event_oid="SE.D4", **reason)
     for event_oid, day, taking in (("SE.M2", 60, True), ("SE.M3", 90, False)):
         values = {"I.GCIS.DAT": str(day0 + timedelta(days=day)), "I.GCIS.GCYN": str(taking).lower(),
