@@ -104,7 +104,15 @@ def preview(session: Session, t: Target, raw: dict, ctx: Context) -> tuple[dict[
     recomputes them); returns (calculated by OID, messages of the typed values that could not be read)."""
     values, invalid = clean_all(t.form.items, raw, ctx)
     facts = latest_values(session, t.subject.id, calculators.needs(t.form))
-    return calculators.calculate(t.form, values, facts, ctx), invalid
+    return calculators.calculate(t.form, {**_stored_calculated(t, find_form(session, t)), **values}, facts,
+                                 ctx), invalid
+
+
+def _stored_calculated(t: Target, existing: FormData | None) -> dict[str, str | None]:
+    """The form's calculated values as stored: calculators see the form as stored with the new entries over it, as
+    on a recalculation (ecrf.capture.derived), so a value stored before its inputs were asked (creatinine entered
+    in µmol/L before its unit was) is still there for them."""
+    return {i.oid: existing.values.get(i.oid) for i in t.form.items if i.calculated} if existing else {}
 
 
 def save_form(session: Session, t: Target, raw: dict, *, version: int | None, user_id: int | None,
@@ -130,7 +138,8 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     values, errors = clean_all(t.form.items, raw, ctx)
     flags, refused_flags = clean_missing(t.form.items, missing or {}, values)
     facts = latest_values(session, t.subject.id, calculators.needs(t.form))
-    calculated = calculators.calculate(t.form, values, facts, ctx)
+    existing = find_form(session, t)
+    calculated = calculators.calculate(t.form, {**_stored_calculated(t, existing), **values}, facts, ctx)
     values.update({oid: c.value for oid, c in calculated.items()})
     hard, soft = edit_checks.checks_for(session, t, values, ctx)
     for messages in (refused_flags, hard):
@@ -140,7 +149,6 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
         raise Invalid(errors)
     rules.check(session, t, values, origin)
 
-    existing = find_form(session, t)
     if existing is not None:
         if version != existing.version:
             raise Conflict(existing.version)

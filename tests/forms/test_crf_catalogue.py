@@ -186,6 +186,10 @@ def test_the_calculated_items_named_in_the_brief():
         "I.LD.BSA": "bsa", "I.INF.TOTAL": "car_t_total_cells", "I.CRS.GRADE": "crs_grade",
         "I.ICANS.GRADE": "icans_grade", "I.LDDOSE.FLUEXP": "ld_dose_mg", "I.LDDOSE.CYEXP": "ld_dose_mg",
     }
+    # issue 12: the CAR-T dose record, creatinine in either unit, concomitant glucocorticoids
+    expected.update({"I.INF.TARGET": "car_t_target_cells", "I.INF.DEVPCT": "car_t_dose_deviation",
+                     "I.CHEM.CREAT": "creatinine_umol", "I.CM.GCPREDEQ": "cm_prednisone_equivalent",
+                     "I.CM.GCMGKG": "cm_prednisone_mg_per_kg"})
     assert {i.oid: i.calculated for _, _, i in ALL_ITEMS if i.calculated} == expected
 
 
