@@ -23,8 +23,8 @@ How durations are computed from sparse counts (the documented rule of this modul
 1. Each count has a study day (day 0 = CAR-T infusion). Several counts on one day: the lowest counts.
 2. A day's state is its own count, else the latest earlier count if at most ``MAX_CARRY_DAYS`` (7: weekly
    draws) days old; a count taken before day 0 (after lymphodepletion) carries into day 0 the same way.
-   Days with no count that recent are *unknown*: they never count as below a threshold, and make the grade
-   provisional (the window is not fully observed).
+   Days with no count that recent, and days after today (``as_of``), are *unknown*: they never count as below
+   a threshold, and make the grade provisional (the window is not fully observed).
 3. A day is below a threshold when its state is <= the ANC threshold (the table says "ANC <= 500") or
    < the platelet threshold ("PLT < 50").
 4. The duration below a threshold is the cumulative number of days of the window below it, plus the days of
@@ -121,9 +121,9 @@ def _series(counts: Iterable[tuple[int, float] | Count], name: str) -> dict[int,
     return by_day
 
 
-def daily_states(by_day: dict[int, float], first: int, last: int) -> list[float | None]:
+def daily_states(by_day: dict[int, float], first: int, last: int, as_of: int | None = None) -> list[float | None]:
     """The state of each day ``first``..``last`` (rule 2): its lowest count, else the latest count at most
-    MAX_CARRY_DAYS old, else None (unknown)."""
+    MAX_CARRY_DAYS old, else None (unknown); days after ``as_of`` (today's study day) have not happened yet."""
     days = sorted(by_day)
     states: list[float | None] = []
     index, latest = 0, None
@@ -131,7 +131,8 @@ def daily_states(by_day: dict[int, float], first: int, last: int) -> list[float 
         while index < len(days) and days[index] <= day:
             latest = days[index]
             index += 1
-        states.append(by_day[latest] if latest is not None and day - latest <= MAX_CARRY_DAYS else None)
+        known = latest is not None and day - latest <= MAX_CARRY_DAYS and (as_of is None or day <= as_of)
+        states.append(by_day[latest] if known else None)
     return states
 
 
@@ -151,11 +152,12 @@ def duration_below(states: list[float | None], below) -> int:
     return total
 
 
-def _window(by_day: dict[int, float], first: int, last: int | None) -> tuple[list[float | None], int, int]:
+def _window(by_day: dict[int, float], first: int, last: int | None,
+            as_of: int | None) -> tuple[list[float | None], int, int]:
     """States over the window (to ``last`` or the last count), counts inside it, unknown days."""
     inside = [d for d in by_day if d >= first and (last is None or d <= last)]
     end = last if last is not None else max(inside, default=first)
-    states = daily_states(by_day, first, end)
+    states = daily_states(by_day, first, end, as_of)
     return states, len(inside), sum(1 for s in states if s is None)
 
 
@@ -183,10 +185,11 @@ def _cannot(lineage: str, window: str, why: str) -> IcahtGrade:
     return IcahtGrade(lineage, window, None, {}, {}, 0, 0, problem=why)
 
 
-def early_neutrophil(counts: Iterable[tuple[int, float] | Count]) -> IcahtGrade:
-    """Early N-ICAHT (days 0-30) from (study day, ANC cells/µL) counts."""
+def early_neutrophil(counts: Iterable[tuple[int, float] | Count], as_of: int | None = None) -> IcahtGrade:
+    """Early N-ICAHT (days 0-30) from (study day, ANC cells/µL) counts; ``as_of``: today's study day (later days
+    are unknown, and the grade provisional)."""
     by_day = _series(counts, "ANC (cells/µL)")
-    states, n, unknown = _window(by_day, EARLY_FIRST_DAY, EARLY_LAST_DAY)
+    states, n, unknown = _window(by_day, EARLY_FIRST_DAY, EARLY_LAST_DAY, as_of)
     if unknown == len(states):
         return _cannot(ANC, "early", "no neutrophil count from day 0 to day 30")
     d500 = duration_below(states, lambda v: v <= ANC_SEVERE)
@@ -195,10 +198,10 @@ def early_neutrophil(counts: Iterable[tuple[int, float] | Count]) -> IcahtGrade:
                       unknown)
 
 
-def early_platelet(counts: Iterable[tuple[int, float] | Count]) -> IcahtGrade:
-    """Early T-ICAHT (days 0-30) from (study day, platelets x10^9/L) counts."""
+def early_platelet(counts: Iterable[tuple[int, float] | Count], as_of: int | None = None) -> IcahtGrade:
+    """Early T-ICAHT (days 0-30) from (study day, platelets x10^9/L) counts; ``as_of`` as for neutrophils."""
     by_day = _series(counts, "platelets (x10^9/L)")
-    states, n, unknown = _window(by_day, EARLY_FIRST_DAY, EARLY_LAST_DAY)
+    states, n, unknown = _window(by_day, EARLY_FIRST_DAY, EARLY_LAST_DAY, as_of)
     if unknown == len(states):
         return _cannot(PLATELETS, "early", "no platelet count from day 0 to day 30")
     d50 = duration_below(states, lambda v: v < PLT_LOW)
@@ -223,14 +226,15 @@ def late_neutrophil(counts: Iterable[tuple[int, float] | Count], last_day: int |
     return IcahtGrade(ANC, "late", grade, {}, low, len(values), 0)
 
 
-def late_platelet(counts: Iterable[tuple[int, float] | Count], last_day: int | None = None) -> IcahtGrade:
+def late_platelet(counts: Iterable[tuple[int, float] | Count], last_day: int | None = None,
+                  as_of: int | None = None) -> IcahtGrade:
     """Late T-ICAHT (after day 30, to ``last_day`` if given) from (study day, platelets x10^9/L) counts."""
     by_day = _series(counts, "platelets (x10^9/L)")
     values = _late_values(by_day, last_day)
     if not values:
         return _cannot(PLATELETS, "late", "no platelet count after day 30")
     low = {limit: sum(1 for v in values if v < limit) for limit in (PLT_SEVERE, PLT_LOW, PLT_LATE_MILD)}
-    states, n, unknown = _window(by_day, LATE_FIRST_DAY, last_day)
+    states, n, unknown = _window(by_day, LATE_FIRST_DAY, last_day, as_of)
     d20 = duration_below(states, lambda v: v < PLT_SEVERE)
     if low[PLT_SEVERE] >= 2:
         grade = 4 if d20 >= PLT_GRADE4_DAYS else 3

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.clinical import icaht
-from ecrf.study import codec
+from ecrf.study import clock, codec
 from ecrf.subjects.models import Subject
 
 INFUSION_EVENT, INFUSION_START = "SE.D0", "I.INF.STDTC"
@@ -85,10 +85,11 @@ def subject_icaht(session: Session, subject: Subject) -> SubjectIcaht:
                 out.append(icaht.Count(day, convert(number)))
     if not anc and not plt:
         return SubjectIcaht(infusion, problem="no neutrophil or platelet counts recorded", skipped=skipped)
+    today = (clock.today_at(tz) - infusion).days  # later days have not happened: no count stands for them
     return SubjectIcaht(
         infusion,
-        neutrophils=(icaht.early_neutrophil(anc), icaht.late_neutrophil(anc)),
-        platelets=(icaht.early_platelet(plt), icaht.late_platelet(plt)),
+        neutrophils=(icaht.early_neutrophil(anc, as_of=today), icaht.late_neutrophil(anc)),
+        platelets=(icaht.early_platelet(plt, as_of=today), icaht.late_platelet(plt, as_of=today)),
         samples=len(forms), skipped=skipped,
     )
 
