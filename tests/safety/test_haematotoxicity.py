@@ -62,7 +62,8 @@ def test_early_grades_from_the_visits_after_infusion(session, subject):
     assert early.provisional and late.grade is None and late.problem == "no neutrophil count after day 30"
     assert result.platelets[0].grade == 2 and result.platelets[0].days_below == {50: today, 20: 0}
     lines = dict(haematotoxicity.summary(result))
-    assert lines["Neutrophils (N-ICAHT), early (day 0-30)"].startswith(f"grade 2 (ANC ≤500/µL on {today} d, ANC ≤100/µL on 0 d)")
+    early_line = lines["Neutrophils (N-ICAHT), early (day 0-30)"]
+    assert early_line.startswith(f"grade 2 (ANC ≤500/µL on {today} d, ANC ≤100/µL on 0 d)")
     assert "provisional" in lines["Neutrophils (N-ICAHT), early (day 0-30)"]
     assert lines["Platelets (T-ICAHT), late (after day 30)"] == "cannot grade: no platelet count after day 30"
 

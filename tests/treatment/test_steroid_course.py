@@ -145,7 +145,8 @@ def test_pure_course_without_infusion_has_no_study_days():
     from zoneinfo import ZoneInfo
 
     when = (date.today() - timedelta(days=3)).isoformat()
-    course = steroid_course.course([("F.GCIS", {"I.GCIS.DAT": when, "I.GCIS.GCYN": "true", "I.GCIS.GCDRUG": "prednisone",
-                                                "I.GCIS.GCDOSE": "10", "I.GCIS.GCPREDEQ": "10"})], ZoneInfo("UTC"))
+    values = {"I.GCIS.DAT": when, "I.GCIS.GCYN": "true", "I.GCIS.GCDRUG": "prednisone", "I.GCIS.GCDOSE": "10",
+              "I.GCIS.GCPREDEQ": "10"}
+    course = steroid_course.course([("F.GCIS", values)], ZoneInfo("UTC"))
     [point] = course.points
     assert (point.study_day, point.prednisone_mg, point.mg_per_kg, point.source) == (None, 10.0, None, "F.GCIS")
