@@ -1,6 +1,7 @@
 """A subject's haematotoxicity after the CAR-T infusion: early and late ICAHT from the stored blood counts.
 
-Reads every F.HEM of the subject (any visit, unscheduled ones included) and the infusion start in one statement,
+Reads every F.HEM of the subject (any visit, unscheduled ones included) and the infusion start in one statement
+(:func:`ecrf.capture.facts.forms_with`),
 places each sample on its study day (the site-local day of I.HEM.DTC minus the site-local day of the infusion,
 day 0), converts the units of the CRF to those of the grading tables (I.HEM.NEUT x10^9/L x 1000 = ANC/µL;
 I.HEM.PLAT is x10^9/L already) and grades with :mod:`ecrf.clinical.icaht`, which documents how durations are
@@ -8,20 +9,23 @@ counted from sparse counts. Nothing is stored: the grade is always computed from
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from ecrf.capture.models import FormData, ItemData, StudyEventData
+from ecrf.capture.facts import forms_with
 from ecrf.clinical import icaht
 from ecrf.study import clock, codec
 from ecrf.subjects.models import Subject
 
-INFUSION_EVENT, INFUSION_START = "SE.D0", "I.INF.STDTC"
+INFUSION_START = "I.INF.STDTC"
 SAMPLE, NEUTROPHILS, PLATELETS = "I.HEM.DTC", "I.HEM.NEUT", "I.HEM.PLAT"
+#: the items read (the infusion start is on F.INF, at day 0 only)
+OIDS = frozenset({INFUSION_START, SAMPLE, NEUTROPHILS, PLATELETS})
 
 
 @dataclass(frozen=True)
@@ -41,19 +45,6 @@ class SubjectIcaht:
         return icaht.FORMULA_VERSION
 
 
-def _rows(session: Session, subject_id: int):
-    """(form id, item OID, value) of the infusion start and every F.HEM's date and counts, in one statement."""
-    return session.execute(
-        select(FormData.id, ItemData.item_oid, ItemData.value)
-        .join(ItemData.form).join(FormData.event)
-        .where(StudyEventData.subject_id == subject_id, ItemData.value.is_not(None),
-               or_(and_(FormData.form_oid == "F.HEM", ItemData.item_oid.in_((SAMPLE, NEUTROPHILS, PLATELETS))),
-                   and_(StudyEventData.event_oid == INFUSION_EVENT, StudyEventData.repeat_key == 1,
-                        ItemData.item_oid == INFUSION_START)))
-        .order_by(FormData.id)
-    ).all()
-
-
 def _number(value: str) -> float | None:
     try:
         return float(Decimal(value))
@@ -61,20 +52,19 @@ def _number(value: str) -> float | None:
         return None
 
 
-def subject_icaht(session: Session, subject: Subject) -> SubjectIcaht:
-    """The subject's early (day 0-30) and late (after day 30) ICAHT, neutrophils and platelets."""
-    tz = subject.site.zone
-    forms: dict[int, dict[str, str]] = {}
-    infusion = None
-    for form_id, oid, value in _rows(session, subject.id):
-        if oid == INFUSION_START:
-            infusion = codec.local_date(value, tz)
-        else:
-            forms.setdefault(form_id, {})[oid] = value
+def from_forms(forms: Iterable[tuple[str, dict]], tz: ZoneInfo, today: date | None = None) -> SubjectIcaht:
+    """The grades from the subject's stored forms (form OID, values), as :func:`ecrf.capture.facts.forms_with`
+    reads them for :data:`OIDS`; ``today`` (the site's, by default): later days have not happened."""
+    samples, infusion = [], None
+    for form_oid, values in forms:
+        if form_oid == "F.INF" and values.get(INFUSION_START):
+            infusion = codec.local_date(values[INFUSION_START], tz)
+        elif form_oid == "F.HEM":
+            samples.append(values)
     if infusion is None:
         return SubjectIcaht(None, problem="no CAR-T infusion recorded yet")
     anc, plt, skipped = [], [], []
-    for values in forms.values():
+    for values in samples:
         if not values.get(SAMPLE):
             skipped.append("a haematology form without its sample date")
             continue
@@ -85,13 +75,18 @@ def subject_icaht(session: Session, subject: Subject) -> SubjectIcaht:
                 out.append(icaht.Count(day, convert(number)))
     if not anc and not plt:
         return SubjectIcaht(infusion, problem="no neutrophil or platelet counts recorded", skipped=skipped)
-    today = (clock.today_at(tz) - infusion).days  # later days have not happened: no count stands for them
+    as_of = ((today or clock.today_at(tz)) - infusion).days  # later days have not happened: no count stands for them
     return SubjectIcaht(
         infusion,
-        neutrophils=(icaht.early_neutrophil(anc, as_of=today), icaht.late_neutrophil(anc)),
-        platelets=(icaht.early_platelet(plt, as_of=today), icaht.late_platelet(plt, as_of=today)),
-        samples=len(forms), skipped=skipped,
+        neutrophils=(icaht.early_neutrophil(anc, as_of=as_of), icaht.late_neutrophil(anc)),
+        platelets=(icaht.early_platelet(plt, as_of=as_of), icaht.late_platelet(plt, as_of=as_of)),
+        samples=len(samples), skipped=skipped,
     )
+
+
+def subject_icaht(session: Session, subject: Subject) -> SubjectIcaht:
+    """The subject's early (day 0-30) and late (after day 30) ICAHT, neutrophils and platelets (one statement)."""
+    return from_forms(forms_with(session, subject.id, OIDS), subject.site.zone)
 
 
 def describe(grade: icaht.IcahtGrade) -> str:

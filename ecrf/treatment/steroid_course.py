@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecrf.capture.models import FormData, ItemData, StudyEventData
+from ecrf.capture.facts import forms_with
 from ecrf.clinical import steroids
 from ecrf.study import codec
 from ecrf.study.crfs.codelists import GCDRUG, IMMUNOSUPPRESSANTS
@@ -40,7 +39,8 @@ INFUSION = "I.INF.STDTC"
 WEIGHTS = (("F.VS", "I.VS.DTC", "I.VS.WEIGHT"), ("F.HTWT", "I.HTWT.DAT", "I.HTWT.WEIGHT"),
            ("F.LD", "I.LD.DAT", "I.LD.WEIGHT"), ("F.INF", "I.INF.WEIGHTDAT", "I.INF.WEIGHT"))
 _IS = tuple((f"I.GCIS.{code}", label) for code, label in IMMUNOSUPPRESSANTS)
-_OIDS = frozenset({
+#: the items read
+OIDS = frozenset({
     INFUSION, *(oid for _, d, w in WEIGHTS for oid in (d, w)),
     "I.GCIS.DAT", "I.GCIS.GCYN", "I.GCIS.GCDRUG", "I.GCIS.GCDOSE", "I.GCIS.GCPREDEQ", "I.GCIS.ISYN",
     *(oid for oid, _ in _IS),
@@ -82,20 +82,6 @@ class TreatmentCourse:
     rows: list[CourseRow] = field(default_factory=list)
     #: each immunosuppressant stopped, and the first assessment without it
     stops: dict[str, date] = field(default_factory=dict)
-
-
-def _forms(session: Session, subject_id: int) -> list[tuple[str, dict[str, str]]]:
-    """(form OID, values) of every form holding one of the items read here, in one statement."""
-    forms: dict[int, tuple[str, dict[str, str]]] = {}
-    rows = session.execute(
-        select(FormData.id, FormData.form_oid, ItemData.item_oid, ItemData.value)
-        .join(ItemData.form).join(FormData.event)
-        .where(StudyEventData.subject_id == subject_id, ItemData.item_oid.in_(_OIDS), ItemData.value.is_not(None))
-        .order_by(FormData.id)
-    )
-    for form_id, form_oid, oid, value in rows:
-        forms.setdefault(form_id, (form_oid, {}))[1][oid] = value
-    return list(forms.values())
 
 
 def _number(value: str | None) -> float | None:
@@ -171,7 +157,7 @@ def course(forms: Iterable[tuple[str, dict[str, str]]], tz) -> TreatmentCourse:
 
 def subject_treatment_course(session: Session, subject: Subject) -> TreatmentCourse:
     """The subject's glucocorticoid points, immunosuppressants and stops (one SQL statement)."""
-    return course(_forms(session, subject.id), subject.site.zone)
+    return course(forms_with(session, subject.id, OIDS), subject.site.zone)
 
 
 def subject_steroid_course(session: Session, subject: Subject) -> list[SteroidPoint]:

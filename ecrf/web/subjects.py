@@ -8,19 +8,18 @@ from sqlalchemy import func, select
 from ecrf.auth.models import Site
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.casebook import grid as grids
-from ecrf.casebook import overview
+from ecrf.casebook import overview, treatment_safety
 from ecrf.casebook import status as cell_status
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
 from ecrf.queries import counts as query_counts
 from ecrf.queries.models import STATES as QUERY_STATES
-from ecrf.safety import haematotoxicity
 from ecrf.sdv import progress as sdv_progress
 from ecrf.study.definition import load as load_study
 from ecrf.subjects import services
 from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
-from ecrf.treatment import pregnancy, steroid_course
+from ecrf.treatment import pregnancy
 from ecrf.web.access import load_subject
 from ecrf.web.actions import perform
 
@@ -69,5 +68,4 @@ def casebook(key: str):
                            query_states=QUERY_STATES,
                            sdv=sdv_progress.by_subject(db.session, {subject.site_id}, subject.id).get(
                                subject.id, sdv_progress.Counts()),
-                           icaht=haematotoxicity.summary(haematotoxicity.subject_icaht(db.session, subject)),
-                           course=steroid_course.subject_treatment_course(db.session, subject))
+                           clinical=treatment_safety.build(db.session, subject))
