@@ -16,7 +16,7 @@ section 7 copies them:
 
 The reference marks the neutrophil cut-offs unverified [U]; one published automation (Liang, Fred Hutch,
 github emilyliangmd/automatedicahtgrading) grades the early <= 100/µL row differently (7-13 days grade 3,
->= 14 days grade 4): this module follows the reference table, which the protocol adopts.
+>= 14 days grade 4): this module follows the repository's reference table.
 
 How durations are computed from sparse counts (the documented rule of this module):
 
@@ -30,10 +30,12 @@ How durations are computed from sparse counts (the documented rule of this modul
 4. The duration below a threshold is the cumulative number of days of the window below it, plus the days of
    a non-stable recovery between two such days: a recovery is stable only when it lasts at least
    ``STABLE_RECOVERY_DAYS`` (3) consecutive days (CIBMTR engraftment; the T-ICAHT table's note "days of
-   non-stable count recovery (< 3 days) are counted to the cumulative total of days").
-5. Late grades need "two or more laboratory tests" at or below the threshold (the late table's note): the
-   grade is that of the second-lowest count after day 30; the late grade 3/4 of platelets also needs the
-   duration (< 20 x10^9/L for 1-13 or >= 14 days) from rule 4 over the late window.
+   non-stable count recovery (< 3 days) are counted to the cumulative total of days"); an unknown day ends an
+   episode (no recovery is counted across it).
+5. Late grades need "two or more laboratory tests" at or below the threshold (the T-ICAHT table's note, which
+   follows the N-ICAHT logic): the grade is that of the second-lowest count after day 30 (Liang's automation
+   grades the lowest count once a second is <= 1500/µL, a grade higher in some cases); the late grade 3/4 of
+   platelets also needs the duration (< 20 x10^9/L for 1-13 or >= 14 days) from rule 4 over the late window.
 
 Units: ANC in cells/µL (the table's unit; x10^9/L x 1000 = /µL, :func:`anc_per_ul`), platelets in x10^9/L.
 """
