@@ -229,6 +229,36 @@ def _subjects(site, password: str) -> None:
         "I.LEUK.TNC": "4.8", "I.LEUK.COMPL": "false"})
     # 01-S007: just registered, nothing entered yet
     create_subject(db.session, site)
+    _counts_and_steroids(follow, infused)
+
+
+def _hem(subject, event_oid: str, days_ago: int, neut: str, plat: str) -> None:
+    _save(subject, event_oid, "F.HEM", {"I.HEM.DTC": f"{_days_ago(days_ago)}T07:30", "I.HEM.WBC": "3.1",
+                                        "I.HEM.NEUT": neut, "I.HEM.LYM": "0.6", "I.HEM.HGB": "112", "I.HEM.PLAT": plat,
+                                        "I.HEM.CLSIG": "false"})
+
+
+def _counts_and_steroids(follow, infused) -> None:
+    """Blood counts after infusion (ICAHT on the casebook page) and the glucocorticoid taper with the stop of
+    mycophenolate (01-S004, infused 105 days ago); early neutropenia for 01-S005 (infused 15 days ago)."""
+    for event_oid, ago, neut, plat in (("SE.D1", 104, "0.42", "88"), ("SE.D2", 103, "0.31", "61"),
+                                       ("SE.D3", 102, "0.28", "47"), ("SE.D7", 98, "0.9", "74"),
+                                       ("SE.D28", 77, "1.6", "121"), ("SE.M2", 45, "1.4", "133"),
+                                       ("SE.M3", 15, "1.3", "140")):
+        _hem(follow, event_oid, ago, neut, plat)
+    for n, neut in enumerate(("0.35", "0.12", "0.08"), start=1):
+        _hem(infused, f"SE.D{n}", 15 - n, neut, "52")
+    for repeat, (start, end, dose) in enumerate(((135, 91, "20"), (90, 46, "10"), (45, None, "5")), start=1):
+        _save(follow, "SE.SUBJECT", "F.CM", {
+            "I.CM.TRT": "prednisolone", "I.CM.CAT": "SLE", "I.CM.INDC": "SLE", "I.CM.GCDRUG": "prednisolone",
+            "I.CM.DOSE": dose, "I.CM.DOSU": "mg", "I.CM.DOSFRQ": "QD", "I.CM.ROUTE": "ORAL",
+            "I.CM.STDAT": _days_ago(start), "I.CM.ONGO": "Y" if end is None else "N",
+            **({"I.CM.ENDAT": _days_ago(end)} if end else {})}, repeat)
+    gcis = {"I.GCIS.GCYN": "true", "I.GCIS.GCDRUG": "prednisolone", "I.GCIS.HCQ": "true"}
+    _save(follow, "SE.M2", "F.GCIS", {**gcis, "I.GCIS.DAT": _days_ago(45), "I.GCIS.GCDOSE": "10",
+                                      "I.GCIS.ISYN": "true", "I.GCIS.MMF": "true"})
+    _save(follow, "SE.M3", "F.GCIS", {**gcis, "I.GCIS.DAT": _days_ago(15), "I.GCIS.GCDOSE": "5",
+                                      "I.GCIS.ISYN": "false"})  # mycophenolate stopped
 
 
 # -- the safety story: an SAE with its reports (ecrf.safety) ---------------------------------------------------------

@@ -98,8 +98,12 @@ def generic_values(form_oid: str, day: date, seed: int = 0) -> dict[str, str]:
     """Valid values for the items of the form that are not calculated: every required one, every other optional
     one (as sites leave optional items empty)."""
     items = load_study().form(form_oid).items
-    return {i.oid: _value(i, day, n) for n, i in enumerate(items, seed)
-            if not i.calculated and (i.required or n % 2 == 0)}
+    values = {i.oid: _value(i, day, n) for n, i in enumerate(items, seed)
+              if not i.calculated and (i.required or n % 2 == 0)}
+    if form_oid == "F.CHEM":  # creatinine as reported, in either unit (the stored µmol/L value is calculated)
+        values.update({"I.CHEM.CREATORRES": "0.8", "I.CHEM.CREATU": "mg/dL"} if seed % 2 else
+                      {"I.CHEM.CREATORRES": "68", "I.CHEM.CREATU": "umol/L"})
+    return values
 
 
 def _flags(form) -> dict:

@@ -342,9 +342,10 @@ def test_calculated_items_are_recomputed_on_the_server_with_their_formula(sessio
     save(session, subject, "F.HTWT", {"I.HTWT.DAT": "2026-11-02", "I.HTWT.HEIGHT": "140", "I.HTWT.WEIGHT": "35"})
     save(session, subject, "F.SLEDAI", sledai_values("arthritis", "rash", "low_complement",
                                                      **{"I.SLEDAI.TOTAL": "99"}))
-    save(session, subject, "F.CHEM", {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREAT": "50", "I.CHEM.ALT": "20",
-                                      "I.CHEM.ALTULN": "40", "I.CHEM.AST": "20", "I.CHEM.ASTULN": "40",
-                                      "I.CHEM.BILI": "8", "I.CHEM.BILIULN": "21", "I.CHEM.CLSIG": "false"})
+    save(session, subject, "F.CHEM", {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREATORRES": "50", "I.CHEM.CREATU": "umol/L",
+                                      "I.CHEM.ALT": "20", "I.CHEM.ALTULN": "40", "I.CHEM.AST": "20",
+                                      "I.CHEM.ASTULN": "40", "I.CHEM.BILI": "8", "I.CHEM.BILIULN": "21",
+                                      "I.CHEM.CLSIG": "false"})
     rows = {r.item_oid: r for r in session.scalars(select(ItemData).where(ItemData.formula.is_not(None)))}
     assert rows["I.SLEDAI.TOTAL"].value == "8"  # 4 + 2 + 2, not the 99 sent
     assert "SLEDAI-2K" in rows["I.SLEDAI.TOTAL"].formula

@@ -108,3 +108,18 @@ def event_values(session: Session, subject_id: int, event_oids: Iterable[str]) -
     for event_oid, oid, value in rows:
         out.setdefault(event_oid, {})[oid] = value
     return out
+
+
+def forms_with(session: Session, subject_id: int, oids: Iterable[str]) -> list[tuple[str, dict]]:
+    """Every form of the subject holding one of ``oids``, as (form OID, {item OID: value} of those items), in the
+    order the forms were created, in one query (a subject's counts or medications over time)."""
+    forms: dict[int, tuple[str, dict]] = {}
+    rows = session.execute(
+        select(FormData.id, FormData.form_oid, ItemData.item_oid, ItemData.value)
+        .join(ItemData.form).join(FormData.event)
+        .where(StudyEventData.subject_id == subject_id, ItemData.item_oid.in_(set(oids)), ItemData.value.is_not(None))
+        .order_by(FormData.id)
+    )
+    for form_id, form_oid, oid, value in rows:
+        forms.setdefault(form_id, (form_oid, {}))[1][oid] = value
+    return list(forms.values())

@@ -102,9 +102,16 @@ def preview(session: Session, t: Target, raw: dict, ctx: Context) -> tuple[dict[
     """The form's calculated items for values typed so far, without storing anything (the live preview; a save
     recomputes them); returns (calculated by OID, messages of the typed values that could not be read)."""
     values, invalid = clean_all(t.form.items, raw, ctx)
-    existing = find_form(session, t) if calculators.history(t.form) else None
+    existing = find_form(session, t)
     facts = derived.calculator_facts(session, t.subject.id, t.form, existing.id if existing else None)
-    return calculators.calculate(t.form, values, facts, ctx), invalid
+    return calculators.calculate(t.form, {**_stored_calculated(t, existing), **values}, facts, ctx), invalid
+
+
+def _stored_calculated(t: Target, existing: FormData | None) -> dict[str, str | None]:
+    """The form's calculated values as stored: calculators see the form as stored with the new entries over it, as
+    on a recalculation (ecrf.capture.derived), so a value stored before its inputs were asked (creatinine entered
+    in µmol/L before its unit was) is still there for them."""
+    return {i.oid: existing.values.get(i.oid) for i in t.form.items if i.calculated} if existing else {}
 
 
 def save_form(session: Session, t: Target, raw: dict, *, version: int | None, user_id: int | None,
@@ -131,7 +138,7 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     flags, refused_flags = clean_missing(t.form.items, missing or {}, values)
     existing = find_form(session, t)
     facts = derived.calculator_facts(session, t.subject.id, t.form, existing.id if existing else None)
-    calculated = calculators.calculate(t.form, values, facts, ctx)
+    calculated = calculators.calculate(t.form, {**_stored_calculated(t, existing), **values}, facts, ctx)
     values.update({oid: c.value for oid, c in calculated.items()})
     hard, soft = edit_checks.checks_for(session, t, values, ctx)
     for messages in (refused_flags, hard):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ecrf.clinical import _checks
 
 FORMULA_VERSION = "total_cells = dose_cells_per_kg * weight_kg; LD mg = mg_per_m2 * BSA_m2"
+DEVIATION_VERSION = "deviation % = (infused - target) / target x 100; target = dose level x weight"
 DOSE_LEVELS_CELLS_PER_KG: tuple[float, ...] = (1.5e5, 5e5, 10e5)  # NCT07331467, escalating
 DEFAULT_DOSE_TOLERANCE = 0.20  # +/-20 % of target (domain-data.json dose_tolerance_fraction_common)
 _REL_EPS = 1e-9  # a deviation exactly at the tolerance is within it despite float rounding

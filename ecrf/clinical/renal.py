@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ecrf.clinical import _checks
 
 UMOL_PER_L_PER_MG_DL = 88.4
+CREATININE_VERSION = "creatinine umol/L = mg/dL x 88.4 (kidney.org)"
 
 SCHWARTZ_K = 0.413  # bedside Schwartz 2009; the old k of 0.55 overestimates by 20-40 %
 SCHWARTZ_VERSION = "bedside Schwartz 2009 (k=0.413, height cm, SCr mg/dL)"

@@ -65,3 +65,34 @@ def is_high_dose(pred_eq_mg_per_kg_per_day: float,
                  minimum: float = HIGH_DOSE_MIN_MG_PER_KG_PER_DAY) -> bool:
     """Return True if a prednisone-equivalent mg/kg/day meets the high-dose minimum (default >= 1)."""
     return _checks.non_negative("prednisone equivalent (mg/kg/day)", pred_eq_mg_per_kg_per_day) >= minimum
+
+
+# Administrations per day of the CDISC "Frequency" terms (NCI codelist C71113) a daily dose can be derived
+# from; "ONCE" is one administration on its day (a pulse); as-needed and other frequencies give no daily dose.
+ADMINISTRATIONS_PER_DAY: Mapping[str, float] = MappingProxyType({
+    "ONCE": 1.0, "QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "QOD": 1 / 2, "QW": 1 / 7, "Q2W": 1 / 14,
+    "Q4W": 1 / 28,
+})
+#: dose units a glucocorticoid dose in mg is derived from, as mg per unit
+MG_PER_UNIT: Mapping[str, float] = MappingProxyType({"mg": 1.0, "g": 1000.0, "ug": 0.001})
+DAILY_VERSION = f"daily dose = dose x administrations per day (CDISC frequency); {FORMULA_VERSION}"
+
+
+def daily_dose_mg(dose: float, unit: str, frequency: str) -> float:
+    """Return the mean daily dose in mg of a dose per administration (``unit`` mg, g or ug) at a CDISC frequency
+    (QD, BID, ... QOD = half a dose a day); refuses units and frequencies with no daily dose (PRN, mg/kg)."""
+    per_mg = MG_PER_UNIT.get(unit)
+    if per_mg is None:
+        raise ValueError(f"a glucocorticoid dose in {unit!r} has no daily dose in mg; expected one of: "
+                         f"{', '.join(MG_PER_UNIT)}")
+    per_day = ADMINISTRATIONS_PER_DAY.get(frequency)
+    if per_day is None:
+        raise ValueError(f"frequency {frequency!r} gives no daily dose; expected one of: "
+                         f"{', '.join(ADMINISTRATIONS_PER_DAY)}")
+    return round(_checks.non_negative("dose per administration", dose) * per_mg * per_day, _DECIMALS)
+
+
+def prednisone_equivalent_daily_mg(drug: str, dose: float, unit: str, frequency: str,
+                                   table: Mapping[str, float] | None = None) -> float:
+    """Return the prednisone-equivalent mg/day of a glucocorticoid dose per administration at a frequency."""
+    return prednisone_equivalent_mg(drug, daily_dose_mg(dose, unit, frequency), table)

@@ -68,11 +68,11 @@ def clinical_sledai_total(values, facts, ctx) -> Calculated:
 
 
 def egfr(values, facts, ctx) -> Calculated:
-    creatinine, age = _num(values, "I.CHEM.CREAT"), _age_on(facts, values.get("I.CHEM.DTC"), ctx)
+    creatinine, age = creatinine_umol_per_l(values), _age_on(facts, values.get("I.CHEM.DTC"), ctx)
     sex = {"F": "female", "M": "male"}.get(facts.get(SEX) or "")
     if creatinine is None or age is None or sex is None:
-        return Calculated(None, missing=_absent((values, "I.CHEM.CREAT"), (values, "I.CHEM.DTC"), (facts, DOB),
-                                                (facts, SEX)))
+        return Calculated(None, missing=(*(() if creatinine is not None else _creatinine_missing(values)),
+                                         *_absent((values, "I.CHEM.DTC"), (facts, DOB), (facts, SEX))))
     if renal.SCHWARTZ_MIN_AGE <= age < renal.ADULT_AGE and _num(facts, HEIGHT) is None:
         return Calculated(None, missing=(HEIGHT,))  # bedside Schwartz reads the height
     result = renal.egfr(renal.creatinine_umol_to_mg_dl(creatinine), age, sex, _num(facts, HEIGHT))
@@ -242,6 +242,106 @@ def ae_in_dlt_window(values, facts, ctx) -> Calculated:
         return Calculated(None, missing=_absent((values, "I.AE.STDAT"), (facts, INFUSION_START)))
     day = (onset - infusion).days
     return Calculated("true" if 0 <= day <= protocol.active().dlt_days else "false", DLT_WINDOW_VERSION)
+# -- creatinine entered in mg/dL or µmol/L; the stored I.CHEM.CREAT is µmol/L -----------------------------------
+
+CREAT_ENTERED, CREAT_UNIT, CREAT = "I.CHEM.CREATORRES", "I.CHEM.CREATU", "I.CHEM.CREAT"
+
+
+def creatinine_umol_per_l(values) -> float | None:
+    """Serum creatinine in µmol/L: the reported value converted from its unit (mg/dL x 88.4). A form stored
+    before the unit was asked has only I.CHEM.CREAT, entered in µmol/L: with neither a reported value nor a unit,
+    that stored value stands (it reaches the calculators with the form's stored values)."""
+    entered, unit = _num(values, CREAT_ENTERED), values.get(CREAT_UNIT)
+    if entered is None:
+        return _num(values, CREAT) if not unit else None
+    if unit == "mg/dL":
+        return renal.creatinine_mg_dl_to_umol(entered)
+    return entered if unit == "umol/L" else None
+
+
+def _creatinine_missing(values) -> tuple[str, ...]:
+    return _absent((values, CREAT_ENTERED), (values, CREAT_UNIT)) or (CREAT,)
+
+
+def creatinine(values, facts, ctx) -> Calculated:
+    umol = creatinine_umol_per_l(values)
+    if umol is None:
+        return Calculated(None, missing=_creatinine_missing(values))
+    if _num(values, CREAT_ENTERED) is None:  # a value stored before the unit was asked, kept as entered
+        return Calculated(values[CREAT], "entered in µmol/L (before the unit was asked)")
+    return Calculated(_round(umol, 1), f"{renal.CREATININE_VERSION}; reported {values[CREAT_ENTERED]} "
+                                       f"{values[CREAT_UNIT]}")
+
+
+# -- the CAR-T dose record: target cells and the signed deviation from it ------------------------------------------
+
+def _level_cells_per_kg(level: str | None) -> float | None:
+    levels = protocol.active().dose_levels_cells_per_kg
+    return levels[int(level) - 1] if level and level.isdigit() and 1 <= int(level) <= len(levels) else None
+
+
+def infused_dose(values, level: str | None = None) -> dosing.DoseCheck | None:
+    """The infused against the target total cells of an F.INF (target: the prescribed dose level, or ``level``
+    when the form has none, x the dosing weight; tolerance: the protocol's), None while an input is missing."""
+    per_kg, weight = _num(values, "I.INF.DOSEKG"), _num(values, "I.INF.WEIGHT")
+    target_per_kg = _level_cells_per_kg(values.get("I.INF.DOSELEVEL") or level)
+    if per_kg is None or weight is None or target_per_kg is None:
+        return None
+    # dose per kg is entered in 10^5 cells/kg
+    return dosing.check_infused_dose(dosing.total_cells(per_kg * 1e5, weight),
+                                     dosing.total_cells(target_per_kg, weight),
+                                     protocol.active().infused_dose_tolerance)
+
+
+def car_t_target(values, facts, ctx) -> Calculated:
+    level, weight = values.get("I.INF.DOSELEVEL"), _num(values, "I.INF.WEIGHT")
+    per_kg = _level_cells_per_kg(level)
+    if per_kg is None or weight is None:
+        return Calculated(None, missing=_absent((values, "I.INF.DOSELEVEL"), (values, "I.INF.WEIGHT")))
+    return Calculated(_round(dosing.total_cells(per_kg, weight) / 1e6, 3),
+                      f"target = dose level {level} ({per_kg:g} cells/kg) x weight; {dosing.FORMULA_VERSION}")
+
+
+def car_t_deviation(values, facts, ctx) -> Calculated:
+    check = infused_dose(values)
+    if check is None:
+        return Calculated(None, missing=_absent((values, "I.INF.DOSEKG"), (values, "I.INF.WEIGHT"),
+                                                (values, "I.INF.DOSELEVEL")))
+    return Calculated(_round(check.deviation_pct, 2), f"{dosing.DEVIATION_VERSION}; tolerance "
+                                                      f"±{check.tolerance_pct:g} %")
+
+
+# -- concomitant glucocorticoids as prednisone equivalent ---------------------------------------------------------
+
+#: the weights a per-kg dose reads, the visit vital signs (every visit) before the screening height and weight
+WEIGHTS = ("I.VS.WEIGHT", "I.HTWT.WEIGHT")
+_CM_GC = ("I.CM.GCDRUG", "I.CM.DOSE", "I.CM.DOSU", "I.CM.DOSFRQ")
+
+
+def cm_prednisone_equivalent(values, facts, ctx) -> Calculated:
+    if not values.get("I.CM.GCDRUG"):
+        return Calculated(None)  # not a glucocorticoid: nothing to derive, nothing missing
+    if missing := _absent(*((values, oid) for oid in _CM_GC)):
+        return Calculated(None, missing=missing)
+    mg = steroids.prednisone_equivalent_daily_mg(values["I.CM.GCDRUG"], _num(values, "I.CM.DOSE"),
+                                                 values["I.CM.DOSU"], values["I.CM.DOSFRQ"])
+    return Calculated(_round(mg, 2), steroids.DAILY_VERSION)
+
+
+def latest_weight(facts) -> tuple[float | None, str | None]:
+    """The latest recorded weight (kg) and the item it comes from."""
+    return next(((_num(facts, oid), oid) for oid in WEIGHTS if _num(facts, oid)), (None, None))
+
+
+def cm_prednisone_mg_per_kg(values, facts, ctx) -> Calculated:
+    daily = cm_prednisone_equivalent(values, facts, ctx)
+    if daily.value is None:
+        return daily
+    weight, source = latest_weight(facts)
+    if weight is None:
+        return Calculated(None, missing=WEIGHTS)
+    return Calculated(_round(steroids.mg_per_kg_per_day(float(daily.value), weight), 3),
+                      f"{steroids.DAILY_VERSION}; / weight {facts[source]} kg ({source})")
 
 
 #: every calculator of the study, by the name CRF items give in ``calculated=`` (the definition check refuses an
@@ -261,6 +361,11 @@ CALCULATORS: dict[str, Calculator] = {
     "ae_hours_from_infusion": Calculator(ae_hours_from_infusion, needs=(INFUSION_START,)),
     "ae_in_dlt_window": Calculator(ae_in_dlt_window, needs=(INFUSION_START,)),
     "clinical_sledai": Calculator(clinical_sledai_total),
+    "creatinine_umol": Calculator(creatinine),
+    "car_t_target_cells": Calculator(car_t_target),
+    "car_t_dose_deviation": Calculator(car_t_deviation),
+    "cm_prednisone_equivalent": Calculator(cm_prednisone_equivalent),
+    "cm_prednisone_mg_per_kg": Calculator(cm_prednisone_mg_per_kg, needs=WEIGHTS),
 }
 
 

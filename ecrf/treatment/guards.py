@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ecrf.capture import services as capture
 from ecrf.capture.facts import event_values, form_entries, latest_values
 from ecrf.errors import Refused
-from ecrf.study import codec, protocol
+from ecrf.study import calculators, codec, protocol
 from ecrf.study.codec import local_date
 from ecrf.study.validation import Context
 from ecrf.subjects import lifecycle
@@ -102,6 +102,22 @@ def _sentinel_problem(session, t, infusion: date) -> str | None:
     return None
 
 
+def _dose_within_tolerance(t, values) -> None:
+    """The tolerance check of every infusion (ecrf.study.calculators.infused_dose: infused against target total
+    cells). A whole product infused outside the tolerance is refused; an incomplete infusion outside it is a dose
+    deviation: stored with its reason and reviewed (the edit checks INF.DEVIATION_REASON and INF.DOSE_DEVIATION)."""
+    if not t.subject.dose_level:
+        return
+    dose = calculators.infused_dose(values, level=str(t.subject.dose_level))
+    if dose is None or dose.within_tolerance or values.get("I.INF.COMPLETE") == "false":
+        return
+    level = values.get("I.INF.DOSELEVEL") or t.subject.dose_level
+    target = protocol.active().dose_levels_cells_per_kg[int(level) - 1] / 1e5
+    raise Refused(f"The infused dose {values['I.INF.DOSEKG']} x10^5 cells/kg is more than {dose.tolerance_pct:g}% "
+                  f"away from the prescribed {target:g} x10^5 cells/kg of dose level {level} "
+                  f"({dose.deviation_pct:+.2f} % of the target {dose.prescribed_cells / 1e6:g} x10^6 cells).")
+
+
 def infusion_order(session, t, values, origin) -> None:
     if t.form.oid != "F.INF":
         return
@@ -122,13 +138,7 @@ def infusion_order(session, t, values, origin) -> None:
     if level and t.subject.dose_level and int(level) != t.subject.dose_level:
         raise Refused(f"The prescribed dose level {level} differs from the subject's assigned dose level "
                       f"{t.subject.dose_level}.")
-    per_kg = values.get("I.INF.DOSEKG")
-    if per_kg and t.subject.dose_level and values.get("I.INF.COMPLETE") == "true":
-        target = protocol.active().dose_levels_cells_per_kg[t.subject.dose_level - 1] / 1e5
-        tolerance = protocol.active().infused_dose_tolerance
-        if abs(float(per_kg) - target) > target * tolerance + 1e-9:
-            raise Refused(f"The infused dose {per_kg} x10^5 cells/kg is more than {tolerance:.0%} away from the "
-                          f"prescribed {target:g} x10^5 cells/kg of dose level {t.subject.dose_level}.")
+    _dose_within_tolerance(t, values)
     product = event_values(session, t.subject.id, ["SE.LEUKAPHERESIS"]).get("SE.LEUKAPHERESIS", {})
     if product.get("I.PRODUCT.RELRES") not in ("PASS", "EXCEPTION"):
         raise Refused("The CAR-T product has no release result allowing infusion (pass, or released by exception) "

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ecrf.auth.models import Site
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.casebook import grid as grids
-from ecrf.casebook import overview
+from ecrf.casebook import overview, treatment_safety
 from ecrf.casebook import status as cell_status
 from ecrf.forms.webforms import ActionForm
 from ecrf.infra.extensions import db
@@ -67,4 +67,5 @@ def casebook(key: str):
                            legend=legend, queries=query_counts.subject_counts(db.session, subject.id),
                            query_states=QUERY_STATES,
                            sdv=sdv_progress.by_subject(db.session, {subject.site_id}, subject.id).get(
-                               subject.id, sdv_progress.Counts()))
+                               subject.id, sdv_progress.Counts()),
+                           clinical=treatment_safety.build(db.session, subject))

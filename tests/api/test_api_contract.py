@@ -205,7 +205,7 @@ CALLS = [
     Call("api.item_audit", "GET", VS + "/items/I.VS.HR/audit", 403, who="admin"),
     # the web's other pages and actions
     Call("api.calculate", "POST", CHEM + "/calculate", 200, who="coordinator",
-         body={"items": {"I.CHEM.CREAT": 50, "I.CHEM.DTC": "2026-11-02"}}),
+         body={"items": {"I.CHEM.CREATORRES": 50, "I.CHEM.CREATU": "umol/L", "I.CHEM.DTC": "2026-11-02"}}),
     Call("api.calculate", "POST", CHEM + "/calculate", 400, who="coordinator", body={"items": {"I.VS.HR": "1"}}),
     Call("api.calculate", "POST", CHEM + "/calculate", 422, who="coordinator", body={"items": {}, "version": 1}),
     Call("api.calculate", "POST", CHEM + "/calculate", 403, who="monitor", body={"items": {}}),

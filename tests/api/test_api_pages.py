@@ -24,7 +24,7 @@ WEB = {
 }
 CHEM = API + "/subjects/{key}/events/SE.SCREENING/forms/F.CHEM"
 LD = API + "/subjects/{key}/events/SE.LD1/forms/F.LD"
-CHEM_TYPED = {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREAT": "50"}
+CHEM_TYPED = {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREATORRES": "50", "I.CHEM.CREATU": "umol/L"}
 
 
 def _subject(session, key):
@@ -78,7 +78,8 @@ def test_calculate_gives_the_web_previews_value_and_formula(app, api, tokens, ke
 
 
 def test_calculate_names_the_items_missing_here_and_on_other_forms(api, tokens, keys):
-    response = _calculate(api, tokens, CHEM.format(key=keys["01"]), {"I.CHEM.CREAT": 50})
+    response = _calculate(api, tokens, CHEM.format(key=keys["01"]),
+                          {"I.CHEM.CREATORRES": 50, "I.CHEM.CREATU": "umol/L"})
     assert response.status_code == 200
     assert response.json["items"]["I.CHEM.EGFR"] == {
         "value": None, "formula": None, "missing": ["I.CHEM.DTC", "I.DM.BRTHDAT", "I.DM.SEX"], "problem": None}

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from ecrf.study.words import render
 
-CHEM = {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREAT": "50", "I.CHEM.ALT": "20", "I.CHEM.ALTULN": "40",
-        "I.CHEM.AST": "20", "I.CHEM.ASTULN": "40", "I.CHEM.BILI": "8", "I.CHEM.BILIULN": "21",
+CHEM = {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREATORRES": "50", "I.CHEM.CREATU": "umol/L", "I.CHEM.ALT": "20",
+        "I.CHEM.ALTULN": "40", "I.CHEM.AST": "20", "I.CHEM.ASTULN": "40", "I.CHEM.BILI": "8", "I.CHEM.BILIULN": "21",
         "I.CHEM.CLSIG": "false"}
 
 

@@ -192,6 +192,10 @@ def test_the_calculated_items_named_in_the_brief():
         "I.AE.INFHRS": "ae_hours_from_infusion", "I.AE.DLTWIN": "ae_in_dlt_window",
         "I.SLEDAI.CTOTAL": "clinical_sledai",
     }
+    # issue 12: the CAR-T dose record, creatinine in either unit, concomitant glucocorticoids
+    expected.update({"I.INF.TARGET": "car_t_target_cells", "I.INF.DEVPCT": "car_t_dose_deviation",
+                     "I.CHEM.CREAT": "creatinine_umol", "I.CM.GCPREDEQ": "cm_prednisone_equivalent",
+                     "I.CM.GCMGKG": "cm_prednisone_mg_per_kg"})
     assert {i.oid: i.calculated for _, _, i in ALL_ITEMS if i.calculated} == expected
 
 

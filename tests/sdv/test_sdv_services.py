@@ -125,7 +125,7 @@ def test_a_recomputed_calculated_value_resets_its_verification(session, world):
 def test_a_value_recomputed_on_another_form_resets_its_verification(session, world):
     subject = new_subject(session)
     demographics(session, subject, "F", "1990-05-05")
-    save(session, subject, "F.CHEM", {"I.CHEM.CREAT": "60", "I.CHEM.DTC": "2026-11-02"})
+    save(session, subject, "F.CHEM", {"I.CHEM.CREATORRES": "60", "I.CHEM.CREATU": "umol/L", "I.CHEM.DTC": "2026-11-02"})
     t, chem = _form(session, subject, "F.CHEM")
     assert chem.values["I.CHEM.EGFR"]
     monitor = _user(session, "monitor")
@@ -134,7 +134,7 @@ def test_a_value_recomputed_on_another_form_resets_its_verification(session, wor
     save(session, subject, "F.DM", {"I.DM.BRTHDAT": "1960-05-05", "I.DM.SEX": "F"}, event_oid="SE.SUBJECT",
          reason_code="TRANSCRIPTION")  # eGFR is recomputed
     states = _states(session, chem)
-    assert states["I.CHEM.EGFR"] == "changed" and states["I.CHEM.CREAT"] == "verified"
+    assert states["I.CHEM.EGFR"] == "changed" and states["I.CHEM.CREATORRES"] == "verified"
 
 
 def test_verifying_a_locked_form_is_refused_and_changes_nothing(session, vs):

@@ -80,9 +80,10 @@ def test_a_calculator_that_cannot_compute_says_why():
     now = Context(SHANGHAI, datetime.now(timezone.utc))
     missing = calculators.calculate(chem, {"I.CHEM.DTC": "2026-03-01"}, {"I.DM.SEX": "F"}, now)["I.CHEM.EGFR"]
     assert missing.value is None and missing.blocked
-    assert set(missing.missing) == {"I.CHEM.CREAT", "I.DM.BRTHDAT"}
+    assert set(missing.missing) == {"I.CHEM.CREATORRES", "I.CHEM.CREATU", "I.DM.BRTHDAT"}  # creatinine as reported
     # a 16-year-old without a height: Schwartz cannot run
-    child = calculators.calculate(chem, {"I.CHEM.DTC": "2026-03-01", "I.CHEM.CREAT": "50"},
+    child = calculators.calculate(chem, {"I.CHEM.DTC": "2026-03-01", "I.CHEM.CREATORRES": "50",
+                                         "I.CHEM.CREATU": "umol/L"},
                                   {"I.DM.SEX": "F", "I.DM.BRTHDAT": "2010-01-01"}, now)["I.CHEM.EGFR"]
     assert child.value is None and child.missing == ("I.HTWT.HEIGHT",)
     done = calculators.calculate(chem, {"I.CHEM.DTC": "2026-03-01", "I.CHEM.CREAT": "70"},

@@ -175,6 +175,20 @@ CM = form(
                help="Date of the last dose."),
         domain="CM",
     ),
+    group(
+        "IG.CM.GC", "Systemic glucocorticoid",
+        b.coded("I.CM.GCDRUG", "Systemic glucocorticoid", cl.GCDRUG,
+                help="If the medication is an oral or intravenous glucocorticoid, which one (for the "
+                     "prednisone-equivalent dose); leave empty for any other medication."),
+        b.decimal("I.CM.GCPREDEQ", "Prednisone-equivalent daily dose", "mg/day", 0, 100000, 2,
+                  calculated="cm_prednisone_equivalent",
+                  help="Calculated: dose (mg, g or µg) x administrations per day of the frequency, as prednisone "
+                       "(prednisone 5 mg = methylprednisolone 4 mg = dexamethasone 0.75 mg)."),
+        b.decimal("I.CM.GCMGKG", "Prednisone-equivalent dose per kg", "mg/kg/day", 0, 5000, 3,
+                  calculated="cm_prednisone_mg_per_kg",
+                  help="Calculated: the prednisone-equivalent daily dose / the latest recorded weight."),
+        domain="CM",
+    ),
     repeating=True,
     help="All medications in the protocol's reporting period, including tocilizumab, steroids and IVIG.",
 )

@@ -154,6 +154,15 @@ INF = form(
         b.decimal("I.INF.TOTAL", "Total CAR-T cells infused", "x10^6 cells", 0.01, 500, 2,
                   calculated="car_t_total_cells",
                   help="Calculated: dose per kg x weight used for dosing."),
+        b.decimal("I.INF.TARGET", "Target total CAR-T cells", "x10^6 cells", 0.01, 500, 3,
+                  calculated="car_t_target_cells",
+                  help="Calculated: the prescribed dose level (cells/kg) x weight used for dosing."),
+        b.decimal("I.INF.DEVPCT", "Deviation from target", "%", -100, 2000, 2, calculated="car_t_dose_deviation",
+                  help="Calculated: (total infused - target) / target x 100, signed; outside the protocol's "
+                       "tolerance (20 %) it is a dose deviation."),
+        b.text("I.INF.DEVREASON", "Reason the infused dose is outside the tolerance", max_length=500,
+               help="Required when the dose infused (e.g. an infusion stopped early) is outside the tolerance "
+                    "of the target; the dose deviation is reviewed by the monitor."),
         b.text("I.INF.LOT", "Product lot number", required=True, max_length=40,
                help="From the infusion bag; must match the released lot."),
         domain="EX",
@@ -188,6 +197,6 @@ LD = critical(LD, "I.LD.HEIGHT", "I.LD.WEIGHT", "I.LD.BSA")
 LDDOSE = critical(LDDOSE, "I.LDDOSE.DAT", *(f"I.LDDOSE.{drug}{part}" for drug in ("FLU", "CY")
                                             for part in ("YN", "M2", "EXP", "MG")))
 INF = critical(INF, "I.INF.WEIGHT", "I.INF.DOSELEVEL", "I.INF.DOSEKG", "I.INF.TOTAL", "I.INF.LOT", "I.INF.STDTC",
-               "I.INF.COMPLETE")
+               "I.INF.COMPLETE", "I.INF.TARGET", "I.INF.DEVPCT")
 
 FORMS = (LEUK, PRODUCT, LD, LDDOSE, INF)

@@ -22,8 +22,10 @@ and the message says what is missing until it is.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ecrf.clinical import body, crs
-from ecrf.study import codec, protocol
+from ecrf.study import calculators, codec, protocol
 from ecrf.study.checks import (
     RECORDS,
     Check,
@@ -215,6 +217,46 @@ CHECKS: tuple[Check, ...] = (
                            "after the end of study or death).") for oid in VISIT_DATES),
     *ASTCT_CHECKS,
 )
+
+
+# -- the CAR-T dose record: the tolerance applies to every infusion (a complete one outside it is refused by the
+# trial rule ecrf.treatment.guards.infusion_order; an incomplete one is stored with its reason, and the monitor
+# reviews the dose deviation through the system query)
+_DOSE = ("I.INF.DOSEKG", "I.INF.WEIGHT", "I.INF.DOSELEVEL", "I.INF.COMPLETE")
+
+
+def _incomplete_outside_tolerance(values) -> bool:
+    dose = calculators.infused_dose(values)
+    return values.get("I.INF.COMPLETE") == "false" and dose is not None and not dose.within_tolerance
+
+
+def _reason_given(values, facts, ctx) -> bool:
+    return not _incomplete_outside_tolerance(values) or bool(values.get("I.INF.DEVREASON"))
+
+
+def _within_tolerance(values, facts, ctx) -> bool:
+    return not _incomplete_outside_tolerance(values)
+
+
+DOSE_CHECKS: tuple[Check, ...] = (
+    Check("INF.DEVIATION_REASON", Severity.HARD, "I.INF.DEVREASON",
+          "The infused dose is outside the protocol's tolerance of the target: give the reason for the dose "
+          "deviation.", _reason_given, reads=(*_DOSE, "I.INF.DEVREASON"), requires="I.INF.DEVREASON",
+          condition=_incomplete_outside_tolerance),
+    Check("INF.DOSE_DEVIATION", Severity.SOFT, "I.INF.DEVPCT",
+          "Dose deviation: the infused dose is outside the protocol's tolerance of the target (infusion not "
+          "complete). Review it and report it as a protocol deviation.", _within_tolerance, reads=_DOSE),
+)
+
+# -- creatinine: the stored µmol/L value within the hard limits, whatever the unit reported (a value in mg/dL
+# reported as µmol/L, or the reverse, is refused at the field)
+CREATININE_CHECKS: tuple[Check, ...] = (
+    replace(in_range("CHEM.CREAT_LIMITS", "I.CHEM.CREAT", 5, 2500,
+                     "Creatinine must be 5-2500 µmol/L (0.06-28.3 mg/dL): check the value and its unit.",
+                     severity=Severity.HARD),
+            item="I.CHEM.CREATORRES", reads=("I.CHEM.CREAT", "I.CHEM.CREATORRES")),
+)
+CHECKS = (*CHECKS, *DOSE_CHECKS, *CREATININE_CHECKS)
 
 __all__ = ["CHECKS", "Severity"]
 

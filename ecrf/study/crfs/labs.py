@@ -66,13 +66,23 @@ HEM = form(
     group("IG.HEM.REVIEW", "Review", *_clsig("HEM"), domain="LB"),
 )
 
+#: the units a laboratory reports serum creatinine in (the stored I.CHEM.CREAT is always µmol/L)
+CREATU = codelist("CL.CREATU", "Creatinine unit", ("umol/L", "µmol/L"), ("mg/dL", "mg/dL"))
+
 CHEM = form(
     "F.CHEM", "Chemistry and coagulation",
     group("IG.CHEM.SAMPLE", "Sample", _sample("CHEM"), domain="LB"),
     group(
         "IG.CHEM.RENAL", "Renal function",
+        b.decimal("I.CHEM.CREATORRES", "Creatinine, as reported", None, 0.05, 2500, 2,
+                  help="Serum creatinine (IDMS-traceable enzymatic method) as the laboratory reports it, in the "
+                       "unit chosen below."),
+        b.coded("I.CHEM.CREATU", "Creatinine unit", CREATU,
+                help="The unit of the laboratory report; the value is converted to µmol/L (mg/dL x 88.4)."),
         b.decimal("I.CHEM.CREAT", "Creatinine", "µmol/L", 5, 2500, 1, required=True, sdtm="CREAT",
-                  help="Serum creatinine (IDMS-traceable enzymatic method); mg/dL x 88.4 = µmol/L."),
+                  calculated="creatinine_umol",
+                  help="Calculated in µmol/L from the reported value and unit (1 mg/dL = 88.4 µmol/L); forms "
+                       "saved before the unit was asked keep the value entered here in µmol/L."),
         b.decimal("I.CHEM.EGFR", "eGFR", "mL/min/1.73 m²", 0, 300, 1, calculated="egfr",
                   help="Calculated: bedside Schwartz under 18 years, CKD-EPI 2021 from 18. IN6 requires 30 or more."),
         b.decimal("I.CHEM.UREA", "Urea", "mmol/L", 0.5, 100, 1, sdtm="UREA",
