@@ -76,13 +76,17 @@ def _crs_episode(subject) -> None:
         "I.ICANS.DEATH": "false", "I.ICANS.AENO": "2"})
 
 
+#: the ethics committee approved ICF version 2.0 before the first participant (infused a year ago) consented
+ICF_APPROVED = date.today() - timedelta(days=480)
+
+
 def _days_ago(n: int) -> str:
     return (date.today() - timedelta(days=n)).isoformat()
 
 
 def _consent(subject, days_ago: int, child: bool = False) -> None:
-    common = {"I.IC.REASON": "FIRST", "I.IC.VERSION": "2.0", "I.IC.VERDAT": "2025-12-01", "I.IC.COPY": "true",
-              "I.IC.DTC": _days_ago(days_ago)}
+    common = {"I.IC.REASON": "FIRST", "I.IC.VERSION": "2.0", "I.IC.VERDAT": ICF_APPROVED.isoformat(),
+              "I.IC.COPY": "true", "I.IC.DTC": _days_ago(days_ago)}
     if child:
         _save(subject, "SE.SUBJECT", "F.IC", {**common, "I.IC.TYPE": "GUARDIAN", "I.IC.SIGNER": "LAR"}, 1)
         _save(subject, "SE.SUBJECT", "F.IC", {**common, "I.IC.TYPE": "ASSENT", "I.IC.SIGNER": "PARTICIPANT"}, 2)
@@ -122,7 +126,7 @@ def _has_subjects(site) -> bool:
 def _register_icf() -> None:
 
     for population in ("ADULT", "GUARDIAN", "ASSENT"):
-        db.session.add(IcfVersion(version="2.0", population=population, approved_on=date(2025, 12, 1)))
+        db.session.add(IcfVersion(version="2.0", population=population, approved_on=ICF_APPROVED))
     db.session.flush()
 
 
@@ -135,13 +139,14 @@ def _preg(subject, event_oid: str, days_ago: int, spec: str = "URINE") -> None:
                                          "I.PREG.SENS": "25", "I.PREG.RES": "NEG"})
 
 
-def _enrol(subject, password: str) -> None:
+def _enrol(subject, password: str, on: int = 0) -> None:
+    """Eligibility confirmed and the subject enrolled ``on`` days ago."""
 
     investigator = db.session.scalar(select(User).where(User.username == "investigator"))
     result = services.eligibility(db.session, subject)
     services.confirm_eligibility(db.session, subject, investigator, password, [*result.failed, *result.missing],
                                  "Demo data: the screening source documents are on file for the criteria not entered.")
-    services.enrol(db.session, subject, date.today())
+    services.enrol(db.session, subject, date.today() - timedelta(days=on))
 
 
 def _treat(subject, collected: int, ld1: int, infusion: int | None, dose_per_kg: str = "1.5") -> None:
@@ -197,18 +202,22 @@ def _subjects(site, password: str) -> None:
     _save(failed, "SE.SCREENING", "F.CARDIO", {"I.CARDIO.ECHODAT": _days_ago(38), "I.CARDIO.LVEF": "45",
                                                "I.CARDIO.ECGDAT": _days_ago(38), "I.CARDIO.ECG": "NORMAL"})
     screen_fail(db.session, failed, "LVEF 45 % (inclusion IN5 requires 55 % or more)")
-    # 01-S004: in follow-up, the sentinel subject of dose level 1 (a woman of childbearing potential)
+    # 01-S004: the sentinel subject of dose level 1, a woman of childbearing potential, infused a year ago and
+    # followed to month 12: in DORIS remission from month 3 (the course: _remission_course)
     follow = create_subject(db.session, site)
-    _consent(follow, 140)
+    _consent(follow, FOLLOW_INFUSED + 35)
     _dm(follow, "F", "1990-11-02", **{"I.DM.MENARCHE": "true"})
-    _vitals(follow, "SE.SCREENING", 135)
-    _enrol(follow, password)
-    _preg(follow, "SE.PRELD", 112)
-    _preg(follow, "SE.D0", 105)
-    _treat(follow, collected=125, ld1=110, infusion=105)
-    for event_oid, ago in (("SE.D1", 104), ("SE.D2", 103), ("SE.D28", 77), ("SE.M2", 45)):
-        _vitals(follow, event_oid, ago)
-    _preg(follow, "SE.D28", 77)
+    _vitals(follow, "SE.SCREENING", FOLLOW_INFUSED + 30)
+    _disease_course(follow, screening=True)  # before eligibility is confirmed (a signature over the screening data)
+    _enrol(follow, password, on=FOLLOW_INFUSED + 26)
+    _preg(follow, "SE.PRELD", FOLLOW_INFUSED + 7)
+    _preg(follow, "SE.D0", FOLLOW_INFUSED)
+    _treat(follow, collected=FOLLOW_INFUSED + 20, ld1=FOLLOW_INFUSED + 5, infusion=FOLLOW_INFUSED)
+    for event_oid, day in (("SE.D1", 1), ("SE.D2", 2), *FOLLOW_MONTHS):
+        _vitals(follow, event_oid, FOLLOW_INFUSED - day)
+    for event_oid, day in FOLLOW_MONTHS:
+        _preg(follow, event_oid, FOLLOW_INFUSED - day)
+    _disease_course(follow, screening=False)
     # 01-S005: infused 15 days ago, early follow-up
     infused = create_subject(db.session, site)
     _consent(infused, 50)
@@ -240,25 +249,110 @@ def _hem(subject, event_oid: str, days_ago: int, neut: str, plat: str) -> None:
 
 def _counts_and_steroids(follow, infused) -> None:
     """Blood counts after infusion (ICAHT on the casebook page) and the glucocorticoid taper with the stop of
-    mycophenolate (01-S004, infused 105 days ago); early neutropenia for 01-S005 (infused 15 days ago)."""
-    for event_oid, ago, neut, plat in (("SE.D1", 104, "0.42", "88"), ("SE.D2", 103, "0.31", "61"),
-                                       ("SE.D3", 102, "0.28", "47"), ("SE.D7", 98, "0.9", "74"),
-                                       ("SE.D28", 77, "1.6", "121"), ("SE.M2", 45, "1.4", "133"),
-                                       ("SE.M3", 15, "1.3", "140")):
-        _hem(follow, event_oid, ago, neut, plat)
+    mycophenolate (01-S004, infused a year ago); early neutropenia for 01-S005 (infused 15 days ago)."""
+    for event_oid, day, neut, plat in (("SE.D1", 1, "0.42", "88"), ("SE.D2", 2, "0.31", "61"),
+                                       ("SE.D3", 3, "0.28", "47"), ("SE.D7", 7, "0.9", "74"),
+                                       ("SE.D28", 28, "1.6", "121"), ("SE.M2", 60, "1.4", "133"),
+                                       ("SE.M3", 90, "1.3", "140"), ("SE.M6", 180, "2.1", "162"),
+                                       ("SE.M9", 270, "2.6", "171"), ("SE.M12", 365, "2.9", "180")):
+        _hem(follow, event_oid, FOLLOW_INFUSED - day, neut, plat)
     for n, neut in enumerate(("0.35", "0.12", "0.08"), start=1):
         _hem(infused, f"SE.D{n}", 15 - n, neut, "52")
-    for repeat, (start, end, dose) in enumerate(((135, 91, "20"), (90, 46, "10"), (45, None, "5")), start=1):
+    # prednisolone tapered from 20 mg/day at screening to none from month 9 (days relative to the infusion)
+    for repeat, (start, end, dose) in enumerate(TAPER, start=1):
         _save(follow, "SE.SUBJECT", "F.CM", {
             "I.CM.TRT": "prednisolone", "I.CM.CAT": "SLE", "I.CM.INDC": "SLE", "I.CM.GCDRUG": "prednisolone",
             "I.CM.DOSE": dose, "I.CM.DOSU": "mg", "I.CM.DOSFRQ": "QD", "I.CM.ROUTE": "ORAL",
-            "I.CM.STDAT": _days_ago(start), "I.CM.ONGO": "Y" if end is None else "N",
-            **({"I.CM.ENDAT": _days_ago(end)} if end else {})}, repeat)
-    gcis = {"I.GCIS.GCYN": "true", "I.GCIS.GCDRUG": "prednisolone", "I.GCIS.HCQ": "true"}
-    _save(follow, "SE.M2", "F.GCIS", {**gcis, "I.GCIS.DAT": _days_ago(45), "I.GCIS.GCDOSE": "10",
-                                      "I.GCIS.ISYN": "true", "I.GCIS.MMF": "true"})
-    _save(follow, "SE.M3", "F.GCIS", {**gcis, "I.GCIS.DAT": _days_ago(15), "I.GCIS.GCDOSE": "5",
-                                      "I.GCIS.ISYN": "false"})  # mycophenolate stopped
+            "I.CM.STDAT": _days_ago(FOLLOW_INFUSED - start), "I.CM.ONGO": "N",
+            "I.CM.ENDAT": _days_ago(FOLLOW_INFUSED - end)}, repeat)
+
+
+# -- a year after the infusion: disease activity, B cells and CAR-T cells (01-S004) ---------------------------------
+
+FOLLOW_INFUSED = 380  # days ago: month 12 (day 365) was 15 days ago
+#: prednisolone (first day, last day relative to the infusion, mg/day), tapered to none from month 9
+TAPER = ((-30, 27, "20"), (28, 59, "10"), (60, 179, "5"), (180, 269, "2.5"))
+FOLLOW_MONTHS = (("SE.D28", 28), ("SE.M2", 60), ("SE.M3", 90), ("SE.M6", 180), ("SE.M9", 270), ("SE.M12", 365))
+#: study day -> (SLEDAI-2K descriptors present, PGA, BILAG grades of the renal, mucocutaneous and musculoskeletal
+#: domains (the others E), anti-dsDNA IU/mL, C3 g/L, C4 g/L, IgG g/L, urine protein/creatinine mg/mg)
+DISEASE = {
+    -30: (("arthritis", "rash", "proteinuria", "low_complement", "increased_dna_binding"), "2.2", "ABB",
+          "240", "0.52", "0.06", "9.8", "1.80"),
+    28: (("rash", "proteinuria", "low_complement", "increased_dna_binding"), "1.4", "BCC",
+         "150", "0.62", "0.08", "7.5", "1.10"),
+    60: (("proteinuria", "low_complement"), "0.8", "CDD", "90", "0.70", "0.11", "6.2", "0.62"),
+    90: (("low_complement",), "0.4", "DDD", "40", "0.84", "0.13", "5.8", "0.31"),
+    180: ((), "0.2", "DDD", "20", "0.95", "0.18", "6.0", "0.18"),
+    270: ((), "0.1", "DDD", "12", "0.98", "0.20", "6.8", "0.15"),
+    365: ((), "0.1", "DDD", "10", "1.02", "0.22", "7.4", "0.12"),
+}
+#: study day -> (CAR transgene copies/µg DNA, or None below the limit of quantification; CD19+ B cells/µL)
+KINETICS = {-30: (None, "182"), 4: ("3200", "41"), 7: ("82000", "0"), 10: ("54000", "0"), 14: ("21000", "0"),
+            21: ("9000", "0"), 28: ("4200", "0"), 60: ("900", "0.2"), 90: ("310", "0.5"), 180: ("40", "1.2"),
+            270: (None, "35"), 365: (None, "88")}
+_BILAG_DOMAINS = ("CONSTITUTIONAL", "MUCOCUTANEOUS", "NEUROPSYCHIATRIC", "MUSCULOSKELETAL", "CARDIORESPIRATORY",
+                  "GASTROINTESTINAL", "OPHTHALMIC", "RENAL", "HAEMATOLOGICAL")
+
+
+def _event_on(day: int) -> str:
+    return "SE.SCREENING" if day < 0 else dict((d, e) for e, d in FOLLOW_MONTHS).get(day, f"SE.D{day}")
+
+
+def _disease_course(subject, screening: bool) -> None:
+    """SLEDAI-2K 14 at screening (nephritis, arthritis, rash, serology) to 2 at month 3 (low complement only:
+    clinical SLEDAI 0) and 0 from month 6, with PGA 0.4 and prednisolone 5 mg/day at month 3: DORIS remission and
+    LLDAS from day 90; CAR-T expansion peaking on day 7, B-cell aplasia from day 7 and recovery at month 9; a
+    grade 1 CRS on day 1 with its adverse event. ``screening``: the screening visit's part, else the rest."""
+    from ecrf.clinical import sledai
+
+    for day, (present, pga, bilag, dsdna, c3, c4, igg, upcr) in DISEASE.items():
+        if (day < 0) != screening:
+            continue
+        event_oid, on = _event_on(day), _days_ago(FOLLOW_INFUSED - day)
+        _save(subject, event_oid, "F.SLEDAI", {
+            "I.SLEDAI.DAT": on, "I.SLEDAI.LOOKBACK": "10",
+            **{f"I.SLEDAI.{d.id.upper()}": str(d.id in present).lower() for d in sledai.DESCRIPTORS}})
+        _save(subject, event_oid, "F.PGA", {"I.PGA.DAT": on, "I.PGA.SCORE": pga})
+        grades = dict(zip(("RENAL", "MUCOCUTANEOUS", "MUSCULOSKELETAL"), bilag, strict=True))
+        _save(subject, event_oid, "F.BILAG", {"I.BILAG.DAT": on, "I.BILAG.HAEMOLYSIS": "false",
+                                              **{f"I.BILAG.{d}": grades.get(d, "E") for d in _BILAG_DOMAINS}})
+        _save(subject, event_oid, "F.IMMUNO", {
+            "I.IMMUNO.DTC": f"{on}T08:00", "I.IMMUNO.DSDNA": dsdna, "I.IMMUNO.DSDNAU": "IU/mL",
+            "I.IMMUNO.DSDNAULN": "30", "I.IMMUNO.DSDNAMTH": "CLIA", "I.IMMUNO.C3": c3, "I.IMMUNO.C3LLN": "0.90",
+            "I.IMMUNO.C4": c4, "I.IMMUNO.C4LLN": "0.10", "I.IMMUNO.IGG": igg})
+        if day != 28:  # urinalysis is a screening and monthly test
+            _save(subject, event_oid, "F.UA", {"I.UA.DTC": f"{on}T08:00", "I.UA.RBC": "2", "I.UA.WBC": "3",
+                                               "I.UA.CASTS": "false", "I.UA.UPCR": upcr, "I.UA.CLSIG": "false"})
+    for event_oid, day in (("SE.SCREENING", -30), ("SE.D28", 28), *FOLLOW_MONTHS):
+        if (day < 0) != screening:
+            continue
+        dose = next((d for start, end, d in TAPER if start <= day <= end), None)
+        _save(subject, event_oid, "F.GCIS", {
+            "I.GCIS.DAT": _days_ago(FOLLOW_INFUSED - day), "I.GCIS.GCYN": "true" if dose else "false",
+            **({"I.GCIS.GCDRUG": "prednisolone", "I.GCIS.GCDOSE": dose} if dose else {}), "I.GCIS.HCQ": "true",
+            # mycophenolate until lymphodepletion, never restarted
+            "I.GCIS.ISYN": "true" if day < 0 else "false", **({"I.GCIS.MMF": "true"} if day < 0 else {})})
+    if screening:
+        return
+    for day, (copies, cd19) in KINETICS.items():
+        if day < 0:
+            continue  # no CAR-T kinetics form at screening
+        on = _days_ago(FOLLOW_INFUSED - day)
+        _save(subject, _event_on(day), "F.CARTPK", {
+            "I.CARTPK.DTC": f"{on}T08:00", "I.CARTPK.CD19ABS": cd19,
+            **({"I.CARTPK.QPCR": copies} if copies else {"I.CARTPK.QPCRBLQ": "true"})})
+    # a grade 1 CRS on day 1 (fever alone), resolved by day 2: its adverse event, then the assessments
+    crs = {"I.CRS.FEVEROTH": "false", "I.CRS.ANTIPYR": "false", "I.CRS.HYPOTYN": "false", "I.CRS.VASOCNT": "0",
+           "I.CRS.VASOPRSN": "false", "I.CRS.O2DEV": "none", "I.CRS.DEATH": "false", "I.CRS.AENO": "1"}
+    onset = _days_ago(FOLLOW_INFUSED - 1)
+    _save(subject, "SE.SUBJECT", "F.AE", {
+        "I.AE.TERM": "Cytokine release syndrome", "I.AE.STDAT": onset, "I.AE.STDTC": f"{onset}T15:30",
+        "I.AE.ONGO": "N", "I.AE.ENDAT": _days_ago(FOLLOW_INFUSED - 2), "I.AE.TOXGR": "1", "I.AE.SER": "N",
+        "I.AE.RELCART": "RELATED", "I.AE.RELLD": "NOT RELATED", "I.AE.ACN": "NOT APPLICABLE",
+        "I.AE.OUT": "RECOVERED/RESOLVED", "I.AE.DLT": "false", "I.AE.AESI": "true", "I.AE.AESITYP": "CRS"})
+    for day, temp in ((1, "38.3"), (2, "37.2")):
+        _save(subject, f"SE.D{day}", "F.CRS", {**crs, "I.CRS.DTC": f"{_days_ago(FOLLOW_INFUSED - day)}T16:00",
+                                               "I.CRS.TEMP": temp, "I.CRS.SBPMIN": "112"})
 
 
 # -- the safety story: an SAE with its reports (ecrf.safety) ---------------------------------------------------------
@@ -361,7 +455,7 @@ def _sdv(follow) -> None:
     for event_oid, form_oid in (("SE.SUBJECT", "F.IC"), ("SE.SUBJECT", "F.DM"), ("SE.SCREENING", "F.VS"),
                                 ("SE.LD1", "F.LD"), ("SE.D0", "F.INF")):
         _verify(follow, event_oid, form_oid)
-    start = _days_ago(105)
+    start = _days_ago(FOLLOW_INFUSED)
     _correct(follow, "SE.D0", "F.INF", {"I.INF.STDTC": f"{start}T10:02"}, _user("coordinator"), "SOURCE_UPDATED",
              "The infusion record gives 10:02 as the start.")
 

@@ -178,3 +178,27 @@ def test_the_demo_has_an_sae_with_its_reports_and_an_open_follow_up(demo):
     from ecrf.study.clock import utcnow
 
     assert [(c.type, c.state(utcnow())) for c in sae.clocks] == [("INITIAL", "sent"), ("FOLLOWUP", "open")]
+
+
+def test_the_sentinel_subject_is_followed_to_month_12_and_reaches_doris_remission_at_month_3(demo):
+    """Issue 12: the demo holds a subject reaching DORIS remission, with 12 months of data for the charts."""
+    from ecrf.charts import series
+    from ecrf.charts.data import BCELL_RECOVERY, DORIS
+    from ecrf.efficacy.timeline import subject_efficacy
+
+    session, site = demo
+    subject = _subject(session, "01-S004")
+    found = subject_efficacy(session, subject)
+    by_event = {v.event_oid: v for v in found.visits}
+    assert {"SE.SCREENING", "SE.M3", "SE.M12"} <= set(by_event)
+    assert by_event["SE.SCREENING"].sledai == 14 and by_event["SE.M3"].csledai == 0
+    assert by_event["SE.M2"].doris.met is False and by_event["SE.M3"].doris.met is True
+    assert by_event["SE.M3"].sri4.met is True
+    assert found.first_doris_day == 90 and found.bcell.aplasia_day == 7 and found.bcell.recovery_day == 270
+    assert found.cart.peak_day == 7
+    # the charts: month 12 on the subject's SLEDAI-2K series; DORIS and B-cell recovery on the swimmer lane
+    charts = series.for_subject(session, subject, "sponsor")
+    assert max(p.day for p in charts.get("sledai").points) == 365
+    subjects = session.scalars(select(type(subject)).where(type(subject).site_id == site.id)).all()
+    lane = next(lane for lane in series.cohort(session, subjects, "sponsor").lanes if lane.subject_id == subject.id)
+    assert {(m.kind, m.day) for m in lane.markers} >= {(DORIS, 90), (BCELL_RECOVERY, 270)}
