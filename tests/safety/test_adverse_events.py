@@ -39,8 +39,8 @@ def _open_system_queries(session, form):
 
 
 def test_the_severities_are_hard_where_the_fix_is_on_the_ae_screen():
-    for check_id in ("AE.END_AFTER_START", "AE.END_TIME_AFTER_ONSET", "AE.SERIOUS_NEEDS_CRITERION",
-                     "AE.CRITERION_NEEDS_SERIOUS", "AE.GRADE5_FATAL_OUTCOME", "AE.GRADE5_RESULTS_IN_DEATH",
+    for check_id in ("AE.END_AFTER_START", "AE.END_TIME_AFTER_ONSET", "AE.SER_NEEDS_CRITERION",
+                     "AE.CRITERION_NEEDS_SER", "AE.GRADE5_FATAL_OUTCOME", "AE.GRADE5_SDTH_YES",
                      "AE.DLT_IN_WINDOW", "AE.ONSET_TIME_SAME_DAY"):
         assert _check(check_id).severity is Severity.HARD, check_id
     assert _check("AE.GRADE5_DEATH_FORM").severity is Severity.SOFT
@@ -151,6 +151,6 @@ def test_a_serious_event_needs_awareness_and_expectedness_to_be_complete(session
                                       if k not in ("I.AE.AWAREDTC", "I.AE.EXPECT")})
     assert form.status == "incomplete"
     assert {q.check_id for q in _open_system_queries(session, form)} == {"AE.AWARENESS_IF_SERIOUS",
-                                                                          "AE.EXPECTEDNESS_IF_SERIOUS"}
+                                                                          "AE.EXPECT_IF_SERIOUS"}
     errors = _refused(session, subject, serious(**{"I.AE.RPTDTC": "2026-11-12T09:00"}), 2)
     assert "before the site became aware" in errors["I.AE.RPTDTC"]

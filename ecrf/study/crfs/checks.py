@@ -277,11 +277,11 @@ def _grade5(v) -> bool:
 
 
 AE_CHECKS: tuple[Check, ...] = (
-    consistent("AE.SERIOUS_NEEDS_CRITERION", "I.AE.SER",
+    consistent("AE.SER_NEEDS_CRITERION", "I.AE.SER",
                "A serious adverse event needs at least one seriousness criterion: answer Yes to each that applies.",
                lambda v, f, ctx: v.get("I.AE.SER") != "Y" or _criterion_given(v), reads=_SERIOUS_CRITERIA,
                severity=Severity.HARD),
-    consistent("AE.CRITERION_NEEDS_SERIOUS", "I.AE.SER",
+    consistent("AE.CRITERION_NEEDS_SER", "I.AE.SER",
                "A seriousness criterion is Yes, so the event is serious: answer Serious = Yes, or No to the "
                "criterion.",
                lambda v, f, ctx: v.get("I.AE.SER") != "N" or not _criterion_given(v), reads=_SERIOUS_CRITERIA,
@@ -290,7 +290,7 @@ AE_CHECKS: tuple[Check, ...] = (
                "Grade 5 is death related to the event: the outcome must be Fatal (or correct the grade).",
                lambda v, f, ctx: not _grade5(v) or v.get("I.AE.OUT") == "FATAL", reads=("I.AE.TOXGR",),
                severity=Severity.HARD),
-    consistent("AE.GRADE5_RESULTS_IN_DEATH", "I.AE.SDTH",
+    consistent("AE.GRADE5_SDTH_YES", "I.AE.SDTH",
                "Grade 5 is death related to the event: 'Results in death' must be Yes (or correct the grade).",
                lambda v, f, ctx: not _grade5(v) or v.get("I.AE.SDTH") == "Y", reads=("I.AE.TOXGR",),
                severity=Severity.HARD),
@@ -302,7 +302,7 @@ AE_CHECKS: tuple[Check, ...] = (
              "The end date and time is not on the end date: correct one of them."),
     before("AE.END_TIME_AFTER_ONSET", "I.AE.STDTC", "I.AE.ENDTC", strict=False,
            message="The end is before the onset."),
-    before("AE.REPORT_AFTER_AWARENESS", "I.AE.AWAREDTC", "I.AE.RPTDTC", strict=False,
+    before("AE.REPORT_AFTER_AWARE", "I.AE.AWAREDTC", "I.AE.RPTDTC", strict=False,
            message="The initial report cannot be sent before the site became aware of the SAE."),
     consistent("AE.DLT_IN_WINDOW", "I.AE.DLT",
                "A dose-limiting toxicity begins in the DLT window (the infusion day to the protocol's last DLT day); "
@@ -311,7 +311,7 @@ AE_CHECKS: tuple[Check, ...] = (
                reads=("I.AE.DLTWIN",), severity=Severity.HARD),
     required_if("AE.AWARENESS_IF_SERIOUS", "I.AE.AWAREDTC", "I.AE.SER", ("Y",),
                 "The event is serious: enter when the site became aware of it (it starts the 24-hour clock)."),
-    required_if("AE.EXPECTEDNESS_IF_SERIOUS", "I.AE.EXPECT", "I.AE.SER", ("Y",),
+    required_if("AE.EXPECT_IF_SERIOUS", "I.AE.EXPECT", "I.AE.SER", ("Y",),
                 "The event is serious: assess its expectedness against the reference safety information."),
     detail_if_yes("AE.AESI_TYPE", "I.AE.AESITYP", "I.AE.AESI", "Choose the type of the event of special interest."),
 )
