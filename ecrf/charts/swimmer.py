@@ -127,6 +127,9 @@ def _legend_rows(kinds: list[str], width: float) -> list[list[tuple[str, str]]]:
     return rows + [row] if row else rows
 
 
+SYMBOL_GAP = 8  # points between the centres of two symbols of a lane (about twice a symbol's width)
+
+
 def _lane(lane: Lane, scale: Scale, y: float) -> Group:
     g = Group()
     g.add(String(scale.left - 6, y - 2.5, lane.label, fontName=BOLD, fontSize=7, fillColor=INK, textAnchor="end"))
@@ -138,10 +141,15 @@ def _lane(lane: Lane, scale: Scale, y: float) -> Group:
     for m in lane.markers:
         if m.kind in SPANS:
             _span(g, m, scale, y, labels)
+    placed: list[float] = []  # x of the symbols drawn: one on the same spot moves along, so none hides another
     for m in lane.markers:
         if m.kind not in SPANS:
             shape, color = STYLES.get(m.kind, ("dot", "#222222"))
-            g.add(_symbol(shape, scale.x(m.day), y, color))
+            x = scale.x(m.day)
+            while any(abs(x - other) < SYMBOL_GAP for other in placed):
+                x += SYMBOL_GAP
+            placed.append(x)
+            g.add(_symbol(shape, x, y, color))
     return g
 
 

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from ecrf.charts import axes, draw, figures, svg, swimmer
 from ecrf.charts.data import (
     BCELL_RECOVERY,
@@ -193,3 +195,23 @@ def test_outcome_markers_are_added_with_one_call():
 
 def test_an_empty_cohort_says_so():
     assert "No subject has been infused yet" in _texts(_parse(svg.to_svg(swimmer.drawing([]), "x")))
+
+
+def test_symbols_on_the_same_day_are_set_side_by_side_so_none_hides_another():
+    """DORIS and LLDAS reached at one visit, or B-cell recovery on the day a treatment stopped: every symbol shows."""
+    from ecrf.charts import swimmer
+    from ecrf.charts.axes import Scale
+    from ecrf.charts.data import BCELL_RECOVERY, DORIS, GC_STOPPED, LLDAS, Lane, Marker
+
+    markers = (Marker(90, DORIS, "DORIS"), Marker(90, LLDAS, "LLDAS"), Marker(270, BCELL_RECOVERY),
+               Marker(270, GC_STOPPED))
+    lane = Lane(1, "01-001", "completed", 365, markers)
+    group = swimmer._lane(lane, Scale(60, 500, 0, 100, (0, 365), (0, 1)), 50)
+    symbols = group.contents[-len(markers):]  # drawn last, after the label and the bar
+    centres = sorted((b[0] + b[2]) / 2 for b in (s.getBounds() for s in symbols))
+    assert all(b - a >= swimmer.SYMBOL_GAP - 0.01 for a, b in zip(centres, centres[1:], strict=False)), centres
+    # each stays near its day: the second of a pair moves one gap along, no further
+    day90, day270 = Scale(60, 500, 0, 100, (0, 365), (0, 1)).x(90), Scale(60, 500, 0, 100, (0, 365), (0, 1)).x(270)
+    assert centres[0] == pytest.approx(day90, abs=0.5) and centres[1] == pytest.approx(day90 + swimmer.SYMBOL_GAP,
+                                                                                      abs=0.5)
+    assert centres[2] == pytest.approx(day270, abs=0.5)
