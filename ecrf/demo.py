@@ -340,7 +340,8 @@ def _disease_course(subject, screening: bool) -> None:
         on = _days_ago(FOLLOW_INFUSED - day)
         _save(subject, _event_on(day), "F.CARTPK", {
             "I.CARTPK.DTC": f"{on}T08:00", "I.CARTPK.CD19ABS": cd19,
-            **({"I.CARTPK.QPCR": copies} if copies else {"I.CARTPK.QPCRBLQ": "true"})})
+            # below the limit of quantification: 0 copies, as the CRF asks, with the flag
+            **({"I.CARTPK.QPCR": copies} if copies else {"I.CARTPK.QPCR": "0", "I.CARTPK.QPCRBLQ": "true"})})
     # a grade 1 CRS on day 1 (fever alone), resolved by day 2: its adverse event, then the assessments
     crs = {"I.CRS.FEVEROTH": "false", "I.CRS.ANTIPYR": "false", "I.CRS.HYPOTYN": "false", "I.CRS.VASOCNT": "0",
            "I.CRS.VASOPRSN": "false", "I.CRS.O2DEV": "none", "I.CRS.DEATH": "false", "I.CRS.AENO": "1"}

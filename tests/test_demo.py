@@ -195,7 +195,7 @@ def test_the_sentinel_subject_is_followed_to_month_12_and_reaches_doris_remissio
     assert by_event["SE.M2"].doris.met is False and by_event["SE.M3"].doris.met is True
     assert by_event["SE.M3"].sri4.met is True
     assert found.first_doris_day == 90 and found.bcell.aplasia_day == 7 and found.bcell.recovery_day == 270
-    assert found.cart.peak_day == 7
+    assert found.cart.peak_day == 7 and found.cart.persistence == {"M3": True, "M6": True, "M12": False}
     # the charts: month 12 on the subject's SLEDAI-2K series; DORIS and B-cell recovery on the swimmer lane
     charts = series.for_subject(session, subject, "sponsor")
     assert max(p.day for p in charts.get("sledai").points) == 365
