@@ -213,7 +213,8 @@ def _subjects(site, password: str) -> None:
     _preg(follow, "SE.PRELD", FOLLOW_INFUSED + 7)
     _preg(follow, "SE.D0", FOLLOW_INFUSED)
     _treat(follow, collected=FOLLOW_INFUSED + 20, ld1=FOLLOW_INFUSED + 5, infusion=FOLLOW_INFUSED)
-    for event_oid, day in (("SE.D1", 1), ("SE.D2", 2), *FOLLOW_MONTHS):
+    early = (*((f"SE.D{d}", d) for d in range(1, 15)), ("SE.D21", 21))  # in hospital to day 14, then day 21
+    for event_oid, day in (*early, *FOLLOW_MONTHS):
         _vitals(follow, event_oid, FOLLOW_INFUSED - day)
     for event_oid, day in FOLLOW_MONTHS:
         _preg(follow, event_oid, FOLLOW_INFUSED - day)
