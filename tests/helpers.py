@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -203,3 +204,21 @@ def make_app(url: str, instance: Path, **extra):
     }
     config.update(extra)
     return create_app(config)
+
+
+@contextmanager
+def statements(session):
+    """The SQL statements sent to the database while the block runs (a list, filled as they go)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listener(conn, cursor, statement, *rest):
+        seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

@@ -1,28 +1,12 @@
 """Dashboards: what each role's first screen counts, and a statement count that does not grow with subjects."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, select
+from helpers import statements
+from sqlalchemy import select
 
 from ecrf.auth.models import Site
 from ecrf.casebook import dashboards
 from tests.helpers import consent, new_subject, save, vs_values
-
-
-@contextmanager
-def statements(session):
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *rest):
-        seen.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def _site_ids(session, *codes):

@@ -2,28 +2,12 @@
 DORIS, LLDAS and SRI-4 against baseline with their reasons; the B-cell course and CAR-T kinetics; statements."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from course import efficacy_visit, treated_subject, worked_case
-from sqlalchemy import event, select
+from helpers import statements
+from sqlalchemy import select
 
 from ecrf.efficacy.timeline import cohort_efficacy, subject_efficacy
 from ecrf.subjects.models import Subject
-
-
-@contextmanager
-def statements(session):
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, *rest):
-        seen.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def _visits(result):

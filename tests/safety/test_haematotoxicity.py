@@ -2,12 +2,9 @@
 study days from the site-local dates, one statement whatever the number of samples, "cannot grade: <why>"."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from cell_therapy import day, infused
-from helpers import enrolled_subject, new_subject, save
-from sqlalchemy import event
+from helpers import enrolled_subject, new_subject, save, statements
 
 from ecrf.safety import haematotoxicity
 from ecrf.study import clock
@@ -18,19 +15,6 @@ def _hem(neut: str, plat: str, on: int) -> dict:
             "I.HEM.HGB": "105", "I.HEM.PLAT": plat, "I.HEM.CLSIG": "false"}
 
 
-@contextmanager
-def statements(session):
-    seen = []
-    engine = session.get_bind()
-
-    def listener(*args):
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 immunosuppressant stops (ecrf.treatment.steroid_course), in one SQL statement whatever the number of entries."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from cell_therapy import day, infused
-from helpers import ctx, enrolled_subject, new_subject, save, vs_values
-from sqlalchemy import event
+from helpers import ctx, enrolled_subject, new_subject, save, statements, vs_values
 
 from ecrf.capture import services as capture
 from ecrf.treatment import steroid_course
@@ -34,19 +32,6 @@ def _gcis(session, subject, event_oid: str, on: int, dose: str | None, **drugs):
     save(session, subject, "F.GCIS", values, event_oid=event_oid)
 
 
-@contextmanager
-def statements(session):
-    seen = []
-    engine = session.get_bind()
-
-    def listener(*args):
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 # -- F.CM: prednisone-equivalent daily dose and mg/kg/day ---------------------------------------------------------
