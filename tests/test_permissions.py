@@ -42,6 +42,8 @@ EXPECTED = {
     "export_blank_crf": STUDY,
     "export_study_data": {"data_manager", "sponsor"},
     "export_site_archive": {"investigator", "coordinator", "data_manager"},
+    # the SAE list and its reporting clocks: every study role, each for its own sites (the sponsor is notified too)
+    "view_saes": STUDY,
     "manage_users": {"admin"},
     "manage_sites": {"admin"},
     "view_system_audit": {"admin"},

@@ -9,7 +9,8 @@ from ecrf.capture import locks
 from ecrf.capture.locks import LockState
 from ecrf.errors import Forbidden, Invalid, Locked, Refused
 
-CHEM = {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREAT": "50", "I.CHEM.ALT": "20", "I.CHEM.ALTULN": "40",
+CHEM = {"I.CHEM.DTC": "2026-11-02", "I.CHEM.CREATORRES": "50", "I.CHEM.CREATU": "umol/L",
+        "I.CHEM.ALT": "20", "I.CHEM.ALTULN": "40",
         "I.CHEM.AST": "20", "I.CHEM.ASTULN": "40", "I.CHEM.BILI": "8", "I.CHEM.BILIULN": "21",
         "I.CHEM.CLSIG": "false"}
 VS_M = {**vs_values(), "I.VS.DTC": "2026-11-25T09:00"}
