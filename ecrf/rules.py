@@ -39,6 +39,8 @@ TRIAL_RULES = RuleSet(
         queries.answer_by_data_change,
         signatures.breaks_signatures,
         sdv.reset_on_change,
+        # a CRS or ICANS grade reaching 3 by recalculation is mailed as a save would be
+        notifications.notifies_recalculated_grades,
     ),
     # soft edit-check findings open system queries; those whose check holds again close themselves
     findings=(queries.sync_system_queries,),

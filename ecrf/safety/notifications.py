@@ -6,6 +6,9 @@ toxicity. The writer :func:`writes_safety_notifications` (installed in ``ecrf.ru
 save in its transaction: the mail goes to the outbox (ecrf.mail) with the data, so it exists exactly when the
 data does and is delivered by the worker however long the mail server is down.
 
+A grade that reaches 3 when it is recalculated (ecrf.capture.derived: an earlier assessment corrected) is mailed
+too, by the observer :func:`notifies_recalculated_grades`.
+
 Each event is mailed once: a :class:`~ecrf.safety.models.SafetyNotification` row per (kind, form) says it was.
 Editing the same SAE mails nothing; an AE changed from not serious to serious is a new SAE and is mailed; a form
 changed back and forth is mailed the first time only.
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ecrf.capture import services as capture
 from ecrf.capture.facts import latest_values
 from ecrf.mail.outbox import address_problem, enqueue
 from ecrf.safety import clocks
@@ -164,3 +168,16 @@ def writes_safety_notifications(session: Session, t, form, origin) -> None:
     for kind in kinds:
         if kind not in done:
             notify(session, t, form, kind)
+
+
+GRADE_ITEMS = {"F.CRS": "I.CRS.GRADE", "F.ICANS": "I.ICANS.GRADE"}
+
+
+def notifies_recalculated_grades(session: Session, form, changed: dict, user_id: int | None) -> None:
+    """After any write of a CRS or ICANS grade, a save or a recalculation (an earlier assessment corrected, so that
+    fever is now known earlier in the episode): a grade that reached 3 is notified as a save of the form would."""
+    if GRADE_ITEMS.get(form.form_oid) not in changed:
+        return
+    event = form.event
+    target = capture.resolve(event.subject, event.event_oid, form.form_oid, event.repeat_key, form.repeat_key)
+    writes_safety_notifications(session, target, form, "recalculation")

@@ -134,3 +134,29 @@ def test_the_mail_waits_in_the_outbox_while_the_server_is_down(session, world, r
     settings = SmtpSettings(host="127.0.0.1", port=smtp_down.port, sender="ecrf@trial.example", timeout=5)
     assert len(deliver(session, settings, Policy()).retrying) == 1
     assert _mails(session)[0].status == "queued"
+
+
+def test_a_crs_grade_reaching_3_by_recalculation_is_mailed_once(session, world, recipients):
+    """Day 2: afebrile with one vasopressor, grade 0 while day 1 reads no fever. Correcting day 1's temperature to
+    a fever recomputes day 2 (fever earlier in the episode): grade 3, mailed though day 2 was never saved again."""
+    subject = new_subject(session)
+    day = {"I.CRS.FEVEROTH": "false", "I.CRS.ANTIPYR": "false", "I.CRS.VASOPRSN": "false", "I.CRS.O2DEV": "none",
+           "I.CRS.DEATH": "false"}
+    save(session, subject, "F.CRS", {**day, "I.CRS.DTC": "2026-11-05T08:00", "I.CRS.TEMP": "37.6",
+                                     "I.CRS.HYPOTYN": "false", "I.CRS.SBPMIN": "118", "I.CRS.VASOCNT": "0"},
+         event_oid="SE.D1")
+    later = save(session, subject, "F.CRS", {**day, "I.CRS.DTC": "2026-11-06T08:00", "I.CRS.TEMP": "37.2",
+                                             "I.CRS.HYPOTYN": "true", "I.CRS.SBPMIN": "78", "I.CRS.VASOCNT": "1"},
+                 event_oid="SE.D2")
+    assert later.values["I.CRS.GRADE"] == "0" and _mails(session) == []
+    save(session, subject, "F.CRS", {**day, "I.CRS.DTC": "2026-11-05T08:00", "I.CRS.TEMP": "38.6",
+                                     "I.CRS.HYPOTYN": "false", "I.CRS.SBPMIN": "118", "I.CRS.VASOCNT": "0"},
+         event_oid="SE.D1", reason_code="TRANSCRIPTION")
+    session.expire_all()
+    assert later.values["I.CRS.GRADE"] == "3"
+    assert [m.subject.split(": ", 1)[1] for m in _mails(session)] == [f"CRS grade 3, subject {subject.key}"]
+    # a further recalculation that keeps grade 3 mails nothing more
+    save(session, subject, "F.CRS", {**day, "I.CRS.DTC": "2026-11-05T08:00", "I.CRS.TEMP": "38.9",
+                                     "I.CRS.HYPOTYN": "false", "I.CRS.SBPMIN": "118", "I.CRS.VASOCNT": "0"},
+         event_oid="SE.D1", reason_code="TRANSCRIPTION")
+    assert len(_mails(session)) == 1
