@@ -51,6 +51,7 @@ from ecrf.study import masking
 from ecrf.study.clock import today_at
 from ecrf.study.codec import decode_decimal, local_date
 from ecrf.study.definition import load as load_study
+from ecrf.study.schedule import INFUSION_START, study_day
 from ecrf.subjects.models import Subject
 
 
@@ -84,7 +85,6 @@ MEASURES: tuple[Measure, ...] = (
 DATE_ITEMS = {"F.SLEDAI": "I.SLEDAI.DAT", "F.PGA": "I.PGA.DAT", "F.GCIS": "I.GCIS.DAT", "F.IMMUNO": "I.IMMUNO.DTC",
               "F.UA": "I.UA.DTC", "F.CARTPK": "I.CARTPK.DTC", "F.CRS": "I.CRS.DTC", "F.ICANS": "I.ICANS.DTC",
               "F.INF": "I.INF.STDTC"}
-INFUSION = "I.INF.STDTC"
 GRADES = {CRS: ("F.CRS", "I.CRS.GRADE"), ICANS: ("F.ICANS", "I.ICANS.GRADE")}
 GC_TAKEN, IS_TAKEN = "I.GCIS.GCYN", "I.GCIS.ISYN"
 ITEMS = frozenset({*DATE_ITEMS.values(), *(m.item_oid for m in MEASURES),
@@ -156,7 +156,7 @@ def _moment(row: FormRow, tz: ZoneInfo) -> tuple[date | None, str]:
 
 def infusion_date(rows: Iterable[FormRow], tz: ZoneInfo) -> date | None:
     """Day 0: the site-local date of the first recorded infusion start."""
-    days = [local_date(r.values.get(INFUSION), tz) for r in rows if r.form_oid == "F.INF"]
+    days = [local_date(r.values.get(INFUSION_START), tz) for r in rows if r.form_oid == "F.INF"]
     return min((d for d in days if d), default=None)
 
 
@@ -236,7 +236,7 @@ def subject_charts(rows: Sequence[FormRow], tz: ZoneInfo) -> SubjectCharts:
         for row in rows:
             on, key = _moment(row, tz)
             if on is not None:
-                dated.append(((on - zero).days, key, row))
+                dated.append((study_day(on, zero), key, row))
         dated.sort(key=lambda d: (d[0], d[1]))
     episodes, worst = [], {}
     for kind in (CRS, ICANS):

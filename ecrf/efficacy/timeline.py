@@ -23,6 +23,7 @@ from ecrf.efficacy.assess import Outcome
 from ecrf.efficacy.visit import VisitEfficacy, read_visit
 from ecrf.study import codec
 from ecrf.study.definition import load as load_study
+from ecrf.study.schedule import study_day
 from ecrf.subjects.models import Subject
 from ecrf.visits.services import ANCHOR_ITEMS
 
@@ -160,7 +161,7 @@ def _courses(study, day0: date | None, tz, samples: list[dict]) -> tuple[BCellCo
         on = codec.local_date(values.get("I.CARTPK.DTC"), tz)
         if day0 is None or on is None:
             continue  # a sample is placed on the study-day axis by the infusion date
-        day = (on - day0).days
+        day = study_day(on, day0)
         absolute, percent = _number(values, "I.CARTPK.CD19ABS"), _number(values, "I.CARTPK.CD19PCT")
         if absolute is not None or percent is not None:
             bcell_samples.append((day, absolute, percent))

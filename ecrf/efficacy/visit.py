@@ -13,6 +13,7 @@ from ecrf.clinical import outcomes, sledai
 from ecrf.efficacy.assess import Outcome
 from ecrf.study import calculators, codec
 from ecrf.study.crfs import codelists
+from ecrf.study.schedule import study_day
 from ecrf.study.types import StudyEvent
 
 _PENDING = Outcome(None, "not assessed")
@@ -76,7 +77,7 @@ def read_visit(event: StudyEvent, stored: dict[str, dict], actual: date | None, 
             agents.append(gcis["I.GCIS.ISOTHER"])
     return VisitEfficacy(
         event_oid=event.oid, label=event.label, date=on,
-        study_day=(on - day0).days if on and day0 else None,
+        study_day=study_day(on, day0),
         sledai=_int(total), csledai=_int(clinical), pga=None if score is None else float(score),
         prednisone_mg=prednisone, antimalarial=gcis.get("I.GCIS.HCQ") == "true" if gcis else None,
         immunosuppressants=agents,

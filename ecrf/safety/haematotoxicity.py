@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from ecrf.capture.facts import forms_with
 from ecrf.clinical import icaht
 from ecrf.study import clock, codec
+from ecrf.study.schedule import INFUSION_START, study_day
 from ecrf.subjects.models import Subject
 
-INFUSION_START = "I.INF.STDTC"
 SAMPLE, NEUTROPHILS, PLATELETS = "I.HEM.DTC", "I.HEM.NEUT", "I.HEM.PLAT"
 #: the items read (the infusion start is on F.INF, at day 0 only)
 OIDS = frozenset({INFUSION_START, SAMPLE, NEUTROPHILS, PLATELETS})
@@ -68,7 +68,7 @@ def from_forms(forms: Iterable[tuple[str, dict]], tz: ZoneInfo, today: date | No
         if not values.get(SAMPLE):
             skipped.append("a haematology form without its sample date")
             continue
-        day = (codec.local_date(values[SAMPLE], tz) - infusion).days
+        day = study_day(codec.local_date(values[SAMPLE], tz), infusion)
         for oid, out, convert in ((NEUTROPHILS, anc, icaht.anc_per_ul), (PLATELETS, plt, float)):
             number = _number(values[oid]) if values.get(oid) else None
             if number is not None:

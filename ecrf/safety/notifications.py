@@ -35,6 +35,7 @@ from ecrf.safety.models import SafetyNotification
 from ecrf.study import codec
 from ecrf.study.definition import PROTOCOL_NAME
 from ecrf.study.definition import load as load_study
+from ecrf.study.schedule import study_day
 
 #: the outbox kind of these mails
 MAIL_KIND = "safety"
@@ -102,7 +103,7 @@ def _study_day(values: dict, date_oid: str, infusion: str | None, tz) -> str:
     day, zero = codec.local_date(values.get(date_oid), tz), codec.local_date(infusion, tz)
     if day is None or zero is None:
         return "not known (no infusion recorded)" if day is not None else "not recorded"
-    return f"day {(day - zero).days} after the CAR-T infusion"
+    return f"day {study_day(day, zero)} after the CAR-T infusion"
 
 
 def compose(kind: str, subject, event, form_oid: str, form_repeat: int, values: dict,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from ecrf.clinical import body, crs, dosing, icans, renal, sledai, steroids
 from ecrf.study import codec, protocol
 from ecrf.study.calculated import HISTORY, Calculated, Calculator
+from ecrf.study.schedule import INFUSION_START, study_day
 from ecrf.study.types import Form
 from ecrf.study.validation import Context
 
@@ -218,7 +219,7 @@ def ld_dose(values, facts, ctx, oid: str) -> Calculated:
                       f"BSA {facts['I.LD.BSA']} m2")
 
 
-INFUSION_START = "I.INF.STDTC"
+
 #: the versions of the two AE timings below (stored with each value)
 AE_HOURS_VERSION = "AE onset - infusion start, hours; v1"
 DLT_WINDOW_VERSION = "DLT window: onset day 0 to protocol dlt_days after the infusion day, inclusive; v1"
@@ -240,7 +241,7 @@ def ae_in_dlt_window(values, facts, ctx) -> Calculated:
     infusion = codec.local_date(facts.get(INFUSION_START), ctx.tz)
     if onset is None or infusion is None:
         return Calculated(None, missing=_absent((values, "I.AE.STDAT"), (facts, INFUSION_START)))
-    day = (onset - infusion).days
+    day = study_day(onset, infusion)
     return Calculated("true" if 0 <= day <= protocol.active().dlt_days else "false", DLT_WINDOW_VERSION)
 # -- creatinine entered in mg/dL or µmol/L; the stored I.CHEM.CREAT is µmol/L -----------------------------------
 

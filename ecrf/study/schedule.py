@@ -4,7 +4,17 @@ Windows follow the brief's defaults; change them here, not in code that reads th
 """
 from __future__ import annotations
 
+from datetime import date
+
 from ecrf.study.types import FormRef, StudyEvent
+
+#: the item whose site-local date is study day 0: the start of the CAR-T infusion (F.INF at SE.D0)
+INFUSION_START = "I.INF.STDTC"
+
+
+def study_day(day: date | None, day0: date | None) -> int | None:
+    """Days from the infusion day (day 0; the days before it negative, none skipped); None without both dates."""
+    return (day - day0).days if day is not None and day0 is not None else None
 
 
 def _refs(*oids: str, optional: tuple[str, ...] = ()) -> tuple[FormRef, ...]:

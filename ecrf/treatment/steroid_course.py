@@ -31,17 +31,17 @@ from ecrf.capture.facts import forms_with
 from ecrf.clinical import steroids
 from ecrf.study import codec
 from ecrf.study.crfs.codelists import GCDRUG, IMMUNOSUPPRESSANTS
+from ecrf.study.schedule import INFUSION_START, study_day
 from ecrf.subjects.models import Subject
 
 GCIS, CM = "F.GCIS", "F.CM"
-INFUSION = "I.INF.STDTC"
 #: (form, date item, weight item) of every weight recorded with its date
 WEIGHTS = (("F.VS", "I.VS.DTC", "I.VS.WEIGHT"), ("F.HTWT", "I.HTWT.DAT", "I.HTWT.WEIGHT"),
            ("F.LD", "I.LD.DAT", "I.LD.WEIGHT"), ("F.INF", "I.INF.WEIGHTDAT", "I.INF.WEIGHT"))
 _IS = tuple((f"I.GCIS.{code}", label) for code, label in IMMUNOSUPPRESSANTS)
 #: the items read
 OIDS = frozenset({
-    INFUSION, *(oid for _, d, w in WEIGHTS for oid in (d, w)),
+    INFUSION_START, *(oid for _, d, w in WEIGHTS for oid in (d, w)),
     "I.GCIS.DAT", "I.GCIS.GCYN", "I.GCIS.GCDRUG", "I.GCIS.GCDOSE", "I.GCIS.GCPREDEQ", "I.GCIS.ISYN",
     *(oid for oid, _ in _IS),
     "I.CM.GCDRUG", "I.CM.GCPREDEQ", "I.CM.DOSE", "I.CM.DOSU", "I.CM.DOSFRQ", "I.CM.STDAT", "I.CM.ENDAT",
@@ -91,10 +91,6 @@ def _number(value: str | None) -> float | None:
         return None
 
 
-def _study_day(day: date, infusion: date | None) -> int | None:
-    return (day - infusion).days if infusion else None
-
-
 def _weight_on(weights: list[tuple[date, float]], day: date) -> float | None:
     before = [w for d, w in weights if d <= day]
     return before[-1] if before else (weights[0][1] if weights else None)
@@ -104,7 +100,7 @@ def _point(day: date, mg: float, source: str, note: str, infusion: date | None,
            weights: list[tuple[date, float]]) -> SteroidPoint:
     weight = _weight_on(weights, day)
     per_kg = steroids.mg_per_kg_per_day(mg, weight) if weight else None
-    return SteroidPoint(day, _study_day(day, infusion), round(mg, 2),
+    return SteroidPoint(day, study_day(day, infusion), round(mg, 2),
                         None if per_kg is None else round(per_kg, 3), source, note)
 
 
@@ -123,8 +119,8 @@ def _cm_points(courses: list[tuple[date, date | None, float, str]], infusion, we
 def course(forms: Iterable[tuple[str, dict[str, str]]], tz) -> TreatmentCourse:
     """The course from the forms' values (pure: the tests and :func:`subject_treatment_course` call it)."""
     forms = list(forms)
-    infusion = next((codec.local_date(v[INFUSION], tz) for oid, v in forms if oid == "F.INF" and v.get(INFUSION)),
-                    None)
+    infusion = next((codec.local_date(v[INFUSION_START], tz) for oid, v in forms
+                     if oid == "F.INF" and v.get(INFUSION_START)), None)
     weights = sorted((codec.local_date(v[d], tz), _number(v[w])) for oid, v in forms for f, d, w in WEIGHTS
                      if oid == f and v.get(d) and _number(v.get(w)))
     assessments, courses = [], []
@@ -148,7 +144,7 @@ def course(forms: Iterable[tuple[str, dict[str, str]]], tz) -> TreatmentCourse:
         stopped = sorted(previous - on)
         for label in stopped:
             stops.setdefault(label, day)
-        rows.append(CourseRow(day, _study_day(day, infusion), GCIS, note, point, tuple(sorted(on)), tuple(stopped)))
+        rows.append(CourseRow(day, study_day(day, infusion), GCIS, note, point, tuple(sorted(on)), tuple(stopped)))
         previous = on
     rows += [CourseRow(p.date, p.study_day, p.source, p.note, p) for p in _cm_points(courses, infusion, weights)]
     rows.sort(key=lambda r: (r.date, r.source))
