@@ -97,6 +97,8 @@ def _consent(subject, days_ago: int, child: bool = False) -> None:
 def _vitals(subject, event_oid: str, days_ago: int, **override) -> None:
     values = {"I.VS.DTC": f"{_days_ago(days_ago)}T09:30", "I.VS.TEMP": "36.7", "I.VS.SYSBP": "116",
               "I.VS.DIABP": "74", "I.VS.HR": "78", "I.VS.RESP": "16", "I.VS.SPO2": "98", "I.VS.WEIGHT": "52.5"}
+    if event_oid == "SE.SCREENING":  # screening is dated by its visit date (F.SV), not by its other forms
+        _save(subject, event_oid, "F.SV", {"I.SV.STDAT": _days_ago(days_ago)})
     _save(subject, event_oid, "F.VS", {**values, **override})
 
 
@@ -199,6 +201,7 @@ def _subjects(site, password: str) -> None:
     failed = create_subject(db.session, site)
     _consent(failed, 40)
     _dm(failed, "M", "1987-07-30")
+    _save(failed, "SE.SCREENING", "F.SV", {"I.SV.STDAT": _days_ago(38)})
     _save(failed, "SE.SCREENING", "F.CARDIO", {"I.CARDIO.ECHODAT": _days_ago(38), "I.CARDIO.LVEF": "45",
                                                "I.CARDIO.ECGDAT": _days_ago(38), "I.CARDIO.ECG": "NORMAL"})
     screen_fail(db.session, failed, "LVEF 45 % (inclusion IN5 requires 55 % or more)")

@@ -24,7 +24,7 @@ from ecrf.study.calculated import Calculated
 from ecrf.study.definition import load as load_study
 from ecrf.study.locator import FormLocator
 from ecrf.study.reasons import change_reason
-from ecrf.study.types import DataType, Form, StudyEvent
+from ecrf.study.types import Form, StudyEvent
 from ecrf.study.validation import Context, clean_all, clean_missing
 from ecrf.subjects.models import Subject
 
@@ -81,11 +81,10 @@ def _event_for(session: Session, t: Target) -> StudyEventData:
 
 
 def _visit_date(t: Target, values: dict, ctx: Context) -> date | None:
-    """The date the visit took place: the earliest date or date-time entered on the form (site-local)."""
-    days = [codec.local_date(values.get(item.oid), ctx.tz) for item in t.form.items
-            if item.data_type in (DataType.DATE, DataType.DATETIME)]
-    days = [d for d in days if d]
-    return min(days) if days else None
+    """The site-local date of the visit's declared date item (``StudyEvent.date_item``) as ``values`` hold it;
+    None when empty. Only that item dates a visit: other dates on the visit's forms are history (an SLE diagnosis,
+    a dosing weight, a product release) and never do."""
+    return codec.local_date(values.get(t.event.date_item), ctx.tz)
 
 
 def _record_visit(event: StudyEventData, t: Target, values: dict, ctx: Context) -> None:
@@ -93,9 +92,9 @@ def _record_visit(event: StudyEventData, t: Target, values: dict, ctx: Context) 
         return  # subject-level forms are not a visit
     if event.status in (None, "scheduled", "not_done"):  # None: new, column default not applied yet
         event.status, event.not_done_reason = "in_progress", None
-    day = _visit_date(t, values, ctx)
-    if day and (event.actual_date is None or day < event.actual_date):
-        event.actual_date = day
+    if any(i.oid == t.event.date_item for i in t.form.items):
+        # the visit date follows its item both ways: a correction to a later day moves it, clearing it clears it
+        event.actual_date = _visit_date(t, values, ctx)
 
 
 def preview(session: Session, t: Target, raw: dict, ctx: Context) -> tuple[dict[str, Calculated], dict[str, str]]:

@@ -31,6 +31,12 @@ from ecrf.visits.services import plans
 _HAPPENED = ("done", "done_out_of_window")
 
 
+def _happened(visit, entered: dict) -> bool:
+    """A visit took place when it is dated, or when forms were entered at it without its visit date yet (the
+    missing visit-date form is then one of its gaps: a visit is dated only by its declared item)."""
+    return visit.state in _HAPPENED or (bool(entered) and visit.state != "not_done")
+
+
 @dataclass(frozen=True)
 class FormGap:
     """A required form of a visit that took place, not entered yet ("missing") or not complete ("incomplete")."""
@@ -94,9 +100,9 @@ def site_work(session: Session, site_ids: set[int]) -> SiteWork:
         for visit in planned[subject.id]:
             if visit.state == "overdue":
                 work.overdue.append(CalendarRow(subject, visit))
-            if visit.state not in _HAPPENED:
-                continue
             entered = forms.get((subject.id, visit.oid, visit.repeat), {})
+            if not _happened(visit, entered):
+                continue
             for ref in visit.event.forms:
                 if not ref.required:
                     continue
@@ -128,9 +134,9 @@ def completeness(session: Session, site_ids: set[int] | None = None) -> Complete
     expected = complete = 0
     for subject in subjects:
         for visit in planned[subject.id]:
-            if visit.state not in _HAPPENED:
-                continue
             entered = forms.get((subject.id, visit.oid, visit.repeat), {})
+            if not _happened(visit, entered):
+                continue
             for ref in visit.event.forms:
                 if ref.required:
                     expected += 1

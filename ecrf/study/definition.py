@@ -109,7 +109,33 @@ class Study:
                         known = codelists.setdefault(item.codelist.oid, item.codelist)
                         if known != item.codelist:
                             raise DefinitionError(f"code list {item.codelist.oid} is defined twice, differently")
+        for event in self.events:
+            self._check_date_item(event)
         self._check_checks()
+
+    def _check_date_item(self, event: StudyEvent) -> None:
+        """A visit names its visit-date item, a required date or date-time of its first form (a required, not
+        repeating form), so the visit is dated by what is entered first and by nothing else; the subject-level
+        (Common) event is no visit and names none."""
+        if event.type == "Common":
+            if event.date_item is not None:
+                raise DefinitionError(f"study event {event.oid} is subject-level: it has no visit date item")
+            return
+        if event.date_item is None:
+            raise DefinitionError(f"study event {event.oid} names no visit date item")
+        first = event.forms[0] if event.forms else None
+        form = self._forms[first.form_oid] if first else None
+        item = next((i for i in form.items if i.oid == event.date_item), None) if form else None
+        if item is None:
+            owner = self._form_of_item.get(event.date_item)
+            where = f"is on {owner}" if owner else "is not defined"
+            raise DefinitionError(f"study event {event.oid}: visit date item {event.date_item} {where}, not on its "
+                                  f"first form {first.form_oid if first else '(none)'}")
+        if item.data_type not in (DataType.DATE, DataType.DATETIME) or not item.required:
+            raise DefinitionError(f"study event {event.oid}: visit date item {item.oid} must be a required date")
+        if not first.required or form.repeating:
+            raise DefinitionError(f"study event {event.oid}: the form of its visit date, {form.oid}, must be "
+                                  "required and not repeating")
 
     def _check_checks(self) -> None:
         """Every edit check names known items: what it reads on its own form, what it needs from others."""

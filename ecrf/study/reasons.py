@@ -26,7 +26,9 @@ REASONS = codelist(
 #: reasons the system gives for its own writes (a user never chooses them)
 RECALCULATED = "RECALCULATED"  # a derived value recomputed because a source value changed; sources: item OIDs
 FORMAT_MIGRATED = "FORMAT_MIGRATED"  # stored text rewritten from English sentences to codes; revision: Alembic id
-SYSTEM_REASONS = (RECALCULATED, FORMAT_MIGRATED)
+#: a visit's date recomputed from its declared visit-date item (StudyEvent.date_item); revision: Alembic id
+VISIT_DATE_RULE = "VISIT_DATE_RULE"
+SYSTEM_REASONS = (RECALCULATED, FORMAT_MIGRATED, VISIT_DATE_RULE)
 
 NOTE_MAX = 1000
 
@@ -53,6 +55,11 @@ def recalculated(sources: Iterable[str]) -> str:
 def format_migrated(revision: str) -> str:
     """The stored reason of a row a migration rewrote from English text to codes."""
     return encode(Msg(FORMAT_MIGRATED, revision=revision))
+
+
+def visit_date_rule(revision: str) -> str:
+    """The stored reason of a visit date a migration recomputed when the visit-date rule changed."""
+    return encode(Msg(VISIT_DATE_RULE, revision=revision))
 
 
 def decode_reason(stored: str | None) -> Msg | None:

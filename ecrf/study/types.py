@@ -160,6 +160,10 @@ class StudyEvent:
     screening, ``infusion`` (day 0) for everything from lymphodepletion on.
     A ``day`` of None means unplanned (leukapheresis happens when eligibility
     is confirmed; unscheduled and end-of-study visits happen when they happen).
+    ``date_item`` names the item whose (site-local) date is the visit's date: an item of the visit's
+    first form (the study definition refuses anything else), or None for the subject-level event, which
+    is no visit. Only it dates the visit: a history date on another form (SLE diagnosis, a dosing weight)
+    never does.
     """
 
     oid: str
@@ -172,6 +176,7 @@ class StudyEvent:
     repeating: bool = False
     type: str = "Scheduled"  # ODM: Scheduled | Unscheduled | Common
     short: str = ""  # column heading in the casebook grid
+    date_item: str | None = None  # the item that is the visit date (see above)
 
     @property
     def heading(self) -> str:

@@ -17,7 +17,7 @@ from typing import Union
 from ecrf.study.crfs import codelists as cl
 from ecrf.study.definition import load as load_study
 from ecrf.study.messages import JOIN, LEGACY, Msg, decode, from_data
-from ecrf.study.reasons import FORMAT_MIGRATED, REASONS, RECALCULATED
+from ecrf.study.reasons import FORMAT_MIGRATED, REASONS, RECALCULATED, VISIT_DATE_RULE
 
 Template = Union[str, Callable[[dict], str]]
 
@@ -71,6 +71,8 @@ EN: dict[str, Template] = {
     **{code: _reason(REASONS.label(code)) for code in REASONS.values},
     RECALCULATED: lambda p: "Recalculated after a change to " + ", ".join(p.get("sources") or ()),
     FORMAT_MIGRATED: "Stored text rewritten in a new format by migration {revision}",
+    VISIT_DATE_RULE: "Visit date recomputed by migration {revision}: the visit-date rule changed (a visit is "
+                     "dated by its declared visit-date item only)",
 
     # -- calculated items that cannot be computed (shown beside the empty value on the form) -------------
     "calc.missing": lambda p: "Cannot calculate yet: " + ", ".join(_item_label(o) for o in p.get("items") or ())

@@ -12,12 +12,13 @@ from ecrf.errors import NotFound, Refused
 from ecrf.study import clock
 from ecrf.study.codec import local_date
 from ecrf.study.definition import load as load_study
+from ecrf.study.schedule import INFUSION_START, LD_DATE
 from ecrf.subjects.models import Subject
 from ecrf.visits.planning import Anchors, Recorded, VisitPlan, plan
 
-# (event OID, item OID) of the three dates the schedule hangs on
-ANCHOR_ITEMS = {"consent": ("SE.SUBJECT", "I.IC.DTC"), "lymphodepletion": ("SE.LD1", "I.LDDOSE.DAT"),
-                "infusion": ("SE.D0", "I.INF.STDTC")}
+# (event OID, item OID) of the three dates the schedule hangs on: consent, and the visit dates of day -5 and day 0
+ANCHOR_ITEMS = {"consent": ("SE.SUBJECT", "I.IC.DTC"), "lymphodepletion": ("SE.LD1", LD_DATE),
+                "infusion": ("SE.D0", INFUSION_START)}
 
 
 def plans(session: Session, subjects: list[Subject], today: date | None = None) -> dict[int, list[VisitPlan]]:

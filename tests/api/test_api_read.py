@@ -39,6 +39,10 @@ def test_items_carry_type_units_range_required_and_code_lists(api, tokens):
 def test_subjects_are_those_of_the_tokens_sites_with_their_events(app, api, tokens, keys):
     # consent on 2026-11-01 (tests/helpers.py): screening is planned on that day, window to day 28
     api.put(VS_API.format(key=keys["01"]), {"version": 0, "items": vs_values()}, token=tokens["coordinator"])
+    # the vital signs do not date the visit (2026-11-20 09:15): its visit date, on F.SV, does
+    sv = VS_API.replace("F.VS", "F.SV").format(key=keys["01"])
+    assert api.put(sv, {"version": 0, "items": {"I.SV.STDAT": "2026-11-20"}}, token=tokens["coordinator"]).status_code \
+        == 200
     listed = api.get(API + "/subjects", token=tokens["monitor"]).json["subjects"]
     assert [s["key"] for s in listed] == [keys["01"]]
     subject = listed[0]

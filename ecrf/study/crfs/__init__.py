@@ -7,7 +7,7 @@ The CRFs are declared as data, one module per area:
 * ``pregnancy``   F.PREG, F.CONTRA, F.PREGREP
 * ``history``     F.SLEHX, F.PRIORTX, F.MH
 * ``vitals``      F.VS, F.HTWT, F.PE
-* ``screening``   F.SEROLOGY, F.CARDIO, F.CHEST, F.ELIG
+* ``screening``   F.SV, F.SEROLOGY, F.CARDIO, F.CHEST, F.ELIG
 * ``labs``        F.HEM, F.CHEM, F.UA
 * ``biomarkers``  F.IMMUNO, F.CYTOKINE, F.CARTPK
 * ``disease``     F.SLEDAI, F.PGA, F.GCIS, F.BILAG

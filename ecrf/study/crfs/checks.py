@@ -35,9 +35,9 @@ CONSENT = "I.IC.DTC"
 PARTICIPATION_ENDS = ("I.EOS.DAT", "I.DEATH.DAT")
 
 #: the main date of each visit form: it must fall inside the participant's participation
-VISIT_DATES = ("I.VS.DTC", "I.PE.DAT", "I.HTWT.DAT", "I.HEM.DTC", "I.CHEM.DTC", "I.UA.DTC", "I.SLEDAI.DAT",
-               "I.PGA.DAT", "I.GCIS.DAT", "I.LEUK.STDTC", "I.LD.DAT", "I.LDDOSE.DAT", "I.INF.STDTC", "I.CRS.DTC",
-               "I.ICANS.DTC", "I.LTFU.DAT", "I.BILAG.DAT")
+VISIT_DATES = ("I.SV.STDAT", "I.VS.DTC", "I.PE.DAT", "I.HTWT.DAT", "I.HEM.DTC", "I.CHEM.DTC", "I.UA.DTC",
+               "I.SLEDAI.DAT", "I.PGA.DAT", "I.GCIS.DAT", "I.LEUK.STDTC", "I.LD.DAT", "I.LDDOSE.DAT", "I.INF.STDTC",
+               "I.CRS.DTC", "I.ICANS.DTC", "I.LTFU.DAT", "I.BILAG.DAT")
 
 
 def _blood_pressure(form: str, prefix: str = "") -> Check:

@@ -1,4 +1,4 @@
-"""Screening-only assessments: infection serology, heart, chest imaging, investigator eligibility.
+"""Screening-only assessments: the visit date, infection serology, heart, chest imaging, investigator eligibility.
 
 Inclusion criteria evaluated from these forms: IN5 (LVEF >= 55 % and no obvious ECG abnormality),
 IN8 (no serious lung lesion; SpO2 is on F.VS), IN9 (suitable for leukapheresis or venous
@@ -13,6 +13,18 @@ from ecrf.study.types import codelist, critical, form, group
 IMAGING = codelist(
     "CL.IMAGING", "Chest imaging modality",
     ("CT", "Chest CT"), ("XRAY", "Chest X-ray"), ("OTHER", "Other"),
+)
+
+# CDISC SV (subject visits): the date of the screening visit, asked first, since none of the screening forms has a
+# date that is the visit's own (the SLE history's dates are years old; the tests' dates are the samples').
+SV = form(
+    "F.SV", "Visit",
+    group(
+        "IG.SV.SV", "Visit",
+        b.date("I.SV.STDAT", "Visit date", required=True, sdtm="SVSTDTC",
+               help="The day the participant was seen for this visit: it dates the visit and its window."),
+        domain="SV",
+    ),
 )
 
 SEROLOGY = form(
@@ -137,4 +149,4 @@ ELIG = form(
 ELIG = critical(ELIG, "I.ELIG.LEUKOK", "I.ELIG.INFECT", "I.ELIG.CNSLUP", "I.ELIG.PREGLACT", "I.ELIG.MALIG",
                 "I.ELIG.ORGAN", "I.ELIG.ELIGIBLE", "I.ELIG.CONFDAT")
 
-FORMS = (SEROLOGY, CARDIO, CHEST, ELIG)
+FORMS = (SV, SEROLOGY, CARDIO, CHEST, ELIG)
