@@ -143,7 +143,8 @@ def answer(item: Item, width: float, annotated: bool) -> list:
     elif kind in (DataType.INTEGER, DataType.FLOAT):
         field = Field([(26 * mm, "0." + "0" * item.decimals if item.decimals else "")], item.units or "")
     elif kind is DataType.DATE:
-        field = Field([(26 * mm, "YYYY-MM-DD")])
+        field = Field([(26 * mm, "YYYY-MM-DD")], "or YYYY-MM, YYYY" if item.partial == "year"
+                      else "or YYYY-MM" if item.partial else "")
     elif kind is DataType.DATETIME:
         field = Field([(26 * mm, "YYYY-MM-DD"), (14 * mm, "hh:mm")], "site time")
     else:

@@ -69,7 +69,8 @@ class Column:
         return _TYPED.get(self.data_type, _text)
 
 
-_INTEGER, _DATE, _YEAR = re.compile(r"-?\d+"), re.compile(r"\d{4}(-\d{2}-\d{2})?"), re.compile(r"\d{4}")
+# a date column holds full dates, a year (a date reduced for a sponsor) or a partial date (YYYY-MM) as stored
+_INTEGER, _DATE, _YEAR = re.compile(r"-?\d+"), re.compile(r"\d{4}(-\d{2}(-\d{2})?)?"), re.compile(r"\d{4}")
 
 
 def _text(value: str | None):
@@ -128,6 +129,8 @@ def _item_note(item: Item, role: str) -> str:
                 else "reduced to the year in this export" if masking.sees_clinical(role) and
                 item.identifying == masking.YEAR else f"withheld in this export ({masking.WITHHELD})")
         notes.append(f"identifying ({item.identifying}): {seen}")
+    if item.partial:
+        notes.append("partial dates allowed (ISO 8601 YYYY-MM" + (" or YYYY)" if item.partial == "year" else ")"))
     if item.calculated:
         notes.append(f"calculated by {item.calculated}")
     if item.required:

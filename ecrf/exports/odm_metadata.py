@@ -23,6 +23,8 @@ def data_type(item: Item, role: str) -> str:
             else "text"
     if item.data_type is DataType.CODELIST:
         return item.codelist.data_type
+    if item.partial:  # ODM 1.3.2 partialDate: YYYY, YYYY-MM or YYYY-MM-DD, as stored
+        return _PARTIAL[item.data_type]
     return item.data_type.value
 
 

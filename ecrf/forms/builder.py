@@ -14,6 +14,7 @@ from wtforms.widgets import DateInput, DateTimeLocalInput
 
 from ecrf.study.reasons import REASONS
 from ecrf.study.types import MISSING_CODES, DataType, Form, Item
+from ecrf.study.validation import date_format
 
 #: the names of an item's "not done"/"unknown" fields on the web form (":" is in no OID)
 MISSING_SUFFIX, REASON_SUFFIX = ":missing", ":reason"
@@ -52,6 +53,9 @@ def _field(item: Item):
         if len(choices) <= 4:
             return RadioField(choices=choices, validate_choice=False, **common)
         return SelectField(choices=[("", "—")] + choices, validate_choice=False, **common)
+    if kind is DataType.DATE and item.partial:  # a date picker cannot take "2018-03": typed, with its format shown
+        return StringField(render_kw={"placeholder": date_format(item), "autocomplete": "off", "maxlength": 10},
+                           **common)
     if kind is DataType.DATE:
         return StringField(widget=DateInput(), **common)
     if kind is DataType.DATETIME:

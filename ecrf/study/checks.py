@@ -95,6 +95,11 @@ def _day(value, ctx) -> date | None:
     return None if _empty(value) else codec.local_date(value, ctx.tz)
 
 
+def _span(value, ctx) -> tuple[date, date] | None:
+    """The first and last site-local day a stored date may be: the same day twice unless it is partial."""
+    return None if _empty(value) else codec.date_span(str(value), ctx.tz)
+
+
 def _comparable(value, ctx, as_day: bool):
     if _empty(value):
         return None
@@ -138,11 +143,22 @@ def detail_if_yes(id: str, detail: str, flag: str, message: str, severity: Sever
 
 
 def before(id: str, earlier: str, later: str, message: str, *, strict: bool = True, show_at: str | None = None,
-           severity: Severity = Severity.HARD, by_day: bool = False) -> Check:
+           severity: Severity = Severity.HARD, by_day: bool = False, partial: bool = False) -> Check:
     """Cross-field order on one form: ``earlier < later`` (``<=`` when not strict); numbers, dates or date-times
-    (``by_day`` compares date-times by their site-local day, so a date may be compared with a date-time)."""
+    (``by_day`` compares date-times by their site-local day, so a date may be compared with a date-time).
+
+    ``partial``: the items are dates that may be partial (``Item.partial``). A partial date is compared at its
+    precision, as the period of days it stands for: the order is wrong only when it is wrong for every day of
+    both periods, that is when the first day of ``earlier`` is after (strict: on or after) the last day of
+    ``later``. So ``2018`` before ``2018-03-15`` holds (it may be January), ``2019`` before it does not; a
+    check never fails on what the data cannot tell."""
 
     def holds(values, facts, ctx) -> bool:
+        if partial:
+            a, b = _span(values.get(earlier), ctx), _span(values.get(later), ctx)
+            if a is None or b is None:
+                return True
+            return a[0] < b[1] if strict else a[0] <= b[1]
         a, b = _comparable(values.get(earlier), ctx, by_day), _comparable(values.get(later), ctx, by_day)
         if a is None or b is None or type(a) is not type(b):
             return True
@@ -167,11 +183,12 @@ def within_percent(id: str, oid: str, reference: str, percent, message: str,
 
 
 def not_before_first(id: str, oid: str, reference: str, message: str, severity: Severity = Severity.SOFT) -> Check:
-    """Cross-form: the site-local day of ``oid`` is on or after the earliest ``reference`` of the subject."""
+    """Cross-form: the site-local day of ``oid`` is on or after the earliest ``reference`` of the subject (a partial
+    date, at its precision: wrong only when its last day is before the reference, see :func:`before`)."""
 
     def holds(values, facts, ctx) -> bool:
-        day, ref = _day(values.get(oid), ctx), _day(facts.get(reference), ctx)
-        return day is None or ref is None or day >= ref
+        span, ref = _span(values.get(oid), ctx), _span(facts.get(reference), ctx)
+        return span is None or ref is None or span[1] >= ref[0]
 
     return Check(id, severity, oid, message, holds, reads=(oid,), first=(reference,))
 
@@ -179,17 +196,18 @@ def not_before_first(id: str, oid: str, reference: str, message: str, severity: 
 def within_participation(id: str, oid: str, start: str, ends: tuple[str, ...], message: str,
                          severity: Severity = Severity.SOFT) -> Check:
     """Cross-form: the day of ``oid`` lies inside the subject's participation, from the earliest ``start`` (the
-    first consent) to the earliest of the ``ends`` recorded (end of study, death), both days included."""
+    first consent) to the earliest of the ``ends`` recorded (end of study, death), both days included; a partial
+    date is outside only when every day of it is (see :func:`before`)."""
 
     def holds(values, facts, ctx) -> bool:
-        day = _day(values.get(oid), ctx)
-        if day is None:
+        span = _span(values.get(oid), ctx)
+        if span is None:
             return True
-        begin = _day(facts.get(start), ctx)
-        if begin is not None and day < begin:
+        begin = _span(facts.get(start), ctx)
+        if begin is not None and span[1] < begin[0]:
             return False
-        stops = [d for d in (_day(facts.get(e), ctx) for e in ends) if d is not None]
-        return not stops or day <= min(stops)
+        stops = [d[1] for d in (_span(facts.get(e), ctx) for e in ends) if d is not None]
+        return not stops or span[0] <= min(stops)
 
     return Check(id, severity, oid, message, holds, reads=(oid,), needs=ends, first=(start,))
 

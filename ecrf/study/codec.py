@@ -2,12 +2,15 @@
 
 Values are stored as canonical strings (ODM ItemData/@Value): integers and decimals as written without padding,
 booleans ``true``/``false``, dates ISO 8601 ``YYYY-MM-DD``, date-times in UTC as ``YYYY-MM-DDTHH:MM:SSZ``.
+A date whose item allows it (``Item.partial``) may be stored at ISO 8601 reduced precision, ``YYYY-MM`` or ``YYYY``
+(ODM partialDate); :func:`date_span` reads it as the days it may be, :func:`decode_date` (a full date) as None.
 Every rule, calculator and page reads them through this module, so "the date of a date-time" always means the
 site's calendar date. Readers never raise on a bad stored value: they return None (or the raw text for display).
 """
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -18,6 +21,9 @@ from ecrf.study.types import MISSING_CODES, DataType, Item
 #: (strftime's %Y writes year 202 as "202" on glibc: a non-ISO string that once reached the database)
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2}))?")  # YYYY or YYYY-MM: a date known to its year or month
+#: the precisions of a stored date, coarsest first (Item.partial names the coarsest an item allows)
+PRECISIONS = ("year", "month", "day")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})")
 
 
@@ -60,6 +66,40 @@ def decode_date(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def partial_span(value: str | None) -> tuple[date, date] | None:
+    """The first and last day of a stored reduced-precision date (``2018``: 2018-01-01..2018-12-31; ``2018-02``:
+    2018-02-01..2018-02-28); None when it is not one (a full date included: see :func:`date_span`)."""
+    match = _PARTIAL.fullmatch(value or "")
+    if not match or value[:4] < "1000":
+        return None
+    year, month = int(match[1]), int(match[2]) if match[2] else None
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    if not 1 <= month <= 12:
+        return None
+    return date(year, month, 1), date(year, month, monthrange(year, month)[1])
+
+
+def precision(value: str | None) -> str | None:
+    """"year", "month" or "day" for a stored date (or date-time: "day"); None when absent or unreadable."""
+    if partial_span(value):
+        return "year" if len(value) == 4 else "month"
+    return "day" if value and (decode_date(value) or decode_datetime(value)) else None
+
+
+def date_span(value: str | None, tz: ZoneInfo) -> tuple[date, date] | None:
+    """The first and last site-local day a stored date, partial date or date-time may be: one day, twice, for a
+    full date or a date-time; the days of its year or month for a partial date. None when absent or unreadable.
+
+    This is how a partial date is compared (checks, "not in the future"): at its precision, as the period it
+    stands for, and found out of order only when every day of it is (see ecrf.study.checks)."""
+    span = partial_span(value)
+    if span:
+        return span
+    day = local_date(value, tz)
+    return (day, day) if day else None
 
 
 def decode_datetime(value: str | None) -> datetime | None:

@@ -131,8 +131,8 @@ class Study:
             where = f"is on {owner}" if owner else "is not defined"
             raise DefinitionError(f"study event {event.oid}: visit date item {event.date_item} {where}, not on its "
                                   f"first form {first.form_oid if first else '(none)'}")
-        if item.data_type not in (DataType.DATE, DataType.DATETIME) or not item.required:
-            raise DefinitionError(f"study event {event.oid}: visit date item {item.oid} must be a required date")
+        if item.data_type not in (DataType.DATE, DataType.DATETIME) or not item.required or item.partial:
+            raise DefinitionError(f"study event {event.oid}: visit date item {item.oid} must be a required full date")
         if not first.required or form.repeating:
             raise DefinitionError(f"study event {event.oid}: the form of its visit date, {form.oid}, must be "
                                   "required and not repeating")
@@ -174,6 +174,8 @@ def _check_item(item: Item) -> None:
             raise DefinitionError(f"item {item.oid}: unknown missing code {code!r} (known: {', '.join(MISSING_CODES)})")
     if item.calculated and item.missing_allowed:
         raise DefinitionError(f"item {item.oid}: a calculated item cannot be marked not done")
+    if item.partial is not None and (item.data_type is not DataType.DATE or item.partial not in ("year", "month")):
+        raise DefinitionError(f"item {item.oid}: only a date may be partial, to its \"year\" or \"month\"")
     if item.identifying == masking.YEAR and item.data_type not in (DataType.DATE, DataType.DATETIME):
         raise DefinitionError(f"item {item.oid}: only a date can be reduced to its year")
 

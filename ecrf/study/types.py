@@ -72,6 +72,7 @@ class Item:
     reduced for readers who need no identity (ecrf.study.masking: "year" or "mask").
     ``critical`` marks a value the monitor verifies against source for every subject whatever the site's SDV
     plan (consent, eligibility, dosing, serious adverse events, primary endpoints): see :func:`critical`.
+    ``partial`` lets a date be entered as ``2018-03`` or ``2018`` (see ecrf.study.validation).
     """
 
     oid: str
@@ -93,6 +94,9 @@ class Item:
     #: a required item so answered counts as answered for completeness
     missing_allowed: tuple[str, ...] = ()
     critical: bool = False  # always source-verified (ecrf.sdv.plan), whatever the site's plan
+    #: a date that may be known only to its month or year (history dates): the coarsest precision accepted,
+    #: "month" (YYYY-MM) or "year" (YYYY or YYYY-MM), stored at ISO 8601 reduced precision; None: full dates only
+    partial: str | None = None
 
 
 @dataclass(frozen=True)

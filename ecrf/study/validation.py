@@ -90,11 +90,44 @@ def _plausible(value: date, item: Item, ctx: Context) -> None:
                            "ahead: check the year.")
 
 
+_PARTIAL_WORDS = {"year": "YYYY-MM-DD, or YYYY-MM or YYYY when the day or month is unknown",
+                  "month": "YYYY-MM-DD, or YYYY-MM when the day is unknown"}
+
+
+def date_format(item: Item) -> str:
+    """How a date of ``item`` is written, as the form's placeholder and the blank CRF show it."""
+    return {"year": "YYYY-MM-DD, YYYY-MM or YYYY", "month": "YYYY-MM-DD or YYYY-MM"}.get(item.partial, "YYYY-MM-DD")
+
+
+def _partial(item: Item, text: str, ctx: Context) -> str | None:
+    """A date typed to its month or year (``2018-03``, ``2018``), stored as typed (ISO 8601 reduced precision);
+    None when ``text`` has not that shape. "Not in the future" is judged at its precision: ``2026-12`` is not in
+    the future on 2026-12-04 (it may be the 1st), ``2027`` is."""
+    shaped = len(text) in (4, 7) and text[:4].isdigit() and (len(text) == 4 or (text[4] == "-" and text[5:].isdigit()))
+    if not shaped or not text.isascii():
+        return None
+    if item.partial is None:
+        raise InvalidValue(f"Enter the full date as YYYY-MM-DD: {text} is not precise enough for this item.")
+    if len(text) == 4 and item.partial == "month":
+        raise InvalidValue(f"Enter at least the year and month ({_PARTIAL_WORDS['month']}).")
+    span = codec.partial_span(text)
+    if span is None:
+        raise InvalidValue(f"{text} is not a real month: enter {_PARTIAL_WORDS[item.partial]}.")
+    _plausible(span[0], item, ctx)
+    if not item.allow_future and span[0] > ctx.today:
+        raise InvalidValue(f"The date {text} is in the future.")
+    return text
+
+
 def _date(item: Item, text: str, ctx: Context) -> str:
+    partial = _partial(item, text, ctx)
+    if partial is not None:
+        return partial
     try:
         value = date.fromisoformat(text)
     except ValueError:
-        raise InvalidValue("Enter a real date as YYYY-MM-DD.") from None
+        words = _PARTIAL_WORDS.get(item.partial, "YYYY-MM-DD")
+        raise InvalidValue(f"Enter a real date as {words}.") from None
     _plausible(value, item, ctx)
     if not item.allow_future and value > ctx.today:
         raise InvalidValue(f"The date {value.isoformat()} is in the future.")
