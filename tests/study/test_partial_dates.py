@@ -140,9 +140,9 @@ def test_the_studys_history_date_checks_are_soft_and_partial():
     from ecrf.study.checks import Severity
 
     checks = {c.id: c for c in load().checks}
-    for cid in ("MH.END_AFTER_START", "SLEHX.ONSET_BEFORE_DIAGNOSIS"):
+    for cid in ("MH.END_AFTER_START", "SLEHX.ONSET_FIRST"):
         assert checks[cid].severity is Severity.SOFT
-    onset = checks["SLEHX.ONSET_BEFORE_DIAGNOSIS"]
+    onset = checks["SLEHX.ONSET_FIRST"]
     assert onset.holds({"I.SLEHX.ONSETDAT": "2017", "I.SLEHX.DIAGDAT": "2018-03"}, {}, CTX)
     assert onset.holds({"I.SLEHX.ONSETDAT": "2018-03-20", "I.SLEHX.DIAGDAT": "2018-03"}, {}, CTX)
     assert not onset.holds({"I.SLEHX.ONSETDAT": "2018-04", "I.SLEHX.DIAGDAT": "2018-03"}, {}, CTX)

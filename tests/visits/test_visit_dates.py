@@ -79,10 +79,10 @@ def _broken(event_oid: str, **change):
 @pytest.mark.parametrize(("event_oid", "change", "message"), [
     ("SE.SCREENING", {"date_item": None}, "SE.SCREENING names no visit date item"),
     ("SE.SCREENING", {"date_item": "I.SLEHX.DIAGDAT"}, "I.SLEHX.DIAGDAT is on F.SLEHX, not on its first form F.SV"),
-    ("SE.Y3", {"date_item": "I.LTFU.RCLDAT"}, "I.LTFU.RCLDAT must be a required date"),  # optional
+    ("SE.Y3", {"date_item": "I.LTFU.RCLDAT"}, "I.LTFU.RCLDAT must be a required full date"),  # optional
     ("SE.D1", {"date_item": "I.HEM.DTC"}, "I.HEM.DTC is on F.HEM, not on its first form F.VS"),
     ("SE.D1", {"date_item": "I.NOPE.DAT"}, "I.NOPE.DAT is not defined"),
-    ("SE.D1", {"date_item": "I.VS.TEMP"}, "must be a required date"),
+    ("SE.D1", {"date_item": "I.VS.TEMP"}, "must be a required full date"),
     ("SE.SUBJECT", {"date_item": "I.IC.DTC"}, "SE.SUBJECT is subject-level"),
 ])
 def test_the_definition_refuses_a_visit_date_item_that_is_missing_or_not_on_the_first_form(event_oid, change,

@@ -64,7 +64,7 @@ CHECKS: tuple[Check, ...] = (
            message="The end date is before the start date."),
     before("MH.END_AFTER_START", "I.MH.STDAT", "I.MH.ENDAT", strict=False, partial=True, severity=Severity.SOFT,
            message="The end date is before the start date."),
-    before("SLEHX.ONSET_BEFORE_DIAGNOSIS", "I.SLEHX.ONSETDAT", "I.SLEHX.DIAGDAT", strict=False, partial=True,
+    before("SLEHX.ONSET_FIRST", "I.SLEHX.ONSETDAT", "I.SLEHX.DIAGDAT", strict=False, partial=True,
            severity=Severity.SOFT, message="The first symptoms are dated after the diagnosis: check both dates."),
     before("LEUK.END_AFTER_START", "I.LEUK.STDTC", "I.LEUK.ENDTC",
            message="The collection must stop after it started."),
