@@ -61,7 +61,8 @@ def casebook(key: str):
     legend = [(s, cell_status.LABELS[s], cell_status.MEANINGS[s]) for s in cell_status.STATUSES]
     return render_template("subjects/casebook.html", subject=subject, grid=grid, view=view, action=ActionForm(),
                            legend=legend, icons=cell_status.ICONS, labels=cell_status.LABELS,
-                           legend_statuses=cell_status.STATUSES, queries=query_counts.subject_counts(db.session, subject.id),
+                           legend_statuses=cell_status.STATUSES,
+                           queries=query_counts.subject_counts(db.session, subject.id),
                            query_states=QUERY_STATES,
                            sdv=sdv_progress.by_subject(db.session, {subject.site_id}, subject.id).get(
                                subject.id, sdv_progress.Counts()),
