@@ -73,9 +73,13 @@ def _visit_text(p: VisitPlan, today: date) -> str:
 
 
 def _after_infusion(visits: Iterable[VisitPlan], today: date) -> VisitPlan | None:
-    """The post-infusion visit to do next: the earliest overdue one, else the one whose window opens first."""
+    """The post-infusion visit to do next: the earliest overdue one, else the one whose window opens first; only
+    visits after the latest one that took place (or was marked not done) count: a visit skipped before it is
+    missed history (the site's overdue list shows it), not the next step."""
     post = [p for p in visits if p.event.day is not None and p.event.day > 0 and p.event.anchor != "consent"
             and p.target is not None]
+    last = max((p.event.day for p in post if p.state in ("done", "done_out_of_window", "not_done")), default=0)
+    post = [p for p in post if p.event.day > last]
     overdue = [p for p in post if p.state == "overdue"]
     if overdue:
         return min(overdue, key=lambda p: p.target)
