@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecrf.capture.facts import event_values, form_entries, latest_values
+from ecrf.casebook import next_step
 from ecrf.consent import rules as consent_rules
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import EligibilityReview
@@ -16,7 +17,7 @@ from ecrf.study.definition import load as load_study
 from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
 from ecrf.treatment import pregnancy
-from ecrf.visits.planning import VisitPlan, dlt_window, next_due, summary
+from ecrf.visits.planning import VisitPlan, dlt_window, summary
 from ecrf.visits.services import plans
 
 
@@ -36,6 +37,8 @@ class Overview:
     visits: list[VisitPlan] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     next_visit: VisitPlan | None = None
+    #: the stage and the next step (ecrf.casebook.next_step: the one rule)
+    step: next_step.Step | None = None
 
 
 def latest_icf_versions(session: Session) -> dict[str, tuple[str, date]]:
@@ -83,5 +86,6 @@ def build(session: Session, subject: Subject, role: str | None = None) -> Overvi
                                       if not r.get("I.PREGREP.OUT"))
     view.visits = plans(session, [subject], today)[subject.id]
     view.counts = summary(view.visits)
-    view.next_visit = next_due(view.visits, today)
+    view.step = next_step.for_subjects(session, [subject], today, {subject.id: view.visits})[subject.id]
+    view.next_visit = view.step.visit
     return view

@@ -34,6 +34,11 @@ STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETE, VERIFIED, SIGNED, FROZEN, LOCKED
 LABELS = {NOT_STARTED: "not started", IN_PROGRESS: "in progress", COMPLETE: "complete", VERIFIED: "verified",
           SIGNED: "signed", FROZEN: "frozen", LOCKED: "locked"}
 
+#: a symbol beside the word (shape as well as colour, for a reader who does not tell the colours apart); the
+#: word stays the accessible text, the symbol is hidden from screen readers
+ICONS = {NOT_STARTED: "\u25cb", IN_PROGRESS: "\u25d0", COMPLETE: "\u25cf", VERIFIED: "\u2713", SIGNED: "\u270d",
+         FROZEN: "\u2744", LOCKED: "\u229e"}
+
 #: what each status means, for the legend's titles and the API's description
 MEANINGS = {
     NOT_STARTED: "nothing stored yet",

@@ -9,7 +9,7 @@ import pytest
 from helpers import PASSWORD, new_subject, save, vs_values
 from sqlalchemy import event, select
 
-from ecrf.casebook.status import STATUSES
+from ecrf.casebook.status import ICONS, STATUSES
 
 API = "/api/v1"
 MEANING = "I have reviewed the data of this form"
@@ -94,6 +94,9 @@ def _page_cells(page: str) -> dict[tuple[str, str], tuple[str, str]]:
     out = {}
     for status, event_oid, form_oid, body in re.findall(
             r'<td class="cell-(\w+)" data-testid="cell-(SE\.[\w.]+?)-(F\.\w+)">(.*?)</td>', page, re.S):
+        # the symbol is hidden from screen readers: the word is the cell's text
+        assert f'<span class="cell-icon" aria-hidden="true">{ICONS[status]}</span>' in body
+        body = re.sub(r'<span class="cell-icon" aria-hidden="true">.</span>', "", body)
         out[(event_oid, form_oid)] = (status, re.sub(r"<[^>]+>|\s+", " ", body).strip())
     return out
 
@@ -105,6 +108,9 @@ def test_the_web_grid_shows_each_status_with_a_colour_and_a_word(app, as_role, k
         assert cells[place][0] == status, place
         assert cells[place][1].startswith(status.replace("_", " ")), cells[place]  # not by colour alone
     assert set(STATUSES) <= {s for s, _ in cells.values()}
+    # the badges beside the word: SDV done on the verified form, "signed" under the freeze of a signed form
+    assert "SDV \u2713" in cells[("SE.SCREENING", "F.VS")][1]
+    assert "SDV" not in cells[("SE.D3", "F.VS")][1] or "SDV 0/" in cells[("SE.D3", "F.VS")][1]
     legend = page[page.index('data-testid="casebook-legend"'):]
     legend = legend[:legend.index("</p>")]
     for status in STATUSES:
