@@ -146,7 +146,7 @@ def _enrol(subject, password: str, on: int = 0) -> None:
     result = services.eligibility(db.session, subject)
     services.confirm_eligibility(db.session, subject, investigator, password, [*result.failed, *result.missing],
                                  "Demo data: the screening source documents are on file for the criteria not entered.",
-                                 acknowledge_missing=True)
+                                 despite_missing=True)
     services.enrol(db.session, subject, date.today() - timedelta(days=on))
 
 

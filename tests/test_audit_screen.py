@@ -118,3 +118,16 @@ def test_long_values_fold_and_the_table_has_fixed_columns(app, world, as_role):
     page = as_role("investigator").get(f"/subjects/{key}/audit?item=I.ELIG.LEUKRSN").get_data(as_text=True)
     row = _rows(page)[0]
     assert "<details>" in row and "audit-trail" in page and "<colgroup>" in page
+
+
+def test_a_filter_narrows_and_never_widens_what_the_reader_may_see(app, world, as_role):
+    from ecrf.infra.extensions import db
+
+    with app.app_context():
+        own, other = new_subject(db.session, "01"), new_subject(db.session, "02")
+        save(db.session, other, "F.VS", vs_values())
+        keys = own.key, other.key
+    coordinator = as_role("coordinator")  # site 01 only
+    assert len(_rows(coordinator.get(f"/subjects/{keys[0]}/audit?subject={keys[1]}").get_data(as_text=True))) == 0
+    assert coordinator.get(f"/subjects/{keys[1]}/audit").status_code in (403, 404)
+    assert coordinator.get("/admin/audit?scope=all&subject=" + keys[1]).status_code == 403

@@ -109,7 +109,7 @@ def test_confirming_eligible_over_missing_data_needs_the_acknowledgement_which_i
     assert "Data are missing:" in refused and "Participant is eligible" in refused
     assert _reviews(app) == []
     done = _flash(browser, browser.post(url, {"password": PASSWORD, "override": codes, "reason": "on paper",
-                                              "acknowledge_missing": "yes"}))
+                                              "despite_missing": "yes"}))
     assert "Eligibility confirmed: eligible." in done
     [(eligible, stored)] = _reviews(app)
     assert eligible and {"I.CARDIO.LVEF", "I.VS.SPO2", "I.ELIG.ELIGIBLE"} <= set(json.loads(stored))

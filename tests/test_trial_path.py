@@ -147,7 +147,7 @@ def test_confirmation_needs_the_password_and_a_reason_for_overrides(app, world, 
     everything = re.findall(r'name="override" value="([A-Z0-9]+)"', page)  # every criterion not met
     assert "IN5" in everything and len(everything) >= 2
     ok = browser.post(url, {"password": PASSWORD, "override": everything, "reason": "source verified on paper",
-                            "acknowledge_missing": "yes"})
+                            "despite_missing": "yes"})
     assert "Eligibility confirmed" in browser.get(ok.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         review = db.session.scalar(select(EligibilityReview))

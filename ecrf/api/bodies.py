@@ -100,7 +100,7 @@ class EligibilityConfirm(Body):
     code: OptionalCode = None
     overrides: Codes = Field(default_factory=list, description="Failed or missing criteria you override.")
     reason: OverrideReason = None
-    acknowledge_missing: StrictBool = Field(False, description="Required to confirm eligible while data are missing: "
+    despite_missing: StrictBool = Field(False, description="Required to confirm eligible while data are missing: "
                                       "you confirm eligibility although the data listed as missing are absent.")
 
 

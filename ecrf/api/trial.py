@@ -80,7 +80,7 @@ def confirm_eligibility(subject: str):
     data = inputs.body(bodies.EligibilityConfirm)
     review = unit_of_work(db.session, lambda: enrolment.confirm_eligibility(
         db.session, found, current_user(), data.password, data.overrides, data.reason, code=data.code,
-        acknowledge_missing=data.acknowledge_missing))
+        despite_missing=data.despite_missing))
     return reply(review_model(review), 201)
 
 

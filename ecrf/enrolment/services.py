@@ -71,7 +71,7 @@ def latest_review(session: Session, subject: Subject) -> EligibilityReview | Non
 
 def confirm_eligibility(session: Session, subject: Subject, user, password: str, overrides: list[str],
                         reason: str | None, *, code: str | None = None, username: str | None = None,
-                        need_username: bool = False, acknowledge_missing: bool = False) -> EligibilityReview:
+                        need_username: bool = False, despite_missing: bool = False) -> EligibilityReview:
     """The investigator confirms eligibility with an electronic signature (ecrf.signatures: scope "eligibility",
     meaning "I confirm the subject's eligibility"); overriding a failed or missing criterion needs a reason.
 
@@ -80,7 +80,7 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     shown and their overrides are the warning about missing data, so the signature does not ask again.
 
     Confirming *eligible* while data is missing (a criterion overridden for want of data, or the Eligibility
-    form's own answer unanswered) needs ``acknowledge_missing``, the investigator's tick against the listed
+    form's own answer unanswered) needs ``despite_missing``, the investigator's tick against the listed
     items; the list is stored with the review (and so in its audit record). A verdict that contradicts the
     Eligibility form's answer is refused: the two records never disagree silently.
     """
@@ -108,7 +108,7 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     if conflict:
         raise Refused(conflict)
     missing = guidance.missing_oids(result, seen.form_answer) if eligible else []
-    if missing and not acknowledge_missing:
+    if missing and not despite_missing:
         raise Refused(f"Data are missing: {guidance.missing_labels(seen.missing)}. Enter them, or acknowledge "
                       "them (\"I confirm eligibility although the following data are missing\") to sign over them.")
     signature = signatures.record_signature(session, user, subject, Scope.eligibility(),

@@ -60,7 +60,7 @@ def confirm(key: str):
     done = perform(lambda: services.confirm_eligibility(
         db.session, subject, current_user, request.form.get("password", ""), request.form.getlist("override"),
         request.form.get("reason"), code=request.form.get("code"), username=request.form.get("username"),
-        acknowledge_missing=request.form.get("acknowledge_missing") == "yes"),
+        despite_missing=request.form.get("despite_missing") == "yes"),
         lambda review: "Eligibility confirmed: eligible." if review.eligible else "Recorded: not eligible.")
     if done:
         opened_signing_session()

@@ -137,7 +137,7 @@ def test_confirm_with_overrides_and_reason(app, api, tokens, keys):
     assert "Participant is eligible" in response.json["error"]  # the CRF's labels, not OIDs
     response = _post(api, tokens, f"/subjects/{keys['01']}/eligibility",
                      {"password": PASSWORD, "overrides": codes, "reason": "  source documents checked ",
-                      "acknowledge_missing": True})
+                      "despite_missing": True})
     assert response.status_code == 201, response.json
     review = response.json
     assert review["eligible"] is True and review["overridden"] == sorted(codes)  # duplicates collapse
@@ -455,7 +455,7 @@ def _request(app, endpoint, key):
     if endpoint == "api.confirm_eligibility":
         _demographics(app, key)
         return "POST", subject + "/eligibility", {"password": PASSWORD, "overrides": _open_codes(app, key),
-                                                  "reason": "source documents checked", "acknowledge_missing": True}
+                                                  "reason": "source documents checked", "despite_missing": True}
     if endpoint == "api.enrol":
         _confirm(app, key)
     return {
@@ -553,7 +553,7 @@ FIELDS = {
     "rationale": st.text(max_size=50), "version": st.text(max_size=45),
     "population": st.sampled_from(["ADULT", "GUARDIAN", "ASSENT", "CHILD"]),
     "code": st.sampled_from(["", "123456", "abcde-fghij"]) | st.none(),
-    "acknowledge_missing": st.booleans(),
+    "despite_missing": st.booleans(),
 }
 
 
