@@ -147,7 +147,8 @@ def _enrol(subject, password: str, on: int = 0) -> None:
     investigator = db.session.scalar(select(User).where(User.username == "investigator"))
     result = services.eligibility(db.session, subject)
     services.confirm_eligibility(db.session, subject, investigator, password, [*result.failed, *result.missing],
-                                 "Demo data: the screening source documents are on file for the criteria not entered.")
+                                 "Demo data: the screening source documents are on file for the criteria not entered.",
+                                 despite_missing=True)
     services.enrol(db.session, subject, date.today() - timedelta(days=on))
 
 

@@ -221,7 +221,7 @@ def _enrol(session, subject, users, on: date) -> None:
     investigator = _act(session, users["investigator"])
     result = enrolment.eligibility(session, subject)
     enrolment.confirm_eligibility(session, subject, investigator, PASSWORD, [*result.failed, *result.missing],
-                                  "Synthetic subject: the source documents are on file.")
+                                  "Synthetic subject: the source documents are on file.", despite_missing=True)
     enrolment.enrol(session, subject, on)
     session.commit()
 

@@ -37,7 +37,8 @@ SEGMENTS = {
     "user_id": ["1", "2", "3"], "active": ["0", "1"], "token_id": ["1", "2"], "token": ["abc"],
     "code": ["01", "02", "99"],
 }
-QUERY = ["event_repeat", "repeat", "before", "limit", "from", "to", "user", "action", "scope", "days", "next"]
+QUERY = ["event_repeat", "repeat", "before", "limit", "from", "to", "user", "action", "scope", "days", "next",
+         "subject", "event", "form", "item"]
 #: every field a form or a body of the app reads (a route ignores the ones it does not)
 FIELDS = ["version", "reason", "reason_code", "reason_note", "population", "approved_on", "scope", "withdrawn_on",
           "note", "password", "override", "decision", "decided_on", "rationale", "site", "event_repeat", "repeat",

@@ -146,7 +146,8 @@ def test_confirmation_needs_the_password_and_a_reason_for_overrides(app, world, 
     page = browser.get(url).get_data(as_text=True)
     everything = re.findall(r'name="override" value="([A-Z0-9]+)"', page)  # every criterion not met
     assert "IN5" in everything and len(everything) >= 2
-    ok = browser.post(url, {"password": PASSWORD, "override": everything, "reason": "source verified on paper"})
+    ok = browser.post(url, {"password": PASSWORD, "override": everything, "reason": "source verified on paper",
+                            "despite_missing": "yes"})
     assert "Eligibility confirmed" in browser.get(ok.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         review = db.session.scalar(select(EligibilityReview))

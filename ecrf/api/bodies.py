@@ -100,6 +100,8 @@ class EligibilityConfirm(Body):
     code: OptionalCode = None
     overrides: Codes = Field(default_factory=list, description="Failed or missing criteria you override.")
     reason: OverrideReason = None
+    despite_missing: StrictBool = Field(False, description="Required to confirm eligible while data are missing: "
+                                      "you confirm eligibility although the data listed as missing are absent.")
 
 
 class Empty(Body):

@@ -79,7 +79,8 @@ def confirm_eligibility(subject: str):
     found = find_subject(subject)
     data = inputs.body(bodies.EligibilityConfirm)
     review = unit_of_work(db.session, lambda: enrolment.confirm_eligibility(
-        db.session, found, current_user(), data.password, data.overrides, data.reason, code=data.code))
+        db.session, found, current_user(), data.password, data.overrides, data.reason, code=data.code,
+        despite_missing=data.despite_missing))
     return reply(review_model(review), 201)
 
 

@@ -1,41 +1,57 @@
 """Reading the audit trail: filtered, keyset-paginated, with values decoded as users saw them."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ecrf.audit.models import AuditEvent
+from ecrf.auth.models import User
 from ecrf.study import masking, words
 from ecrf.study.codec import display
 from ecrf.study.definition import load as load_study
 from ecrf.study.locator import FormLocator
 
 PAGE_SIZE = 50
+UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
 class Filters:
-    """What an inspector narrows the trail by."""
+    """What an inspector narrows the trail by; dates are calendar days in ``tz`` (the site's, as the trail shows
+    its times), each filter one indexed equality or range."""
 
     username: str | None = None
     action: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    subject_key: str | None = None
+    event_oid: str | None = None
+    form_oid: str | None = None
+    item_oid: str | None = None
+    tz: ZoneInfo = UTC
 
     def apply(self, stmt: Select) -> Select:
-        if self.username:
-            stmt = stmt.where(AuditEvent.username == self.username)
-        if self.action:
-            stmt = stmt.where(AuditEvent.action == self.action)
+        for column, value in ((AuditEvent.username, self.username), (AuditEvent.action, self.action),
+                              (AuditEvent.subject_key, self.subject_key), (AuditEvent.event_oid, self.event_oid),
+                              (AuditEvent.form_oid, self.form_oid), (AuditEvent.item_oid, self.item_oid)):
+            if value:
+                stmt = stmt.where(column == value)
         if self.date_from:
-            stmt = stmt.where(AuditEvent.ts >= datetime.combine(self.date_from, time(), timezone.utc))
+            stmt = stmt.where(AuditEvent.ts >= datetime.combine(self.date_from, time(), self.tz))
         if self.date_to:
-            stmt = stmt.where(AuditEvent.ts < datetime.combine(self.date_to + timedelta(days=1), time(), timezone.utc))
+            stmt = stmt.where(AuditEvent.ts < datetime.combine(self.date_to + timedelta(days=1), time(), self.tz))
         return stmt
+
+    @property
+    def active(self) -> bool:
+        return any((self.username, self.action, self.date_from, self.date_to, self.subject_key, self.event_oid,
+                    self.form_oid, self.item_oid))
 
 
 @dataclass
@@ -125,6 +141,102 @@ def shown(row: AuditEvent, value: str | None, tz, role: str | None) -> str:
     if value != masking.WITHHELD and row.item_oid and (item := load_study().items.get(row.item_oid)):
         return value if masking.reduces(item, role) else display(item, value, tz)
     return value
+
+
+# -- the trail on screen: what a person reads (the API and the exports keep the stored shape) ------------------
+
+#: a value longer than this folds under a "show" toggle, so one record never takes the whole screen
+FOLD_AT = 160
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value as shown: ``text`` (decoded) or, for a record of a whole row, its changed fields as pairs."""
+
+    text: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.text and not self.fields
+
+    @property
+    def long(self) -> bool:
+        return len(self.text) > FOLD_AT or sum(len(k) + len(v) for k, v in self.fields) > FOLD_AT
+
+
+@dataclass(frozen=True)
+class Line:
+    """One audit record as the screen shows it."""
+
+    row: AuditEvent
+    full_name: str | None
+    what: str  # the item's (or form's, or event's) label; the record's kind for other records
+    where: str  # the visit and form, in words
+    old: Value = field(default_factory=Value)
+    new: Value = field(default_factory=Value)
+    reason: str | None = None
+
+
+def _field_text(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def readable(row: AuditEvent, value: str | None, tz, role: str | None) -> Value:
+    """A stored old or new value as ``role`` may see it, decoded: an item's as on the form (code list label,
+    local time, units); a row's changed columns (stored as a JSON object) as "column: value" pairs."""
+    text = shown(row, value, tz, role)
+    if row.item_oid or not text.startswith("{"):
+        return Value(text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Value(text)
+    if not isinstance(data, dict):
+        return Value(text)
+    return Value(fields=tuple((str(k).replace("_", " "), _field_text(v)) for k, v in data.items()))
+
+
+def _labels(row: AuditEvent) -> tuple[str, str]:
+    study = load_study()
+    item = study.items.get(row.item_oid) if row.item_oid else None
+    form = study.form(row.form_oid) if row.form_oid else None
+    event = study.event(row.event_oid) if row.event_oid else None
+    where = " · ".join(x.label for x in (event, form) if x is not None)
+    what = item.label if item else form.label if form and row.entity == "form_data" else (
+        event.label if event and row.entity == "study_event_data" else row.entity.replace("_", " "))
+    return what, where
+
+
+def lines(session: Session, rows: list[AuditEvent], tz, role: str | None, lang: str = "en") -> list[Line]:
+    """The records of a page as the screen shows them: labels from the study definition, each user's full name
+    (one query for the page, whatever its length), values decoded, reasons in words."""
+    names = set(r.username for r in rows)
+    full = dict(session.execute(select(User.username, User.full_name).where(User.username.in_(names))).all()) \
+        if names else {}
+    out = []
+    for row in rows:
+        what, where = _labels(row)
+        out.append(Line(row, full.get(row.username), what, where, readable(row, row.old_value, tz, role),
+                        readable(row, row.new_value, tz, role), reason_for(row, role, lang)))
+    return out
+
+
+def choices() -> dict[str, list[tuple[str, str]]]:
+    """The visits and forms of the definition, for the filters' drop-downs (OID, label)."""
+    study = load_study()
+    return {"events": [(e.oid, e.label) for e in study.events], "forms": [(f.oid, f.label) for f in study.forms]}
+
+
+#: actions an inspector filters by (the trail holds others too; a typed one still filters)
+ACTIONS = ("create", "update", "delete", "login", "login_failed", "lockout", "logout", "signed",
+           "signature_failed", "export_audit_csv")
 
 
 #: the audit trail as CSV (the subject's download, the site archive): reason as stored (the hash covers it),

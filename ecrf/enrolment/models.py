@@ -35,6 +35,9 @@ class EligibilityReview(db.Model):
     #: JSON list of every criterion as evaluated when confirming: {"code", "status", "message", "missing"}, the
     #: message a code with parameters (ecrf.study.messages); rows from before codes hold {"code": "legacy", "text"}
     snapshot: Mapped[str] = mapped_column(Text)
+    #: JSON list of the item OIDs missing when the investigator confirmed eligible over missing data, having
+    #: ticked "I confirm eligibility although the following data are missing" (None: nothing was missing)
+    missing_acknowledged: Mapped[str | None] = mapped_column(Text)
     #: the electronic signature of the confirmation (scope "eligibility"); None for reviews made before signatures
     signature_id: Mapped[int | None] = mapped_column(ForeignKey("signature.id"))
 

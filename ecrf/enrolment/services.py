@@ -6,6 +6,8 @@ never pass the cap (a refused enrolment rolls its counter increment back).
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -14,24 +16,48 @@ from sqlalchemy.orm import Session
 from ecrf.capture import services as capture
 from ecrf.capture.facts import event_values, form_entries
 from ecrf.consent import rules as consent_rules
+from ecrf.enrolment import guidance
 from ecrf.enrolment.eligibility import Eligibility, evaluate, snapshot_json
 from ecrf.enrolment.models import DECISIONS, DoseDecision, EligibilityReview
 from ecrf.errors import Refused
 from ecrf.signatures import services as signatures
 from ecrf.signatures.coverage import Scope
 from ecrf.study import protocol
+from ecrf.study.definition import load as load_study
 from ecrf.study.validation import Context
 from ecrf.subjects import lifecycle
 from ecrf.subjects.models import Subject
 from ecrf.subjects.services import next_value
 
 
-def eligibility(session: Session, subject: Subject) -> Eligibility:
-    """Each inclusion criterion evaluated from the data entered so far."""
+@dataclass(frozen=True)
+class Assessment:
+    """The engine's verdict and the Eligibility form's own answer, read together (two queries)."""
+
+    result: Eligibility
+    form_answer: str | None  # I.ELIG.ELIGIBLE as stored: "true", "false" or None
+
+    @property
+    def missing(self) -> list[guidance.MissingForm]:
+        return guidance.missing_by_form(self.result, self.form_answer, load_study())
+
+    @property
+    def conflict(self) -> guidance.Conflict | None:
+        return guidance.form_conflict(self.result, self.form_answer)
+
+
+def assessment(session: Session, subject: Subject) -> Assessment:
+    """Each inclusion criterion evaluated from the data entered so far, with the form's answer."""
     values = event_values(session, subject.id, ["SE.SCREENING", "SE.SUBJECT"])
     merged = {**values.get("SE.SUBJECT", {}), **values.get("SE.SCREENING", {})}
     # ages and dates count by the site's calendar (a 07:00 Shanghai sample is the previous day in UTC)
-    return evaluate(merged, form_entries(session, subject.id, "F.IC"), tz=subject.site.zone)
+    result = evaluate(merged, form_entries(session, subject.id, "F.IC"), tz=subject.site.zone)
+    return Assessment(result, merged.get(guidance.FORM_ANSWER))
+
+
+def eligibility(session: Session, subject: Subject) -> Eligibility:
+    """Each inclusion criterion evaluated from the data entered so far."""
+    return assessment(session, subject).result
 
 
 def _consents(session: Session, subject: Subject):
@@ -45,13 +71,18 @@ def latest_review(session: Session, subject: Subject) -> EligibilityReview | Non
 
 def confirm_eligibility(session: Session, subject: Subject, user, password: str, overrides: list[str],
                         reason: str | None, *, code: str | None = None, username: str | None = None,
-                        need_username: bool = False) -> EligibilityReview:
+                        need_username: bool = False, despite_missing: bool = False) -> EligibilityReview:
     """The investigator confirms eligibility with an electronic signature (ecrf.signatures: scope "eligibility",
     meaning "I confirm the subject's eligibility"); overriding a failed or missing criterion needs a reason.
 
     The password (and the second factor's code, when the user has one) is checked first, through the signatures'
     one re-authentication: a wrong one is audited, counts toward the lockout and confirms nothing. The criteria
     shown and their overrides are the warning about missing data, so the signature does not ask again.
+
+    Confirming *eligible* while data is missing (a criterion overridden for want of data, or the Eligibility
+    form's own answer unanswered) needs ``despite_missing``, the investigator's tick against the listed
+    items; the list is stored with the review (and so in its audit record). A verdict that contradicts the
+    Eligibility form's answer is refused: the two records never disagree silently.
     """
     if user.role != "investigator":
         raise Refused("Only an investigator confirms eligibility.")
@@ -61,7 +92,8 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     if subject.status != "screening":
         raise Refused(f"The subject is {subject.status}; eligibility is confirmed during screening.")
     overrides = sorted(set(overrides))
-    result = eligibility(session, subject)
+    seen = assessment(session, subject)
+    result = seen.result
     open_codes = set(result.failed) | set(result.missing)
     unknown = set(overrides) - open_codes
     if unknown:
@@ -71,16 +103,35 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     reason = (reason or "").strip() or None
     if overrides and not reason:
         raise Refused("Overriding a criterion requires a reason.")
+    eligible = open_codes <= set(overrides)
+    conflict = guidance.signing_conflict(eligible, seen.form_answer)
+    if conflict:
+        raise Refused(conflict)
+    missing = guidance.missing_oids(result, seen.form_answer) if eligible else []
+    if missing and not despite_missing:
+        raise Refused(f"Data are missing: {guidance.missing_labels(seen.missing)}. Enter them, or acknowledge "
+                      "them (\"I confirm eligibility although the following data are missing\") to sign over them.")
     signature = signatures.record_signature(session, user, subject, Scope.eligibility(),
                                             signatures.ELIGIBILITY_MEANING)
     review = EligibilityReview(
-        subject=subject, reviewed_by_id=user.id, eligible=open_codes <= set(overrides),
+        subject=subject, reviewed_by_id=user.id, eligible=eligible,
         overridden=",".join(sorted(overrides)), override_reason=reason,
+        missing_acknowledged=json.dumps(missing) if missing else None,
         snapshot=snapshot_json(result), signature=signature,
     )
     session.add(review)
     session.flush()
     return review
+
+
+def acknowledged(review: EligibilityReview) -> list[str]:
+    """The item OIDs the investigator confirmed over as missing (none for a review made with complete data, or an
+    unreadable list)."""
+    try:
+        oids = json.loads(review.missing_acknowledged) if review.missing_acknowledged else []
+    except ValueError:
+        return []
+    return [o for o in oids if isinstance(o, str)] if isinstance(oids, list) else []
 
 
 def screen_fail(session: Session, subject: Subject, reason: str) -> None:
@@ -113,6 +164,9 @@ def enrol(session: Session, subject: Subject, today: date) -> Subject:
     if review is None or not review.eligible:
         raise Refused("Eligibility has not been confirmed by an investigator (or was confirmed as not eligible); "
                       "confirm it, with a reason for any overridden criterion, before enrolment.")
+    if assessment(session, subject).form_answer == "false":  # the form was changed after the signature
+        raise Refused("The Eligibility form now says the participant is not eligible, against the signed "
+                      "confirmation: correct the form or confirm eligibility again before enrolment.")
     level = current_dose_level(session)
     if level is None:
         raise Refused("Enrolment is stopped by the safety review's decision.")

@@ -1,7 +1,6 @@
 """Audit trail views: per subject, per form, per item, a CSV export, and the system trail for admins."""
 from __future__ import annotations
 
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -22,20 +21,27 @@ from ecrf.web.access import load_subject, load_target
 
 bp = Blueprint("audit", __name__)
 
-def _filters() -> queries.Filters:
+def _text(name: str, size: int = 80) -> str | None:
+    """A filter's text, trimmed; None when empty (an over-long one filters to nothing rather than failing)."""
+    value = (request.args.get(name) or "").strip()
+    return value[:size] or None
+
+
+def _filters(tz: ZoneInfo = queries.UTC) -> queries.Filters:
     args = request.args
-    return queries.Filters(args.get("user") or None, args.get("action") or None, date_arg(args, "from"),
-                           date_arg(args, "to"))
+    return queries.Filters(_text("user"), _text("action", 40), date_arg(args, "from"), date_arg(args, "to"),
+                           subject_key=_text("subject", 40), event_oid=_text("event", 64), form_oid=_text("form", 64),
+                           item_oid=_text("item", 64), tz=tz)
 
 
 def _render(title: str, stmt, subject=None, **context):
-    filters = _filters()
-    result = queries.page(db.session, stmt, filters, int_arg(request.args, "before", None, 1, INT64_MAX))
     tz = subject.site.zone if subject else ZoneInfo("UTC")
+    filters = _filters(tz)
+    result = queries.page(db.session, stmt, filters, int_arg(request.args, "before", None, 1, INT64_MAX))
     role = current_user.role
     return render_template("audit/trail.html", title=title, page=result, filters=filters, subject=subject,
-                           tz=tz, shown=partial(queries.shown, role=role),
-                           reason=partial(queries.reason_for, role=role),
+                           tz=tz, lines=queries.lines(db.session, result.rows, tz, role),
+                           choices=queries.choices(), actions=queries.ACTIONS,
                            head=chain.head(db.session.connection()), **context)
 
 
@@ -71,7 +77,7 @@ def item(key: str, event_oid: str, form_oid: str, item_oid: str):
 @bp.get("/subjects/<key>/audit.csv")
 def subject_csv(key: str):
     subj = load_subject(key, current_user)
-    filters = _filters()
+    filters = _filters(subj.site.zone)
     stmt = filters.apply(queries.for_subject(subj.key)).order_by(AuditEvent.seq)
     # the export is audited before it is read, so a reader cannot take the trail without leaving a trace
     unit_of_work(db.session, lambda: record(db.session, "export_audit_csv", "subject", entity_id=subj.id,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ecrf.auth import totp
 from ecrf.auth.permissions import can
 from ecrf.casebook import sites
-from ecrf.enrolment import services
+from ecrf.enrolment import guidance, services
 from ecrf.enrolment.eligibility import read_snapshot
 from ecrf.enrolment.models import DECISIONS, DoseDecision
 from ecrf.forms.webforms import ActionForm
@@ -18,6 +18,7 @@ from ecrf.infra.extensions import db
 from ecrf.safety import dlt
 from ecrf.study import clock, protocol
 from ecrf.study.clock import utcnow
+from ecrf.study.definition import load as load_study
 from ecrf.subjects.access import visible_site_ids
 from ecrf.subjects.models import Subject
 from ecrf.web.access import load_subject
@@ -36,10 +37,20 @@ def eligibility(key: str):
     subject = load_subject(key, current_user)
     review = services.latest_review(db.session, subject)
     snapshot = read_snapshot(review.snapshot) if review else None
-    return render_template("enrolment/eligibility.html", subject=subject,
-                           result=services.eligibility(db.session, subject),
+    seen = services.assessment(db.session, subject)
+    missing = seen.missing
+    return render_template("enrolment/eligibility.html", subject=subject, result=seen.result,
+                           missing=missing, missing_words=guidance.missing_labels(missing),
+                           conflict=seen.conflict, form_answer=seen.form_answer, item_label=_item_label,
+                           acknowledged=services.acknowledged(review) if review else [],
                            review=review, snapshot=snapshot, action=ActionForm(),
                            need_code=totp.enabled(db.session, current_user))
+
+
+def _item_label(oid: str) -> str:
+    """An item's label on the CRF (its OID when the definition no longer has it)."""
+    item = load_study().items.get(oid)
+    return item.label if item else oid
 
 
 @bp.post("/subjects/<key>/eligibility")
@@ -48,7 +59,8 @@ def confirm(key: str):
     checked()
     done = perform(lambda: services.confirm_eligibility(
         db.session, subject, current_user, request.form.get("password", ""), request.form.getlist("override"),
-        request.form.get("reason"), code=request.form.get("code"), username=request.form.get("username")),
+        request.form.get("reason"), code=request.form.get("code"), username=request.form.get("username"),
+        despite_missing=request.form.get("despite_missing") == "yes"),
         lambda review: "Eligibility confirmed: eligible." if review.eligible else "Recorded: not eligible.")
     if done:
         opened_signing_session()

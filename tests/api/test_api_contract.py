@@ -86,7 +86,8 @@ def _lock(app, key) -> None:
 
 def _eligibility_body(app, key):
     _demographics(app, key)
-    return {"password": PASSWORD, "overrides": _open_codes(app, key), "reason": "source documents checked"}
+    return {"password": PASSWORD, "overrides": _open_codes(app, key), "reason": "source documents checked",
+            "despite_missing": True}
 
 
 SIGN = {"scope": "casebook", "meaning": "I approve the data in this casebook as accurate and complete",

@@ -133,6 +133,11 @@ def test_confirm_with_overrides_and_reason(app, api, tokens, keys):
     assert "IN11" not in codes
     response = _post(api, tokens, f"/subjects/{keys['01']}/eligibility",
                      {"password": PASSWORD, "overrides": [*codes, codes[0]], "reason": "  source documents checked "})
+    assert response.status_code == 409 and "Data are missing:" in response.json["error"]  # not acknowledged
+    assert "Participant is eligible" in response.json["error"]  # the CRF's labels, not OIDs
+    response = _post(api, tokens, f"/subjects/{keys['01']}/eligibility",
+                     {"password": PASSWORD, "overrides": codes, "reason": "  source documents checked ",
+                      "despite_missing": True})
     assert response.status_code == 201, response.json
     review = response.json
     assert review["eligible"] is True and review["overridden"] == sorted(codes)  # duplicates collapse
@@ -450,7 +455,7 @@ def _request(app, endpoint, key):
     if endpoint == "api.confirm_eligibility":
         _demographics(app, key)
         return "POST", subject + "/eligibility", {"password": PASSWORD, "overrides": _open_codes(app, key),
-                                                  "reason": "source documents checked"}
+                                                  "reason": "source documents checked", "despite_missing": True}
     if endpoint == "api.enrol":
         _confirm(app, key)
     return {
@@ -548,6 +553,7 @@ FIELDS = {
     "rationale": st.text(max_size=50), "version": st.text(max_size=45),
     "population": st.sampled_from(["ADULT", "GUARDIAN", "ASSENT", "CHILD"]),
     "code": st.sampled_from(["", "123456", "abcde-fghij"]) | st.none(),
+    "despite_missing": st.booleans(),
 }
 
 
