@@ -1,14 +1,14 @@
 """Eligibility confirmed over missing data: the acknowledged list of missing items is kept with the review.
 
 Revision ID: 13elig
-Revises: 12sae
+Revises: 13vd
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "13elig"
-down_revision = "12sae"
+down_revision = "13vd"
 branch_labels = None
 depends_on = None
 
