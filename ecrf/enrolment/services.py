@@ -6,7 +6,7 @@ never pass the cap (a refused enrolment rolls its counter increment back).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,13 +45,15 @@ def latest_review(session: Session, subject: Subject) -> EligibilityReview | Non
 
 def confirm_eligibility(session: Session, subject: Subject, user, password: str, overrides: list[str],
                         reason: str | None, *, code: str | None = None, username: str | None = None,
-                        need_username: bool = False) -> EligibilityReview:
+                        need_username: bool = False, at: datetime | None = None) -> EligibilityReview:
     """The investigator confirms eligibility with an electronic signature (ecrf.signatures: scope "eligibility",
     meaning "I confirm the subject's eligibility"); overriding a failed or missing criterion needs a reason.
 
     The password (and the second factor's code, when the user has one) is checked first, through the signatures'
     one re-authentication: a wrong one is audited, counts toward the lockout and confirms nothing. The criteria
     shown and their overrides are the warning about missing data, so the signature does not ask again.
+    ``at``: when the investigator confirmed (default: now), for a confirmation entered after the day it was made
+    (the demo's story days); the signature and the audit records carry the time they are written, never earlier.
     """
     if user.role != "investigator":
         raise Refused("Only an investigator confirms eligibility.")
@@ -73,8 +75,11 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
         raise Refused("Overriding a criterion requires a reason.")
     signature = signatures.record_signature(session, user, subject, Scope.eligibility(),
                                             signatures.ELIGIBILITY_MEANING)
+    if at is not None and at > signature.signed_at:
+        raise Refused("An eligibility confirmation cannot be dated in the future.")
     review = EligibilityReview(
-        subject=subject, reviewed_by_id=user.id, eligible=open_codes <= set(overrides),
+        subject=subject, reviewed_by_id=user.id, reviewed_at=at or signature.signed_at,
+        eligible=open_codes <= set(overrides),
         overridden=",".join(sorted(overrides)), override_reason=reason,
         snapshot=snapshot_json(result), signature=signature,
     )
