@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ecrf.app import create_app
 from ecrf.audit.chain import verify
 from ecrf.audit.context import Actor, set_actor
-from ecrf.auth.models import User
+from ecrf.auth.models import ROLES, User
 from ecrf.auth.services import create_site as make_site
 from ecrf.auth.services import create_user as make_user
 from ecrf.auth.tokens import issue
@@ -188,39 +188,46 @@ def mail_worker(once: bool, interval: float) -> None:
 def seed_demo() -> None:
     """Add a demo site, one user per role and synthetic subjects at different stages."""
     with _context():
-        password = os.environ.get("ECRF_DEMO_PASSWORD") or secrets.token_urlsafe(12)
-        _print_logins(seed(password), password)
+        passwords = _demo_passwords()
+        _print_logins(seed(passwords), passwords)
 
 
-def _print_logins(usernames: list[str], password: str) -> None:
-    click.echo("Demo logins (username / password):")
+def _demo_passwords() -> dict[str, str]:
+    """Each demo user's own password: ECRF_DEMO_PASSWORD for all of them when it is set, else one random each."""
+    shared = os.environ.get("ECRF_DEMO_PASSWORD")
+    return {role: shared or secrets.token_urlsafe(12) for role in ROLES}
+
+
+def _print_logins(usernames: list[str], passwords: dict[str, str]) -> None:
+    click.echo("Demo logins (username, role, password):")
     for name in usernames:
-        click.echo(f"  {name:<14} {password}")
+        click.echo(f"  {name:<14} {name:<14} {passwords[name]}")  # each demo user is named after its role
 
 
 @main.command("demo")
 @click.option("--port", default=5000, show_default=True)
 def demo(port: int) -> None:
-    """A fresh SQLite demo database, migrated and seeded, served on 127.0.0.1."""
+    """A fresh SQLite demo database (<instance>/demo.sqlite, replaced at every start: the demo's dates are relative
+    to today), migrated and seeded, served on 127.0.0.1. For data that persists, use init-db and serve."""
     probe = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     path = Path(probe.instance_path) / "demo.sqlite"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    password = os.environ.get("ECRF_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    passwords = _demo_passwords()
     with app.app_context():
         upgrade(db.engine)
         try:
-            users = seed(password)
+            users = seed(passwords)
         except AccountError as exc:  # ECRF_DEMO_PASSWORD below the password policy
             raise click.ClickException(f"ECRF_DEMO_PASSWORD: {exc}") from None
     # the demo's exports run here too: a fresh queue and no files of an earlier demo's jobs
     jobs.current().huey.flush()
     shutil.rmtree(Path(app.instance_path) / "exports", ignore_errors=True)
     consumer = jobs.start_in_process(workers=1)
-    click.echo(f"Demo database: {path}")
+    click.echo(f"Demo database: {path} (new at every start of ecrf demo)")
     _init_seal(app)  # the demo's casebooks and CRFs are sealed as a real installation's are
-    _print_logins(users, password)
+    _print_logins(users, passwords)
     click.echo(f"Open http://127.0.0.1:{port}/ (Ctrl+C to stop)")
     try:
         app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False, threaded=True)
@@ -252,7 +259,8 @@ def worker(workers: int) -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=2, show_default=True)
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve with gunicorn (production-style, several worker processes)."""
+    """Serve the configured database (ECRF_DATABASE_URL) with gunicorn, production-style, several worker processes.
+    The database is used as it is, never created or emptied here: create it once with init-db."""
     class Server(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")

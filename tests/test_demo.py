@@ -4,6 +4,7 @@ and changed-since-verified data, a valid and a broken signature, a locked and a 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from helpers import PASSWORD, Browser
@@ -202,3 +203,248 @@ def test_the_sentinel_subject_is_followed_to_month_12_and_reaches_doris_remissio
     subjects = session.scalars(select(type(subject)).where(type(subject).site_id == site.id)).all()
     lane = next(lane for lane in series.cohort(session, subjects, "sponsor").lanes if lane.subject_id == subject.id)
     assert {(m.kind, m.day) for m in lane.markers} >= {(DORIS, 90), (BCELL_RECOVERY, 270)}
+
+
+# -- the story's dates and stages (issue 13, item 9) ----------------------------------------------------------------
+
+#: dates that are not of the trial's days: history (the SLE diagnosis, the medical history, years before the visit,
+#: never its date), the birth date and the ICF version's own date
+HISTORY = {"I.SLEHX.DIAGDAT", "I.SLEHX.ONSETDAT", "I.SLEHX.ANADAT", "I.MH.STDAT", "I.MH.ENDAT", "I.DM.BRTHDAT",
+           "I.IC.VERDAT"}
+PRE_INFUSION = ("SE.SCREENING", "SE.LEUKAPHERESIS", "SE.PRELD", "SE.LD1", "SE.LD2", "SE.LD3")
+
+
+def _dates(session, subject):
+    """Event OID -> the site-local dates of every date and date-time item entered at it (history dates left out)."""
+    from ecrf.capture.models import FormData, ItemData, StudyEventData
+    from ecrf.study import codec
+    from ecrf.study.definition import load
+    from ecrf.study.types import DataType
+
+    items = load().items
+    out: dict[str, list] = {}
+    for event_oid, item_oid, value in session.execute(
+            select(StudyEventData.event_oid, ItemData.item_oid, ItemData.value).join(FormData.event)
+            .join(ItemData, ItemData.form_id == FormData.id).where(StudyEventData.subject_id == subject.id)):
+        item = items.get(item_oid)
+        if item is None or item.data_type not in (DataType.DATE, DataType.DATETIME) or item_oid in HISTORY:
+            continue
+        if (day := codec.local_date(value, subject.site.zone)) is not None:
+            out.setdefault(event_oid, []).append(day)
+    return out
+
+
+def _local(moment, subject):
+    return moment.astimezone(subject.site.zone).date()
+
+
+def test_every_subject_s_dates_follow_the_trial_s_path(demo):
+    """ICF approval <= consent <= screening <= eligibility confirmation <= enrolment <= leukapheresis <= day -5 <
+    infusion < follow-up visits on their target days (in window), for every subject of the demo, read back."""
+    from ecrf.audit.models import AuditEvent
+    from ecrf.capture.facts import form_entries
+    from ecrf.consent.models import ConsentWithdrawal, IcfVersion
+    from ecrf.enrolment.services import latest_review
+    from ecrf.study.clock import utcnow
+    from ecrf.study.definition import load
+    from ecrf.study.schedule import study_day
+    from ecrf.subjects.models import Subject
+
+    session, site = demo
+    study, tz = load(), site.zone
+    approved = {(v.version, v.population): v.approved_on for v in session.scalars(select(IcfVersion))}
+    subjects = session.scalars(select(Subject).where(Subject.site_id == site.id).order_by(Subject.key)).all()
+    assert len(subjects) >= 10
+    for subject in subjects:
+        key, dates = subject.key, _dates(session, subject)
+        consents = form_entries(session, subject.id, "F.IC")
+        if not consents:
+            assert not dates, key  # nothing before consent
+            continue
+        for c in consents:  # each document signed in a version approved before
+            assert approved[(c["I.IC.VERSION"], c["I.IC.TYPE"])] <= codec_day(c["I.IC.DTC"], tz), key
+        first_consent = min(codec_day(c["I.IC.DTC"], tz) for c in consents)
+        assert min(d for days in dates.values() for d in days) >= first_consent, key  # no data before consent
+        screening = dates.get("SE.SCREENING", [])
+        assert screening and min(screening) >= first_consent, key
+        review = latest_review(session, subject)
+        if review is not None:
+            confirmed = _local(review.reviewed_at, subject)
+            assert max(screening) <= confirmed, key
+            assert review.reviewed_at <= review.signature.signed_at <= utcnow(), key  # the system's own times
+        if subject.enrolled_on is None:
+            assert not set(dates) & {"SE.LEUKAPHERESIS", "SE.LD1", "SE.D0"}, key
+            continue
+        assert review is not None and review.eligible and confirmed <= subject.enrolled_on, key
+        leuk = dates.get("SE.LEUKAPHERESIS")
+        assert leuk and subject.enrolled_on <= min(leuk), key
+        withdrawal = session.scalar(select(ConsentWithdrawal).where(ConsentWithdrawal.subject_id == subject.id))
+        if withdrawal is not None:
+            assert max(leuk) <= withdrawal.withdrawn_on, key
+        if "SE.LD1" not in dates:
+            assert "SE.D0" not in dates, key
+            continue
+        day0 = codec_day(form_entries(session, subject.id, "F.INF")[0]["I.INF.STDTC"], tz)
+        assert max(leuk) <= min(dates["SE.LD1"]) < day0, key
+        for event_oid, days in dates.items():
+            event = study.event(event_oid)
+            if event.type == "Common" or event.day is None or event_oid == "SE.SCREENING":
+                continue
+            for day in days:
+                offset = study_day(day, day0)
+                assert event.day - event.window_before <= offset <= event.day + event.window_after, (key, event_oid)
+                assert (offset > 0) == (event_oid not in (*PRE_INFUSION, "SE.D0")), (key, event_oid)
+    # the audit records are written when the demo is seeded: never before the dates of the data they record
+    latest = max(d for s in subjects for days in _dates(session, s).values() for d in days)
+    first_audit = session.scalar(select(AuditEvent.ts).where(AuditEvent.entity == "item_data").order_by(AuditEvent.seq))
+    assert latest <= first_audit.astimezone(tz).date()
+
+
+def codec_day(value, tz):
+    from ecrf.study import codec
+
+    return codec.local_date(value, tz)
+
+
+def _stage(session, key):
+    from ecrf.capture.facts import event_values, form_entries
+    from ecrf.enrolment.services import eligibility, latest_review
+
+    subject = _subject(session, key)
+    return (subject, eligibility(session, subject), latest_review(session, subject),
+            lambda *events: event_values(session, subject.id, list(events)),
+            lambda form_oid: form_entries(session, subject.id, form_oid))
+
+
+def test_each_stage_of_the_trial_s_story_is_in_the_demo(demo):
+    from ecrf.study import protocol
+
+    session, _ = demo
+    # screening complete, every criterion met, waiting for the investigator (a woman of childbearing potential)
+    subject, result, review, values, entries = _stage(session, "01-S001")
+    assert subject.status == "screening" and result.all_met and review is None
+    assert [(e["I.PREG.SPEC"], e["I.PREG.RES"]) for e in entries("F.PREG")] == [("SERUM", "NEG")]
+    assert [e["I.CONTRA.AGREE"] for e in entries("F.CONTRA")] == ["true"]
+    # a child: the guardian's permission and his own assent
+    subject, result, *_ = _stage(session, "01-S002")
+    assert subject.status == "screening" and result["IN11"].status == "met" and result["IN1"].status == "met"
+    assert sorted((e["I.IC.TYPE"], e["I.IC.SIGNER"]) for e in _stage(session, "01-S002")[4]("F.IC")) == [
+        ("ASSENT", "PARTICIPANT"), ("GUARDIAN", "LAR")]
+    assert _subject(session, "01-S003").status == "screen_failed"
+    # confirmed eligible, waiting to be enrolled
+    subject, result, review, *_ = _stage(session, "01-S008")
+    assert subject.status == "screening" and result.all_met and review.eligible and not review.overridden
+    # cells collected, waiting for lymphodepletion
+    subject, _, _, values, entries = _stage(session, "01-S006")
+    assert subject.status == "enrolled" and entries("F.LEUK") and not entries("F.LDDOSE")
+    # infused in the DLT window, with a CRS episode
+    subject, _, _, values, entries = _stage(session, "01-S005")
+    day0 = codec_day(entries("F.INF")[0]["I.INF.STDTC"], subject.site.zone)
+    assert subject.status == "infused" and (date.today() - day0).days <= protocol.active().dlt_days
+    assert any(e["I.AE.AESITYP"] == "CRS" for e in entries("F.AE"))
+    # in follow-up: one to month 12, one at an earlier stage (month 3 done, month 6 in its window)
+    subject, _, _, values, entries = _stage(session, "01-S004")
+    assert subject.status == "follow_up" and values("SE.M12")["SE.M12"]
+    subject, _, _, values, entries = _stage(session, "01-S009")
+    seen = values("SE.M3", "SE.M6", "SE.M9")
+    assert subject.status == "follow_up" and seen["SE.M3"]["I.SLEDAI.DAT"] and "SE.M9" not in seen
+    assert _subject(session, "01-S010").status == "withdrawn"
+    # the woman of childbearing potential followed to month 12: her tests and contraception at every visit needing them
+    follow = _subject(session, "01-S004")
+    tests = {e for e, v in values_of(session, follow).items() if "I.PREG.RES" in v}
+    contra = {e for e, v in values_of(session, follow).items() if "I.CONTRA.AGREE" in v}
+    months = {"SE.D28", "SE.M2", "SE.M3", "SE.M6", "SE.M9", "SE.M12"}
+    assert tests == {"SE.SCREENING", "SE.PRELD", "SE.D0"} | months and contra == {"SE.SCREENING"} | months
+    serum = values_of(session, follow)["SE.SCREENING"]["I.PREG.SPEC"]
+    assert serum == "SERUM"
+
+
+def values_of(session, subject):
+    from ecrf.capture.facts import event_values
+    from ecrf.study.definition import load
+
+    return event_values(session, subject.id, [e.oid for e in load().events])
+
+
+def test_subject_numbers_follow_the_order_of_enrolment(demo):
+    from ecrf.subjects.models import Subject
+
+    session, site = demo
+    enrolled = session.scalars(select(Subject).where(Subject.enrolled_on.is_not(None))
+                               .order_by(Subject.subject_no)).all()
+    assert [s.enrolled_on for s in enrolled] == sorted(s.enrolled_on for s in enrolled)
+    assert len(enrolled) == 5 and enrolled[0].key == "01-S004" and enrolled[0].subject_no == "01-001"
+
+
+def test_a_confirmation_is_dated_when_the_investigator_confirmed_never_in_the_future(demo):
+    from datetime import datetime, timedelta, timezone
+
+    from ecrf.auth.models import User
+    from ecrf.enrolment import services
+    from ecrf.errors import Refused
+    from ecrf.study.clock import utcnow
+
+    session, _ = demo
+    investigator = session.scalar(select(User).where(User.username == "investigator"))
+    subject = _subject(session, "01-S001")
+    with pytest.raises(Refused, match="future"):
+        services.confirm_eligibility(session, subject, investigator, PASSWORD, [], None,
+                                     at=utcnow() + timedelta(hours=1))
+    session.rollback()
+    subject = _subject(session, "01-S001")
+    yesterday = datetime.now(timezone.utc) - timedelta(days=1)
+    review = services.confirm_eligibility(session, subject, investigator, PASSWORD, [], None, at=yesterday)
+    assert review.reviewed_at == yesterday and review.signature.signed_at > yesterday  # the e-signature: now
+    review = services.confirm_eligibility(session, subject, investigator, PASSWORD, [], None)
+    assert review.reviewed_at == review.signature.signed_at  # by default: when it is signed
+
+
+def test_the_site_staff_see_who_waits_for_eligibility_and_who_waits_to_be_enrolled(seeded):
+    for role in ("investigator", "coordinator"):
+        html = _dashboard(seeded, role)
+        row = re.search(r'data-testid="screening-01-S001">(.*?)</tr>', html, re.S).group(1)
+        assert "Eligibility to confirm" in row, role
+        assert "Eligible: enrol" in re.search(r'data-testid="screening-01-S008">(.*?)</tr>', html, re.S).group(1)
+        assert 'data-testid="screening-01-S003"' not in html  # a screen failure waits for nothing
+        assert int(re.search(r'data-testid="overdue-count">(\d+)<', html).group(1)) >= 1, role
+        assert int(re.search(r'data-testid="missing-count">(\d+)<', html).group(1)) >= 1, role
+
+
+# -- the command line: one password per role, and a database that persists ------------------------------------------
+
+def test_seed_demo_prints_each_role_with_its_own_password_and_the_database_survives_restarts(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+    from sqlalchemy import text
+
+    from ecrf.app import create_app
+    from ecrf.cli import main
+    from ecrf.infra.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'serve.sqlite'}"
+    monkeypatch.setenv("ECRF_DATABASE_URL", url)
+    monkeypatch.setenv("ECRF_SECRET_KEY", "demo-test")
+    monkeypatch.setenv("ECRF_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("ECRF_DEMO_PASSWORD", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(main, ["init-db"]).exit_code == 0
+    seeded = runner.invoke(main, ["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    logins = dict(re.findall(r"^  (\w+)\s+\1\s+(\S+)$", seeded.output, re.M))  # username, role (the same), password
+    assert set(logins) == {"admin", "investigator", "coordinator", "monitor", "data_manager", "sponsor"}
+    assert len(set(logins.values())) == len(logins)  # one password per role
+
+    def subjects() -> int:  # what `ecrf serve` serves: the app factory on the configured database
+        app = create_app()
+        with app.app_context():
+            count = db.session.scalar(text("SELECT count(*) FROM subject"))
+            db.session.remove()
+            db.engine.dispose()
+        return count
+
+    before = subjects()
+    assert before >= 10 and subjects() == before  # a second start finds the same data
+    assert runner.invoke(main, ["init-db"]).exit_code == 0 and subjects() == before  # an upgrade keeps it
+    app = create_app()
+    assert Browser(app.test_client()).login("monitor", logins["monitor"]).status_code == 302
+    with app.app_context():
+        db.engine.dispose()

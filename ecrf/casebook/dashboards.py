@@ -17,6 +17,7 @@ from ecrf.auth.models import Site
 from ecrf.capture import locks
 from ecrf.capture.models import FormData, StudyEventData
 from ecrf.casebook.sites import CalendarRow
+from ecrf.enrolment.models import EligibilityReview
 from ecrf.queries import counts as query_counts
 from ecrf.queries.models import OPEN
 from ecrf.sdv import progress as sdv_progress
@@ -172,6 +173,27 @@ def enrolment(session: Session, site_ids: set[int] | None = None) -> Enrolment:
                      by_status, len(rows))
 
 
+@dataclass(frozen=True)
+class Screening:
+    """A subject in screening: waiting for the investigator's confirmation, or confirmed eligible and waiting to be
+    enrolled."""
+
+    subject: Subject
+    confirmed: bool
+
+
+def in_screening(session: Session, site_ids: set[int]) -> list[Screening]:
+    """Subjects in screening at the sites with their eligibility step (the latest review decides): two statements."""
+    subjects = list(session.scalars(select(Subject).where(Subject.site_id.in_(site_ids),
+                                                          Subject.status == "screening").order_by(Subject.key)))
+    latest: dict[int, bool] = {}
+    for subject_id, eligible in session.execute(
+            select(EligibilityReview.subject_id, EligibilityReview.eligible)
+            .where(EligibilityReview.subject_id.in_([s.id for s in subjects])).order_by(EligibilityReview.id)):
+        latest[subject_id] = eligible
+    return [Screening(s, latest.get(s.id, False)) for s in subjects]
+
+
 # -- each role's board ---------------------------------------------------------------------------------------------
 
 @dataclass
@@ -184,6 +206,7 @@ class SiteStaffBoard:
     open_queries: list[query_counts.Row]
     outstanding_signatures: list = field(default_factory=list)
     broken_signatures: list = field(default_factory=list)
+    screening: list[Screening] = field(default_factory=list)
 
 
 @dataclass
@@ -232,7 +255,8 @@ def _sites(session: Session, site_ids: set[int]) -> dict[int, Site]:
 
 def site_staff_board(session: Session, site_ids: set[int], signs: bool) -> SiteStaffBoard:
     board = SiteStaffBoard(site_work(session, site_ids), query_counts.study_counts(session, site_ids),
-                           query_counts.worklist(session, site_ids, query_counts.Filters(state=OPEN), limit=SHOWN))
+                           query_counts.worklist(session, site_ids, query_counts.Filters(state=OPEN), limit=SHOWN),
+                           screening=in_screening(session, site_ids))
     if signs:
         board.outstanding_signatures = signatures.outstanding(session, site_ids)
         board.broken_signatures = signatures.broken(session, site_ids)

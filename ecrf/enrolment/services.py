@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,7 +71,8 @@ def latest_review(session: Session, subject: Subject) -> EligibilityReview | Non
 
 def confirm_eligibility(session: Session, subject: Subject, user, password: str, overrides: list[str],
                         reason: str | None, *, code: str | None = None, username: str | None = None,
-                        need_username: bool = False, despite_missing: bool = False) -> EligibilityReview:
+                        need_username: bool = False, despite_missing: bool = False,
+                        at: datetime | None = None) -> EligibilityReview:
     """The investigator confirms eligibility with an electronic signature (ecrf.signatures: scope "eligibility",
     meaning "I confirm the subject's eligibility"); overriding a failed or missing criterion needs a reason.
 
@@ -83,6 +84,9 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
     form's own answer unanswered) needs ``despite_missing``, the investigator's tick against the listed
     items; the list is stored with the review (and so in its audit record). A verdict that contradicts the
     Eligibility form's answer is refused: the two records never disagree silently.
+
+    ``at``: when the investigator confirmed (default: now), for a confirmation entered after the day it was made
+    (the demo's story days); the signature and the audit records carry the time they are written, never earlier.
     """
     if user.role != "investigator":
         raise Refused("Only an investigator confirms eligibility.")
@@ -113,8 +117,10 @@ def confirm_eligibility(session: Session, subject: Subject, user, password: str,
                       "them (\"I confirm eligibility although the following data are missing\") to sign over them.")
     signature = signatures.record_signature(session, user, subject, Scope.eligibility(),
                                             signatures.ELIGIBILITY_MEANING)
+    if at is not None and at > signature.signed_at:
+        raise Refused("An eligibility confirmation cannot be dated in the future.")
     review = EligibilityReview(
-        subject=subject, reviewed_by_id=user.id, eligible=eligible,
+        subject=subject, reviewed_by_id=user.id, reviewed_at=at or signature.signed_at, eligible=eligible,
         overridden=",".join(sorted(overrides)), override_reason=reason,
         missing_acknowledged=json.dumps(missing) if missing else None,
         snapshot=snapshot_json(result), signature=signature,

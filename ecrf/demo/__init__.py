@@ -1,7 +1,14 @@
-"""Synthetic demo data: one site, one user per role, subjects at different stages. No real person."""
+"""Synthetic demo data: one site, one user per role, and a cohort telling the trial's story on dates relative to
+today (each subject's stage and dates: ``_subjects``). No real person.
+
+Every date is in the order of the trial's path: the ICF version approved before consent, consent before screening,
+screening before the investigator's confirmation (dated on its story day, not when the demo is seeded), then
+enrolment, leukapheresis, lymphodepletion day -5, infusion (day 0) and visits on their target days.
+"""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,7 +18,10 @@ from ecrf.auth.models import ROLES, Site, User
 from ecrf.auth.services import create_site, create_user
 from ecrf.capture import locks
 from ecrf.capture import services as capture
+from ecrf.clinical import sledai
+from ecrf.consent import services as consent
 from ecrf.consent.models import IcfVersion
+from ecrf.demo import screening as screening_visit
 from ecrf.enrolment import services
 from ecrf.enrolment.services import screen_fail
 from ecrf.infra.extensions import db
@@ -19,6 +29,7 @@ from ecrf.queries.services import raise_query, step
 from ecrf.sdv.services import verify_form
 from ecrf.signatures.coverage import Scope
 from ecrf.signatures.services import sign
+from ecrf.study.clock import utcnow, zone
 from ecrf.study.validation import Context
 from ecrf.subjects.models import Subject
 from ecrf.subjects.services import create_subject
@@ -94,25 +105,45 @@ def _consent(subject, days_ago: int, child: bool = False) -> None:
         _save(subject, "SE.SUBJECT", "F.IC", {**common, "I.IC.TYPE": "ADULT", "I.IC.SIGNER": "PARTICIPANT"}, 1)
 
 
+def _screening(subject, days_ago: int, **vitals) -> None:
+    """The screening visit's entry, ``days_ago`` (its date): every screening of the demo opens here with the vital
+    signs, after the visit's own date (F.SV): screening is dated by it, never by its other forms."""
+    _save(subject, "SE.SCREENING", "F.SV", {"I.SV.STDAT": _days_ago(days_ago)})
+    _vitals(subject, "SE.SCREENING", days_ago, **vitals)
+
+
+def _complete_screening(subject, days_ago: int, confirmed: int | None = None, **kw) -> None:
+    """Every required screening form, meeting every criterion (ecrf.demo.screening); F.ELIG's "eligible" answer
+    dated ``confirmed`` days ago when the investigator has confirmed."""
+    first = date.today() - timedelta(days=days_ago)
+    on = date.today() - timedelta(days=confirmed) if confirmed is not None else None
+    values = screening_visit.forms(first, confirmed_on=on, **kw)
+    _screening(subject, days_ago, **{k: v for k, v in values.pop("F.VS").items() if k != "I.VS.DTC"})
+    for form_oid, form_values in values.items():
+        _save(subject, "SE.SCREENING", form_oid, form_values)
+
+
 def _vitals(subject, event_oid: str, days_ago: int, **override) -> None:
     values = {"I.VS.DTC": f"{_days_ago(days_ago)}T09:30", "I.VS.TEMP": "36.7", "I.VS.SYSBP": "116",
               "I.VS.DIABP": "74", "I.VS.HR": "78", "I.VS.RESP": "16", "I.VS.SPO2": "98", "I.VS.WEIGHT": "52.5"}
-    if event_oid == "SE.SCREENING":  # screening is dated by its visit date (F.SV), not by its other forms
-        _save(subject, event_oid, "F.SV", {"I.SV.STDAT": _days_ago(days_ago)})
     _save(subject, event_oid, "F.VS", {**values, **override})
 
 
-def seed(password: str) -> list[str]:
-    """Create the demo site, users and subjects (idempotent for the site and users); returns usernames."""
+def seed(passwords: str | Mapping[str, str]) -> list[str]:
+    """Create the demo site, users (one per role, username = role) and subjects, idempotent for the site and users;
+    ``passwords``: one for every user, or each role's own. Returns the usernames."""
+    if isinstance(passwords, str):
+        passwords = dict.fromkeys(ROLES, passwords)
     set_actor(db.session, Actor(None, "seed-demo", "system"))
     site = db.session.scalar(select(Site).where(Site.code == SITE[0])) or create_site(db.session, *SITE)
     for role in ROLES:
         if not db.session.scalar(select(User.id).where(User.username == role)):
-            create_user(db.session, role, NAMES[role], role, [] if role == "admin" else [site.code], password)
+            create_user(db.session, role, NAMES[role], role, [] if role == "admin" else [site.code], passwords[role])
     db.session.commit()
     coordinator = db.session.scalar(select(User).where(User.username == "coordinator"))
     set_actor(db.session, Actor.of(coordinator))
     if not _has_subjects(site):
+        password = passwords["investigator"]  # the investigator signs
         _subjects(site, password)
         _safety()
         _monitoring(site, password)
@@ -141,14 +172,25 @@ def _preg(subject, event_oid: str, days_ago: int, spec: str = "URINE") -> None:
                                          "I.PREG.SENS": "25", "I.PREG.RES": "NEG"})
 
 
-def _enrol(subject, password: str, on: int = 0) -> None:
-    """Eligibility confirmed and the subject enrolled ``on`` days ago."""
+def _stamp(days_ago: int, at: time = time(11, 0)) -> datetime:
+    """``at`` o'clock at the site ``days_ago`` days ago, in UTC (never later than now)."""
+    local = datetime.combine(date.today() - timedelta(days=days_ago), at, tzinfo=zone(SITE[2]))
+    return min(local.astimezone(utcnow().tzinfo), utcnow())
 
+
+def _confirm(subject, password: str, days_ago: int) -> None:
+    """The investigator confirms eligibility ``days_ago`` days ago (the confirmation is dated on that day); a
+    criterion whose data the demo does not hold is overridden with a reason."""
     investigator = db.session.scalar(select(User).where(User.username == "investigator"))
     result = services.eligibility(db.session, subject)
     services.confirm_eligibility(db.session, subject, investigator, password, [*result.failed, *result.missing],
                                  "Demo data: the screening source documents are on file for the criteria not entered.",
-                                 despite_missing=True)
+                                 despite_missing=True, at=_stamp(days_ago))
+
+
+def _enrol(subject, password: str, confirmed: int, on: int) -> None:
+    """Eligibility confirmed ``confirmed`` days ago and the subject enrolled ``on`` days ago (on or after it)."""
+    _confirm(subject, password, confirmed)
     services.enrol(db.session, subject, date.today() - timedelta(days=on))
 
 
@@ -181,69 +223,124 @@ def _treat(subject, collected: int, ld1: int, infusion: int | None, dose_per_kg:
 
 
 def _subjects(site, password: str) -> None:
+    """The cohort, screening numbers 01-S001 to 01-S010 (stable: tests and the browser tests name them). The
+    stories are told in the order of enrolment so that subject numbers follow the calendar (01-001 a year ago)."""
     _register_icf()
+    woman, child, failed, follow, infused, waiting, _, eligible, month6, withdrawn = (
+        create_subject(db.session, site) for _ in range(10))  # 01-S007: just registered, nothing entered yet
 
-    # 01-S001: a woman of childbearing potential in screening
-    woman = create_subject(db.session, site)
-    _consent(woman, 6)
-    _dm(woman, "F", "1994-03-12", **{"I.DM.MENARCHE": "true"})
-    _vitals(woman, "SE.SCREENING", 5)
-    _save(woman, "SE.SCREENING", "F.HTWT", {"I.HTWT.DAT": _days_ago(5), "I.HTWT.HEIGHT": "162",
-                                            "I.HTWT.WEIGHT": "52.5"})
-    _preg(woman, "SE.SCREENING", 5, "SERUM")
-    _save(woman, "SE.SCREENING", "F.CONTRA", {"I.CONTRA.DAT": _days_ago(5), "I.CONTRA.AGREE": "true"})
-    # 01-S002: a 10-year-old boy, guardian's permission and his own assent
-    child = create_subject(db.session, site)
+    # 01-S001: a woman of childbearing potential, screening complete (her serum test and contraception agreement
+    # too): every criterion met, waiting for the investigator's confirmation
+    _consent(woman, 9)
+    _dm(woman, "F", "1994-03-12", **{"I.DM.MENARCHE": "true", "I.DM.STERIL": "false", "I.DM.POSTMENO": "false"})
+    _complete_screening(woman, 8, sex="F", weight="52.5", height="162", wocbp=True)
+    # 01-S002: a 10-year-old boy, his guardian's permission and his own assent, screening started
     _consent(child, 3, child=True)
     _dm(child, "M", (date.today() - timedelta(days=365 * 10 + 40)).isoformat())
-    _vitals(child, "SE.SCREENING", 2, **{"I.VS.SYSBP": "104", "I.VS.DIABP": "66", "I.VS.HR": "92",
-                                         "I.VS.WEIGHT": "31.0"})
+    _screening(child, 2, **{"I.VS.SYSBP": "104", "I.VS.DIABP": "66", "I.VS.HR": "92", "I.VS.WEIGHT": "31.0"})
     # 01-S003: a screen failure
-    failed = create_subject(db.session, site)
     _consent(failed, 40)
     _dm(failed, "M", "1987-07-30")
-    _save(failed, "SE.SCREENING", "F.SV", {"I.SV.STDAT": _days_ago(38)})
+    _screening(failed, 38)
     _save(failed, "SE.SCREENING", "F.CARDIO", {"I.CARDIO.ECHODAT": _days_ago(38), "I.CARDIO.LVEF": "45",
                                                "I.CARDIO.ECGDAT": _days_ago(38), "I.CARDIO.ECG": "NORMAL"})
     screen_fail(db.session, failed, "LVEF 45 % (inclusion IN5 requires 55 % or more)")
-    # 01-S004: the sentinel subject of dose level 1, a woman of childbearing potential, infused a year ago and
-    # followed to month 12: in DORIS remission from month 3 (the course: _remission_course)
-    follow = create_subject(db.session, site)
+    # 01-S004 (01-001): the sentinel subject of dose level 1, a woman of childbearing potential, infused a year ago
+    # and followed to month 12: in DORIS remission from month 3 (the course: _remission_course)
     _consent(follow, FOLLOW_INFUSED + 35)
     _dm(follow, "F", "1990-11-02", **{"I.DM.MENARCHE": "true"})
-    _vitals(follow, "SE.SCREENING", FOLLOW_INFUSED + 30)
+    _screening(follow, FOLLOW_INFUSED + 30)
+    _preg(follow, "SE.SCREENING", FOLLOW_INFUSED + 30, "SERUM")
+    _contraception(follow, "SE.SCREENING", FOLLOW_INFUSED + 30)
     _disease_course(follow, screening=True)  # before eligibility is confirmed (a signature over the screening data)
-    _enrol(follow, password, on=FOLLOW_INFUSED + 26)
+    _enrol(follow, password, confirmed=FOLLOW_INFUSED + 27, on=FOLLOW_INFUSED + 26)
     _preg(follow, "SE.PRELD", FOLLOW_INFUSED + 7)
     _preg(follow, "SE.D0", FOLLOW_INFUSED)
     _treat(follow, collected=FOLLOW_INFUSED + 20, ld1=FOLLOW_INFUSED + 5, infusion=FOLLOW_INFUSED)
     early = (*((f"SE.D{d}", d) for d in range(1, 15)), ("SE.D21", 21))  # in hospital to day 14, then day 21
     for event_oid, day in (*early, *FOLLOW_MONTHS):
         _vitals(follow, event_oid, FOLLOW_INFUSED - day)
-    for event_oid, day in FOLLOW_MONTHS:
+    for event_oid, day in FOLLOW_MONTHS:  # her tests and contraception at day 28 and months 2 to 12
         _preg(follow, event_oid, FOLLOW_INFUSED - day)
+        _contraception(follow, event_oid, FOLLOW_INFUSED - day)
     _disease_course(follow, screening=False)
-    # 01-S005: infused 15 days ago, early follow-up
-    infused = create_subject(db.session, site)
+    # 01-S009 (01-002): infused half a year ago, followed to month 3; month 6 is in its window, partly entered
+    _month6(month6, password)
+    # 01-S010 (01-003): enrolled, cells collected, withdrew consent before lymphodepletion
+    _withdrawal(withdrawn, password)
+    # 01-S005 (01-004): infused 15 days ago, in the DLT window, early follow-up with a CRS episode
     _consent(infused, 50)
     _dm(infused, "M", "1985-02-14")
-    _enrol(infused, password)
+    _screening(infused, 48)
+    _enrol(infused, password, confirmed=42, on=40)
     _treat(infused, collected=30, ld1=20, infusion=15)
     for n in range(1, 4):
         _vitals(infused, f"SE.D{n}", 15 - n, **{"I.VS.TEMP": "38.4" if n == 1 else "37.2"})
     _crs_episode(infused)
-    # 01-S006: enrolled, cells collected, waiting for lymphodepletion
-    waiting = create_subject(db.session, site)
+    # 01-S006 (01-005): enrolled, cells collected 3 days ago, waiting for lymphodepletion
     _consent(waiting, 20)
     _dm(waiting, "M", "1999-09-09")
-    _enrol(waiting, password)
+    _screening(waiting, 18)
+    _enrol(waiting, password, confirmed=12, on=10)
     _save(waiting, "SE.LEUKAPHERESIS", "F.LEUK", {
         "I.LEUK.TYPE": "LEUKAPHERESIS", "I.LEUK.STDTC": f"{_days_ago(3)}T09:00",
         "I.LEUK.ENDTC": f"{_days_ago(3)}T12:30",
         "I.LEUK.TNC": "4.8", "I.LEUK.COMPL": "false"})
-    # 01-S007: just registered, nothing entered yet
-    create_subject(db.session, site)
+    # 01-S008: screening complete, confirmed eligible 2 days ago by the investigator, waiting to be enrolled
+    _consent(eligible, 16)
+    _dm(eligible, "M", "1979-06-21")
+    _complete_screening(eligible, 14, confirmed=2, sex="M", weight="71", height="176")
+    _confirm(eligible, password, 2)
     _counts_and_steroids(follow, infused)
+
+
+def _contraception(subject, event_oid: str, days_ago: int) -> None:
+    _save(subject, event_oid, "F.CONTRA", {"I.CONTRA.DAT": _days_ago(days_ago), "I.CONTRA.AGREE": "true",
+                                           "I.CONTRA.USE": "true", "I.CONTRA.METHOD": "IUD"})
+
+
+#: 01-S009's infusion, days ago: month 6 (day 180) was 8 days ago, inside its window of 14 days
+MONTH6_INFUSED = 188
+
+
+def _month6(subject, password: str) -> None:
+    """A postmenopausal woman of 56 (not of childbearing potential), screening complete and confirmed eligible,
+    infused at dose level 1 after the sentinel period; vital signs and counts through day 28, months 2 and 3 with
+    disease activity falling; at month 6 (in its window) vital signs and counts entered, the rest to do."""
+    infused = MONTH6_INFUSED
+    _consent(subject, infused + 34)
+    _dm(subject, "F", "1970-01-15", **{"I.DM.MENARCHE": "true", "I.DM.STERIL": "false", "I.DM.POSTMENO": "true"})
+    _complete_screening(subject, infused + 32, sex="F", weight="64", height="160")
+    _enrol(subject, password, confirmed=infused + 27, on=infused + 26)
+    _treat(subject, collected=infused + 20, ld1=infused + 5, infusion=infused)
+    for event_oid, day in (*((f"SE.D{d}", d) for d in (1, 2, 3, 4, 5, 6, 7, 14)), ("SE.D21", 21), ("SE.D28", 28),
+                           ("SE.M2", 60), ("SE.M3", 90), ("SE.M6", 180)):
+        _vitals(subject, event_oid, infused - day, **{"I.VS.WEIGHT": "63"})
+        if day >= 28:
+            _hem(subject, event_oid, infused - day, "1.9", "150")
+    for event_oid, day, present, pga in (("SE.M2", 60, ("proteinuria", "low_complement"), "0.9"),
+                                          ("SE.M3", 90, ("low_complement",), "0.5")):
+        on = _days_ago(infused - day)
+        _save(subject, event_oid, "F.SLEDAI", {
+            "I.SLEDAI.DAT": on, "I.SLEDAI.LOOKBACK": "10",
+            **{f"I.SLEDAI.{d.upper()}": str(d in present).lower() for d in _SLEDAI_IDS}})
+        _save(subject, event_oid, "F.PGA", {"I.PGA.DAT": on, "I.PGA.SCORE": pga})
+
+
+def _withdrawal(subject, password: str) -> None:
+    """A man of 41: screening, confirmation and enrolment, leukapheresis 58 days ago; he withdrew his consent 50
+    days ago, before lymphodepletion (never infused): the end-of-study form and the withdrawal of all consent."""
+    _consent(subject, 75)
+    _dm(subject, "M", "1984-08-03")
+    _screening(subject, 73)
+    _enrol(subject, password, confirmed=66, on=65)
+    _save(subject, "SE.LEUKAPHERESIS", "F.LEUK", {
+        "I.LEUK.TYPE": "LEUKAPHERESIS", "I.LEUK.STDTC": f"{_days_ago(58)}T09:00",
+        "I.LEUK.ENDTC": f"{_days_ago(58)}T12:45", "I.LEUK.TNC": "5.2", "I.LEUK.COMPL": "false"})
+    _save(subject, "SE.EOS", "F.EOS", {"I.EOS.STATUS": "EARLY", "I.EOS.DAT": _days_ago(50),
+                                           "I.EOS.REASON": "WITHDRAWAL BY SUBJECT", "I.EOS.LTFUCONT": "false"})
+    consent.withdraw(db.session, subject, "ALL", date.today() - timedelta(days=50),
+                     "Withdrew before lymphodepletion for family reasons; no further data collected.")
 
 
 def _hem(subject, event_oid: str, days_ago: int, neut: str, plat: str) -> None:
@@ -303,13 +400,14 @@ def _event_on(day: int) -> str:
     return "SE.SCREENING" if day < 0 else dict((d, e) for e, d in FOLLOW_MONTHS).get(day, f"SE.D{day}")
 
 
+_SLEDAI_IDS = tuple(d.id for d in sledai.DESCRIPTORS)
+
+
 def _disease_course(subject, screening: bool) -> None:
     """SLEDAI-2K 14 at screening (nephritis, arthritis, rash, serology) to 2 at month 3 (low complement only:
     clinical SLEDAI 0) and 0 from month 6, with PGA 0.4 and prednisolone 5 mg/day at month 3: DORIS remission and
     LLDAS from day 90; CAR-T expansion peaking on day 7, B-cell aplasia from day 7 and recovery at month 9; a
     grade 1 CRS on day 1 with its adverse event. ``screening``: the screening visit's part, else the rest."""
-    from ecrf.clinical import sledai
-
     for day, (present, pga, bilag, dsdna, c3, c4, igg, upcr) in DISEASE.items():
         if (day < 0) != screening:
             continue
