@@ -386,16 +386,17 @@ def test_a_confirmation_is_dated_when_the_investigator_confirmed_never_in_the_fu
 
     session, _ = demo
     investigator = session.scalar(select(User).where(User.username == "investigator"))
-    subject = _subject(session, "01-S001")
+    subject = _subject(session, "01-S001")  # F.ELIG's own answer waits for the investigator: acknowledged missing
     with pytest.raises(Refused, match="future"):
         services.confirm_eligibility(session, subject, investigator, PASSWORD, [], None,
-                                     at=utcnow() + timedelta(hours=1))
+                                     despite_missing=True, at=utcnow() + timedelta(hours=1))
     session.rollback()
     subject = _subject(session, "01-S001")
     yesterday = datetime.now(timezone.utc) - timedelta(days=1)
-    review = services.confirm_eligibility(session, subject, investigator, PASSWORD, [], None, at=yesterday)
+    review = services.confirm_eligibility(session, subject, investigator, PASSWORD, [], None,
+                                          despite_missing=True, at=yesterday)
     assert review.reviewed_at == yesterday and review.signature.signed_at > yesterday  # the e-signature: now
-    review = services.confirm_eligibility(session, subject, investigator, PASSWORD, [], None)
+    review = services.confirm_eligibility(session, subject, investigator, PASSWORD, [], None, despite_missing=True)
     assert review.reviewed_at == review.signature.signed_at  # by default: when it is signed
 
 
