@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from ecrf.clinical import body, crs, dosing, icans, renal, sledai, steroids
-from ecrf.study import codec, protocol
+from ecrf.study import codec, lab_calculators, protocol
 from ecrf.study.calculated import HISTORY, Calculated, Calculator
 from ecrf.study.schedule import INFUSION_START, study_day
 from ecrf.study.types import Form
@@ -367,6 +367,8 @@ CALCULATORS: dict[str, Calculator] = {
     "car_t_dose_deviation": Calculator(car_t_deviation),
     "cm_prednisone_equivalent": Calculator(cm_prednisone_equivalent),
     "cm_prednisone_mg_per_kg": Calculator(cm_prednisone_mg_per_kg, needs=WEIGHTS),
+    "lab_flag": Calculator(lab_calculators.lab_flag, needs=(DOB, SEX), per_item=True, ranges=True),
+    "lab_uln": Calculator(lab_calculators.lab_uln, needs=(DOB, SEX), per_item=True, ranges=True),
 }
 
 
@@ -383,6 +385,11 @@ def needs(form: Form) -> set[str]:
 def history(form: Form) -> set[str]:
     """Item OIDs the form's calculators read from the subject's other instances of the same form."""
     return {oid for i in form.items if i.calculated for oid in CALCULATORS[i.calculated].history}
+
+
+def reads_ranges(form: Form) -> bool:
+    """Whether the form's calculators read the site laboratories' normal ranges (``facts[LAB_RANGES]``)."""
+    return any(i.calculated and CALCULATORS[i.calculated].ranges for i in form.items)
 
 
 def all_history() -> set[str]:
