@@ -405,13 +405,18 @@ def grades(item_oid: str, form: Form) -> bool:
 
 def calculate(form: Form, values: Mapping[str, str | None], facts: Mapping[str, str | None],
               ctx: Context) -> dict[str, Calculated]:
-    """The form's calculated items; a calculator that cannot compute (missing or impossible input) gives None."""
-    out = {}
+    """The form's calculated items; a calculator that cannot compute (missing or impossible input) gives None.
+
+    In the form's order, each calculator sees the values derived before it (the flag of creatinine reads the
+    µmol/L value derived from the reported one just above it)."""
+    out: dict[str, Calculated] = {}
+    seen = dict(values)
     for item in form.items:
         if item.calculated:
             calc = CALCULATORS[item.calculated]
             try:
-                out[item.oid] = calc.fn(values, facts, ctx, item.oid) if calc.per_item else calc.fn(values, facts, ctx)
+                out[item.oid] = calc.fn(seen, facts, ctx, item.oid) if calc.per_item else calc.fn(seen, facts, ctx)
             except (ValueError, TypeError, ArithmeticError) as exc:
                 out[item.oid] = Calculated(None, problem=str(exc) or type(exc).__name__)
+            seen[item.oid] = out[item.oid].value
     return out
