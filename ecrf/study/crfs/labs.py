@@ -237,6 +237,6 @@ ANALYTES: dict[str, Item] = {i.oid: i for f in FORMS for i in f.items if _flagge
 
 #: a low or high result needs the site's clinical significance (soft: the value is stored, a query opens)
 CHECKS: tuple[Check, ...] = tuple(
-    required_if(f"{oid[2:]}.CS_IF_OUT_OF_RANGE", f"{oid}CS", f"{oid}NRIND", ("L", "H"),
+    required_if(f"{oid[2:]}_CS", f"{oid}CS", f"{oid}NRIND", ("L", "H"),
                 "The result is outside the laboratory's normal range: mark it clinically significant or not.")
     for oid in ANALYTES)
