@@ -34,6 +34,7 @@ from ecrf.web import (
     enrolment,
     errors,
     exports,
+    labs,
     locks,
     queries,
     routes,
@@ -49,7 +50,7 @@ from ecrf.web import (
 
 BLUEPRINTS = (routes.bp, dashboard.bp, auth.bp, admin.bp, subjects.bp, capture.bp, audit.bp, consent.bp, enrolment.bp,
               visits.bp, signatures.bp, sdv.bp, queries.bp, locks.bp, exports.bp, api_bp, tokens.bp,
-              charts.bp, safety.bp, efficacy.bp)
+              charts.bp, safety.bp, efficacy.bp, labs.bp)
 
 
 def create_app(config: dict | None = None) -> Flask:

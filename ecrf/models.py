@@ -8,6 +8,7 @@ from ecrf.capture.lock_models import DataLock
 from ecrf.capture.models import FormData, ItemData, StudyEventData
 from ecrf.consent.models import ConsentWithdrawal, IcfVersion
 from ecrf.enrolment.models import DoseDecision, EligibilityReview
+from ecrf.labs.models import Laboratory, NormalRange
 from ecrf.mail.models import MailAttempt, OutboxMessage
 from ecrf.queries.models import Query, QueryMessage
 from ecrf.safety.models import SafetyNotification
@@ -17,8 +18,8 @@ from ecrf.subjects.models import Counter, Subject
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "ConsentWithdrawal", "Counter", "DataLock", "DoseDecision",
-    "EligibilityReview", "FormData", "IcfVersion", "ItemData", "ItemVerification", "MailAttempt", "OutboxMessage",
-    "PasswordHistory", "PasswordResetToken", "Query", "QueryMessage", "RecoveryCode", "SafetyNotification", "SdvPlan",
-    "Signature", "Site",
+    "EligibilityReview", "FormData", "IcfVersion", "ItemData", "ItemVerification", "Laboratory", "MailAttempt",
+    "NormalRange", "OutboxMessage", "PasswordHistory", "PasswordResetToken", "Query", "QueryMessage", "RecoveryCode",
+    "SafetyNotification", "SdvPlan", "Signature", "Site",
     "StudyEventData", "Subject", "TotpCredential", "User", "UserSite",
 ]

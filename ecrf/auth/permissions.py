@@ -70,6 +70,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # administration
     "manage_users": ADMIN,
     "manage_sites": ADMIN,
+    # the site laboratories' normal ranges (ecrf.labs): reference data, kept by data management or an administrator
+    "manage_lab_ranges": DATA_MANAGER | ADMIN,
     "view_system_audit": ADMIN,
     # version, revision and migration numbers tell an attacker which known flaws to try: administrators only
     "view_system_versions": ADMIN,
@@ -129,6 +131,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "admin.send_reset_mail": ACTIONS["manage_users"],
     "admin.set_active": ACTIONS["manage_users"],
     "admin.sites": ACTIONS["manage_sites"],
+    "labs.laboratories": ACTIONS["manage_lab_ranges"],
+    "labs.laboratory": ACTIONS["manage_lab_ranges"],
+    "labs.edit_range": ACTIONS["manage_lab_ranges"],
     # subjects and data capture
     "subjects.index": ACTIONS["view_subjects"],
     "subjects.new": ACTIONS["create_subject"],

@@ -18,8 +18,9 @@ from ecrf.audit.context import reason as audit_reason
 from ecrf.capture import locks, rules, store
 from ecrf.capture.facts import instances, latest_values
 from ecrf.capture.models import FormData, StudyEventData
+from ecrf.labs.services import subject_ranges
 from ecrf.study import calculators
-from ecrf.study.calculated import HISTORY
+from ecrf.study.calculated import HISTORY, LAB_RANGES
 from ecrf.study.definition import load as load_study
 from ecrf.study.messages import Msg
 from ecrf.study.reasons import recalculated
@@ -51,8 +52,17 @@ def with_history(facts: dict, rows: list[tuple[int, dict]], form_id: int | None)
 def calculator_facts(session: Session, subject_id: int, definition, form_id: int | None) -> dict:
     """What the form's calculators read beyond the form: the latest values of their ``needs`` and, for those with
     a ``history``, the subject's other instances of the form (``form_id``: this instance, left out)."""
-    facts = latest_values(session, subject_id, calculators.needs(definition))
+    facts = with_ranges(session, subject_id, [definition],
+                        latest_values(session, subject_id, calculators.needs(definition)))
     return with_history(facts, _history(session, subject_id, definition), form_id)
+
+
+def with_ranges(session: Session, subject_id: int, definitions, facts: dict) -> dict:
+    """The facts, with the site laboratories' normal ranges when one of the forms' calculators reads them (the lab
+    CRFs' flags): one statement, only for those forms."""
+    if not any(calculators.reads_ranges(d) for d in definitions):
+        return facts
+    return {**facts, LAB_RANGES: subject_ranges(session, subject_id)}
 
 
 def recalculate_dependents(session: Session, subject_id: int, changed: set[str], ctx: Context,
@@ -73,6 +83,7 @@ def recalculate_dependents(session: Session, subject_id: int, changed: set[str],
         forms = [f for f in forms if states[f.id] is locks.LockState.OPEN]
     # one read of the facts for every dependent form (not one per form: a subject has F.CHEM at ~10 visits)
     facts = latest_values(session, subject_id, set().union(*(calculators.needs(study.form(oid)) for oid in targets)))
+    facts = with_ranges(session, subject_id, [study.form(f.form_oid) for f in forms], facts)
     # and one read of the instances for each form whose calculators read their own form's other instances
     histories = {oid: _history(session, subject_id, study.form(oid)) for oid in targets}
     for form in forms:

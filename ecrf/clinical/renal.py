@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecrf.clinical import _checks
+from ecrf.clinical import _checks, lab_units
 
-UMOL_PER_L_PER_MG_DL = 88.4
+# the factor is declared with every other lab unit in ecrf.clinical.lab_units (one home)
+UMOL_PER_L_PER_MG_DL = float(lab_units.CONVERSIONS["CREAT"].factor("mg/dL"))
 CREATININE_VERSION = "creatinine umol/L = mg/dL x 88.4 (kidney.org)"
 
 SCHWARTZ_K = 0.413  # bedside Schwartz 2009; the old k of 0.55 overestimates by 20-40 %

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 #: the key of a calculator's facts holding the subject's other instances of the same form (see ``history``)
 HISTORY = "@history"
+#: the key of a calculator's facts holding the subject's site laboratories and their ranges
+#: (an ``ecrf.clinical.lab_ranges.SiteRanges``, limits in the CRF item's unit)
+LAB_RANGES = "@lab_ranges"
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,5 @@ class Calculator:
     per_item: bool = False
     history: tuple[str, ...] = ()
     grades: bool = False
+    #: reads the normal ranges of the subject's site laboratories (``facts[LAB_RANGES]``, ecrf.labs)
+    ranges: bool = False

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from ecrf.clinical import body, crs, dosing, icans, renal, sledai, steroids
-from ecrf.study import codec, protocol
+from ecrf.study import codec, lab_calculators, protocol
 from ecrf.study.calculated import HISTORY, Calculated, Calculator
 from ecrf.study.schedule import INFUSION_START, study_day
 from ecrf.study.types import Form
@@ -367,6 +367,8 @@ CALCULATORS: dict[str, Calculator] = {
     "car_t_dose_deviation": Calculator(car_t_deviation),
     "cm_prednisone_equivalent": Calculator(cm_prednisone_equivalent),
     "cm_prednisone_mg_per_kg": Calculator(cm_prednisone_mg_per_kg, needs=WEIGHTS),
+    "lab_flag": Calculator(lab_calculators.lab_flag, needs=(DOB, SEX), per_item=True, ranges=True),
+    "lab_uln": Calculator(lab_calculators.lab_uln, needs=(DOB, SEX), per_item=True, ranges=True),
 }
 
 
@@ -385,6 +387,11 @@ def history(form: Form) -> set[str]:
     return {oid for i in form.items if i.calculated for oid in CALCULATORS[i.calculated].history}
 
 
+def reads_ranges(form: Form) -> bool:
+    """Whether the form's calculators read the site laboratories' normal ranges (``facts[LAB_RANGES]``)."""
+    return any(i.calculated and CALCULATORS[i.calculated].ranges for i in form.items)
+
+
 def all_history() -> set[str]:
     """Every item OID that some calculator reads from the other instances of its own form."""
     return {oid for calc in CALCULATORS.values() for oid in calc.history}
@@ -398,13 +405,18 @@ def grades(item_oid: str, form: Form) -> bool:
 
 def calculate(form: Form, values: Mapping[str, str | None], facts: Mapping[str, str | None],
               ctx: Context) -> dict[str, Calculated]:
-    """The form's calculated items; a calculator that cannot compute (missing or impossible input) gives None."""
-    out = {}
+    """The form's calculated items; a calculator that cannot compute (missing or impossible input) gives None.
+
+    In the form's order, each calculator sees the values derived before it (the flag of creatinine reads the
+    µmol/L value derived from the reported one just above it)."""
+    out: dict[str, Calculated] = {}
+    seen = dict(values)
     for item in form.items:
         if item.calculated:
             calc = CALCULATORS[item.calculated]
             try:
-                out[item.oid] = calc.fn(values, facts, ctx, item.oid) if calc.per_item else calc.fn(values, facts, ctx)
+                out[item.oid] = calc.fn(seen, facts, ctx, item.oid) if calc.per_item else calc.fn(seen, facts, ctx)
             except (ValueError, TypeError, ArithmeticError) as exc:
                 out[item.oid] = Calculated(None, problem=str(exc) or type(exc).__name__)
+            seen[item.oid] = out[item.oid].value
     return out

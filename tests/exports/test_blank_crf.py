@@ -133,9 +133,11 @@ def test_the_annotated_crf_adds_oids_types_sdtm_calculators_and_edit_checks(anno
     assert not [i.oid for i in items if i.calculated and f"calculated: {i.calculated}" not in annotated.text]
     assert not [cl for cl in study.codelists if f"code list {cl}" not in annotated.text]
     assert "range 30.0..44.0" in annotated.text and "float, 1 decimals" in annotated.text
-    for form in study.forms:  # each check on the page of the form it belongs to
-        page = dict((t, p) for _, t, p in annotated.children("Forms"))[f"{form.label} ({form.oid})"]
-        shown = " ".join(annotated.pages[page:page + 4])
+    starts = dict((t, p) for _, t, p in annotated.children("Forms"))
+    for form in study.forms:  # each check on the pages of the form it belongs to (up to the next form's first)
+        page = starts[f"{form.label} ({form.oid})"]
+        end = min([p for p in starts.values() if p > page], default=len(annotated.pages))
+        shown = " ".join(annotated.pages[page:end + 1])
         assert all(c.id in shown for c in study.checks_on(form.oid)), form.oid
     for oid in ("I.VS.TEMP", "VS.BP_ORDER", "CL.NY", "SDTM "):
         assert oid not in blank.text  # the blank CRF is for sites: no data management annotations

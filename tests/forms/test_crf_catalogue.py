@@ -196,6 +196,10 @@ def test_the_calculated_items_named_in_the_brief():
     expected.update({"I.INF.TARGET": "car_t_target_cells", "I.INF.DEVPCT": "car_t_dose_deviation",
                      "I.CHEM.CREAT": "creatinine_umol", "I.CM.GCPREDEQ": "cm_prednisone_equivalent",
                      "I.CM.GCMGKG": "cm_prednisone_mg_per_kg"})
+    # issue 13: each lab result's flag against the laboratory's range in force, and the ULNs IN7 reads from it
+    from ecrf.study.crfs.labs import ANALYTES
+    expected.update({f"{oid}NRIND": "lab_flag" for oid in ANALYTES})
+    expected.update({f"I.CHEM.{t}ULN": "lab_uln" for t in ("ALT", "AST", "BILI")})
     assert {i.oid: i.calculated for _, _, i in ALL_ITEMS if i.calculated} == expected
 
 

@@ -29,6 +29,7 @@ from ecrf.study.checks import (
     within_participation,
     within_percent,
 )
+from ecrf.study.crfs.labs import CHECKS as LAB_CHECKS
 from ecrf.study.crfs.safety_checks import AE_CHECKS, ASTCT_CHECKS
 
 CONSENT = "I.IC.DTC"
@@ -138,7 +139,7 @@ CREATININE_CHECKS: tuple[Check, ...] = (
                      severity=Severity.HARD),
             item="I.CHEM.CREATORRES", reads=("I.CHEM.CREAT", "I.CHEM.CREATORRES")),
 )
-CHECKS = (*CHECKS, *DOSE_CHECKS, *CREATININE_CHECKS, *AE_CHECKS)
+CHECKS = (*CHECKS, *DOSE_CHECKS, *CREATININE_CHECKS, *AE_CHECKS, *LAB_CHECKS)
 
 __all__ = ["CHECKS", "Severity"]
 

@@ -1,19 +1,57 @@
 """Local laboratory: haematology, chemistry (with coagulation) and urinalysis, in SI units.
 
 Hard limits refuse values no living participant could have (or a unit mix-up such as creatinine
-in mg/dL typed into the µmol/L box); they are not normal ranges. ULNs are recorded where an
-eligibility rule or grading needs them (IN7: AST/ALT <= 3 x ULN, bilirubin <= 2 x ULN).
-SDTM names are the LBTESTCD of each test.
+in mg/dL typed into the µmol/L box); they are not normal ranges. The normal ranges are the site
+laboratory's (``ecrf.labs``): each numeric result is followed by its flag against the range in force
+on the sample date (calculated, ``lab_flag``) and the site's clinical significance when it is out of
+range (CS/NCS, required then by an edit check). The ULNs IN7 needs (AST/ALT <= 3 x ULN, bilirubin
+<= 2 x ULN) are the upper limits of those ranges (``lab_uln``). SDTM names are the LBTESTCD of each test.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ecrf.study.checks import Check, required_if
 from ecrf.study.crfs import builders as b
-from ecrf.study.types import Item, codelist, form, group
+from ecrf.study.types import DataType, Form, Item, codelist, form, group
+
+#: CDISC LBNRIND (reference range indicator) codes, and "no range" so a missing range is never a silent blank
+NRIND = codelist("CL.NRIND", "Reference range indicator", ("L", "Low"), ("N", "Normal"), ("H", "High"),
+                 ("NR", "No range in force"))
+CSNCS = codelist("CL.CSNCS", "Clinical significance", ("CS", "Clinically significant"),
+                 ("NCS", "Not clinically significant"))
 
 
-def _sample(code: str) -> Item:
-    return b.datetime(f"I.{code}.DTC", "Date and time of sample collection", required=True, sdtm="LBDTC",
-                      help="When the sample was drawn (not when the result was reported).")
+def _sample(code: str) -> tuple[Item, Item]:
+    return (b.datetime(f"I.{code}.DTC", "Date and time of sample collection", required=True, sdtm="LBDTC",
+                       help="When the sample was drawn (not when the result was reported)."),
+            b.text(f"I.{code}.LAB", "Laboratory", max_length=20,
+                   help="Code of the site laboratory that analysed the sample (see Laboratories); leave it "
+                        "empty when the site has only one. Its normal ranges flag the results."))
+
+
+def _flagged(result: Item) -> bool:
+    numeric = result.data_type in (DataType.INTEGER, DataType.FLOAT)
+    own_value = result.calculated in (None, "creatinine_umol")  # creatinine: the µmol/L value is the result
+    return numeric and own_value and not result.oid.endswith("ULN") and result.oid != "I.CHEM.CREATORRES"
+
+
+def _expand(result: Item) -> tuple[Item, ...]:
+    if not _flagged(result):
+        return (result,)
+    return (result,
+            b.coded(f"{result.oid}NRIND", f"{result.label}: normal range", NRIND, calculated="lab_flag",
+                    help="Calculated: low, normal or high against the laboratory's range in force on the sample "
+                         "date for the participant's age and sex (a value at a limit is normal)."),
+            b.coded(f"{result.oid}CS", f"{result.label}: clinical significance", CSNCS,
+                    help="Required when the result is low or high: is it clinically significant? (Record a new "
+                         "significant abnormality as an AE.)"))
+
+
+def _with_flags(definition: Form) -> Form:
+    """The form with each numeric result followed by its range flag and its CS/NCS."""
+    return replace(definition, groups=tuple(
+        replace(g, items=tuple(x for i in g.items for x in _expand(i))) for g in definition.groups))
 
 
 def _clsig(code: str) -> tuple[Item, ...]:
@@ -26,13 +64,14 @@ def _clsig(code: str) -> tuple[Item, ...]:
 
 
 def _uln(code: str, test: str, units: str, lo: float, hi: float) -> Item:
-    return b.decimal(f"I.{code}.{test}ULN", f"{test} upper limit of normal", units, lo, hi, 1, required=True,
-                     help="Upper limit of the local laboratory's reference range for this participant's age.")
+    return b.decimal(f"I.{code}.{test}ULN", f"{test} upper limit of normal", units, lo, hi, 1, calculated="lab_uln",
+                     help="Calculated: upper limit of the laboratory's range in force on the sample date for this "
+                          "participant's age and sex (IN7).")
 
 
 HEM = form(
     "F.HEM", "Haematology",
-    group("IG.HEM.SAMPLE", "Sample", _sample("HEM"), domain="LB"),
+    group("IG.HEM.SAMPLE", "Sample", *_sample("HEM"), domain="LB"),
     group(
         "IG.HEM.HEM", "Full blood count",
         b.decimal("I.HEM.WBC", "White blood cells", "x10^9/L", 0, 500, 2, required=True, sdtm="WBC",
@@ -71,7 +110,7 @@ CREATU = codelist("CL.CREATU", "Creatinine unit", ("umol/L", "µmol/L"), ("mg/dL
 
 CHEM = form(
     "F.CHEM", "Chemistry and coagulation",
-    group("IG.CHEM.SAMPLE", "Sample", _sample("CHEM"), domain="LB"),
+    group("IG.CHEM.SAMPLE", "Sample", *_sample("CHEM"), domain="LB"),
     group(
         "IG.CHEM.RENAL", "Renal function",
         b.decimal("I.CHEM.CREATORRES", "Creatinine, as reported", None, 0.05, 2500, 2,
@@ -101,8 +140,7 @@ CHEM = form(
         _uln("CHEM", "AST", "U/L", 5, 200),
         b.decimal("I.CHEM.BILI", "Total bilirubin", "µmol/L", 0, 1000, 1, required=True, sdtm="BILI",
                   help="Serum total bilirubin; IN7 requires 2.0 x ULN or less."),
-        b.decimal("I.CHEM.BILIULN", "Total bilirubin upper limit of normal", "µmol/L", 3, 60, 1, required=True,
-                  help="Upper limit of the local laboratory's reference range."),
+        _uln("CHEM", "BILI", "µmol/L", 3, 60),
         b.decimal("I.CHEM.BILDIR", "Direct bilirubin", "µmol/L", 0, 800, 1, sdtm="BILDIR",
                   help="Conjugated bilirubin."),
         b.decimal("I.CHEM.ALP", "Alkaline phosphatase", "U/L", 0, 10000, 1, sdtm="ALP",
@@ -159,7 +197,7 @@ DIPSTICK = codelist(
 
 UA = form(
     "F.UA", "Urinalysis and urine protein/creatinine ratio",
-    group("IG.UA.SAMPLE", "Sample", _sample("UA"), domain="LB"),
+    group("IG.UA.SAMPLE", "Sample", *_sample("UA"), domain="LB"),
     group(
         "IG.UA.UA", "Urinalysis",
         b.coded("I.UA.PROT", "Protein (dipstick)", DIPSTICK, sdtm="PROT",
@@ -191,4 +229,14 @@ UA = form(
     group("IG.UA.REVIEW", "Review", *_clsig("UA"), domain="LB"),
 )
 
+HEM, CHEM, UA = (_with_flags(f) for f in (HEM, CHEM, UA))
 FORMS = (HEM, CHEM, UA)
+
+#: the results flagged against a laboratory's ranges (the analytes a range can be recorded for), by OID
+ANALYTES: dict[str, Item] = {i.oid: i for f in FORMS for i in f.items if _flagged(i)}
+
+#: a low or high result needs the site's clinical significance (soft: the value is stored, a query opens)
+CHECKS: tuple[Check, ...] = tuple(
+    required_if(f"{oid[2:]}_CS", f"{oid}CS", f"{oid}NRIND", ("L", "H"),
+                "The result is outside the laboratory's normal range: mark it clinically significant or not.")
+    for oid in ANALYTES)
