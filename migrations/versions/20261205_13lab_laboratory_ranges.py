@@ -1,7 +1,7 @@
 """Local laboratories per site and their normal ranges per analyte (age, sex and effective-date bands).
 
 Revision ID: 13lab
-Revises: 12sae
+Revises: 13elig
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import ecrf.infra.db
 
 revision = "13lab"
-down_revision = "12sae"
+down_revision = "13elig"
 branch_labels = None
 depends_on = None
 
