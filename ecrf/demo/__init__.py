@@ -25,6 +25,7 @@ from ecrf.demo import screening as screening_visit
 from ecrf.enrolment import services
 from ecrf.enrolment.services import screen_fail
 from ecrf.infra.extensions import db
+from ecrf.labs.demo_ranges import seed_demo_ranges
 from ecrf.queries.services import raise_query, step
 from ecrf.sdv.services import verify_form
 from ecrf.signatures.coverage import Scope
@@ -41,11 +42,27 @@ NAMES = {
 }
 
 
-def _save(subject, event_oid: str, form_oid: str, values: dict, form_repeat: int = 1) -> None:
+def _save(subject, event_oid: str, form_oid: str, values: dict, form_repeat: int = 1, marked: bool = True) -> None:
     target = capture.resolve(subject, event_oid, form_oid, 1, form_repeat)
     existing = capture.find_form(db.session, target)
-    capture.save_form(db.session, target, values, version=existing.version if existing else 0, user_id=None,
-                      ctx=Context.now_at(subject.site.zone))
+    form = capture.save_form(db.session, target, values, version=existing.version if existing else 0, user_id=None,
+                             ctx=Context.now_at(subject.site.zone))
+    if marked:
+        _mark_significance(target, form)
+
+
+def _mark_significance(target, form) -> None:
+    """The site marks each result outside the laboratory's range clinically significant (cytopenias after
+    lymphodepletion) or not, as it enters the form: the answers close their system queries."""
+    from ecrf.queries.models import OPEN, SYSTEM, Query
+
+    oids = db.session.scalars(select(Query.item_oid).where(
+        Query.form_id == form.id, Query.raised_role == SYSTEM, Query.state == OPEN,
+        Query.check_id.like("%\\_CS", escape="\\"))).all()
+    if oids:
+        marks = {oid: "CS" if oid in ("I.HEM.NEUTCS", "I.HEM.PLATCS") else "NCS" for oid in oids}
+        capture.save_form(db.session, target, {**form.values, **marks}, version=form.version, user_id=None,
+                          ctx=Context.now_at(target.subject.site.zone))
 
 
 def _correct(subject, event_oid: str, form_oid: str, values: dict, user, reason: str, note: str) -> None:
@@ -139,6 +156,7 @@ def seed(passwords: str | Mapping[str, str]) -> list[str]:
     for role in ROLES:
         if not db.session.scalar(select(User.id).where(User.username == role)):
             create_user(db.session, role, NAMES[role], role, [] if role == "admin" else [site.code], passwords[role])
+    seed_demo_ranges(db.session, site)  # before any result: each is flagged against the range in force
     db.session.commit()
     coordinator = db.session.scalar(select(User).where(User.username == "coordinator"))
     set_actor(db.session, Actor.of(coordinator))
@@ -343,10 +361,10 @@ def _withdrawal(subject, password: str) -> None:
                      "Withdrew before lymphodepletion for family reasons; no further data collected.")
 
 
-def _hem(subject, event_oid: str, days_ago: int, neut: str, plat: str) -> None:
+def _hem(subject, event_oid: str, days_ago: int, neut: str, plat: str, marked: bool = True) -> None:
     _save(subject, event_oid, "F.HEM", {"I.HEM.DTC": f"{_days_ago(days_ago)}T07:30", "I.HEM.WBC": "3.1",
                                         "I.HEM.NEUT": neut, "I.HEM.LYM": "0.6", "I.HEM.HGB": "112", "I.HEM.PLAT": plat,
-                                        "I.HEM.CLSIG": "false"})
+                                        "I.HEM.CLSIG": "false"}, marked=marked)
 
 
 def _counts_and_steroids(follow, infused) -> None:
@@ -359,7 +377,7 @@ def _counts_and_steroids(follow, infused) -> None:
                                        ("SE.M9", 270, "2.6", "171"), ("SE.M12", 365, "2.9", "180")):
         _hem(follow, event_oid, FOLLOW_INFUSED - day, neut, plat)
     for n, neut in enumerate(("0.35", "0.12", "0.08"), start=1):
-        _hem(infused, f"SE.D{n}", 15 - n, neut, "52")
+        _hem(infused, f"SE.D{n}", 15 - n, neut, "52", marked=n < 3)  # day 3's flags wait for the coordinator
     # prednisolone tapered from 20 mg/day at screening to none from month 9 (days relative to the infusion)
     for repeat, (start, end, dose) in enumerate(TAPER, start=1):
         _save(follow, "SE.SUBJECT", "F.CM", {
