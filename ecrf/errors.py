@@ -24,13 +24,15 @@ class Forbidden(ServiceError):
 
 
 class Invalid(ServiceError):
-    """Values failed validation; ``errors`` maps item OIDs (or ``reason``) to messages."""
+    """Values failed validation; ``errors`` maps item OIDs (or ``reason``) to messages. ``general`` are the
+    messages of the same save that concern the whole form (a trial rule naming no item), shown beside them."""
 
     status = 422
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    def __init__(self, errors: dict[str, str], general: tuple[str, ...] = ()):
+        super().__init__("; ".join([*(f"{k}: {v}" for k, v in errors.items()), *general]))
         self.errors = errors
+        self.general = tuple(general)
 
 
 class Conflict(ServiceError):
@@ -49,9 +51,43 @@ class Locked(ServiceError):
 
 
 class Refused(ServiceError):
-    """A trial rule forbids the write (no consent yet, steps out of order ...)."""
+    """A trial rule forbids the write (no consent yet, steps out of order ...).
+
+    ``item`` names the item the problem is about (the infusion start before lymphodepletion), so that the form
+    shows it at that field; ``first`` names what must be entered before this form can be: an (event OID, form
+    OID) pair, or ``"enrolment"`` (the eligibility and enrolment page). A save that breaks several rules raises
+    one :class:`Refusals` with all of them.
+    """
 
     status = 409
+
+    def __init__(self, message: str = "", *, item: str | None = None, first: tuple[str, str] | str | None = None):
+        super().__init__(message)
+        self.item, self.first = item, first
+
+    @property
+    def problems(self) -> tuple[Refused, ...]:
+        return (self,)
+
+
+class Refusals(Refused):
+    """Several refusals of one save, in the order the rules found them (the message joins theirs)."""
+
+    def __init__(self, problems: list[Refused]):
+        flat = [p for problem in problems for p in problem.problems]
+        super().__init__(" ".join(str(p) for p in flat), item=flat[0].item, first=flat[0].first)
+        self._problems = tuple(flat)
+
+    @property
+    def problems(self) -> tuple[Refused, ...]:
+        return self._problems
+
+    @staticmethod
+    def of(problems: list[Refused]) -> Refused | None:
+        """None for no problem, the refusal itself for one, all of them in one for several."""
+        if not problems:
+            return None
+        return problems[0] if len(problems) == 1 else Refusals(problems)
 
 
 class SignatureFailed(Refused):

@@ -1,6 +1,7 @@
 """The trial's rules around every form save, in the order capture runs them (given to it by the app factory).
 
-Checks refuse a write before anything is stored; writers (named ``writes_...``) store the consequences of a
+Gates refuse a form that cannot be entered yet (when it is opened and at save); checks refuse a write's values
+before anything is stored, all their problems at once; writers (named ``writes_...``) store the consequences of a
 save in the same transaction. Order matters: consent comes before everything, service-owned forms next, then
 the order of the cell-therapy steps.
 """
@@ -17,11 +18,16 @@ from ecrf.treatment import guards as treatment
 from ecrf.treatment import progress
 
 TRIAL_RULES = RuleSet(
-    checks=(
+    # whether the form can be entered at all (asked when it is opened, too)
+    gates=(
         consent.consent_before_data,
+        enrolment.enrolment_form_is_service_owned,
+        treatment.lymphodepletion_prerequisites,
+        treatment.infusion_prerequisites,
+    ),
+    checks=(
         consent.registered_icf_version,
         consent.consent_precedes_procedures,
-        enrolment.enrolment_form_is_service_owned,
         treatment.lymphodepletion_order,
         treatment.infusion_order,
     ),

@@ -1,7 +1,12 @@
 """The trial rules that capture runs around every save of a form, as one explicit, ordered list.
 
+A *gate* takes (session, target, origin) and refuses a form that cannot be entered at all yet, whatever its
+values (no consent, a step that must come first, a form a service owns); gates read nothing from the form, so the
+same function answers both when the form is opened (shown read-only, with the refusal and a link to what comes
+first) and at every save, before anything else; the first gate refusal wins.
 A *check* takes (session, target, cleaned values, origin) before anything is written and raises Refused with a
-message the user can act on; checks run in their order and the first refusal wins. A *writer* takes
+message the user can act on (naming the item it concerns, where it concerns one); every check runs, so that a save
+shows all its problems at once, and a check may raise several (``ecrf.errors.Refusals``). A *writer* takes
 (session, target, saved form, origin) after the flush, in the same transaction, and may write data in
 consequence (a positive pregnancy test opens a report); writers are named for what they write.
 ``origin`` says who writes: "entry" (web form or API) or a service name.
@@ -21,6 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ecrf.errors import Refusals, Refused
+
+Gate = Callable[..., None]
 Check = Callable[..., None]
 Writer = Callable[..., None]
 Observer = Callable[..., None]
@@ -29,8 +37,9 @@ FindingsSink = Callable[..., None]
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Checks before the write, then writers after it, each in the order given."""
+    """Gates and checks before the write, then writers after it, each in the order given."""
 
+    gates: tuple[Gate, ...] = ()
     checks: tuple[Check, ...] = ()
     writers: tuple[Writer, ...] = ()
     observers: tuple[Observer, ...] = ()
@@ -50,10 +59,31 @@ def installed() -> RuleSet:
     return _installed
 
 
-def check(session, target, values, origin: str = "entry") -> None:
-    """Run every check; the first refusal wins."""
+def gate(session, target, origin: str = "entry") -> Refused | None:
+    """Why the form cannot be entered at all yet (the first gate refusing it), or None."""
+    for fn in _installed.gates:
+        try:
+            fn(session, target, origin)
+        except Refused as exc:
+            return exc
+    return None
+
+
+def problems(session, target, values, origin: str = "entry") -> Refused | None:
+    """Every refusal of the checks over ``values`` (gates not included), in one; None when all hold."""
+    found: list[Refused] = []
     for fn in _installed.checks:
-        fn(session, target, values, origin)
+        try:
+            fn(session, target, values, origin)
+        except Refused as exc:
+            found.append(exc)
+    return Refusals.of(found)
+
+
+def check(session, target, values, origin: str = "entry") -> None:
+    """Run the gates (the first refusal wins), then every check, raising all their refusals at once."""
+    if (refused := gate(session, target, origin) or problems(session, target, values, origin)) is not None:
+        raise refused
 
 
 def after_save(session, target, form, origin: str = "entry") -> None:

@@ -126,13 +126,18 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     :raises Conflict: the form changed since ``version``
     :raises Locked: the form (or its visit, casebook, site, study, an "up to" range) is frozen or locked,
         also for a form not stored yet
-    :raises Refused: a trial rule (consent, order of steps) forbids the entry
+    :raises Refused: a gate (consent, an earlier step) forbids entering the form at all; or trial rules refuse
+        the values (several at once as ``Refusals``, each naming its item where it concerns one); when values are
+        also unreadable or fail hard checks, the rules' item messages join the Invalid's and the others are its
+        ``general`` messages
     :param origin: "entry" for people (web, API); a service name when a service writes a form it owns
     :return: the saved form, flushed, with its new version; the soft edit-check findings that hold now go to the
         findings sinks (``rules.found``), the full list each save
     """
     locks.refuse_if_closed(session, locks.Place(t.subject.site_id, t.subject.id, t.event.oid, t.event_repeat,
                                                 t.form.oid, t.form_repeat))
+    if (closed := rules.gate(session, t, origin)) is not None:
+        raise closed  # the form cannot be entered yet (no consent, an earlier step): its values do not matter
     values, errors = clean_all(t.form.items, raw, ctx)
     flags, refused_flags = clean_missing(t.form.items, missing or {}, values)
     existing = find_form(session, t)
@@ -140,12 +145,18 @@ def save_form(session: Session, t: Target, raw: dict, *, version: int | None, us
     calculated = calculators.calculate(t.form, {**_stored_calculated(t, existing), **values}, facts, ctx)
     values.update({oid: c.value for oid, c in calculated.items()})
     hard, soft = edit_checks.checks_for(session, t, values, ctx)
-    for messages in (refused_flags, hard):
+    refused = rules.problems(session, t, values, origin)
+    item_refusals: dict[str, str] = {}
+    for p in refused.problems if refused else ():
+        if p.item:
+            item_refusals[p.item] = f"{item_refusals[p.item]} {p}" if p.item in item_refusals else str(p)
+    if refused is not None and not (errors or refused_flags or hard):
+        raise refused  # only trial rules refuse: their status (409), each problem still naming its item
+    for messages in (refused_flags, hard, item_refusals):
         for oid, message in messages.items():
             errors[oid] = f"{errors[oid]} {message}" if oid in errors else message
-    if errors:
-        raise Invalid(errors)
-    rules.check(session, t, values, origin)
+    if errors:  # every problem of the save at once: unreadable values, hard edit checks, trial rules
+        raise Invalid(errors, tuple(str(p) for p in refused.problems if not p.item) if refused else ())
 
     if existing is not None:
         if version != existing.version:

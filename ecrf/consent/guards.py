@@ -21,22 +21,28 @@ def subject_consents(session, subject) -> list[rules.Consent]:
     return rules.from_entries(form_entries(session, subject.id, "F.IC"), subject.site.zone)
 
 
-def consent_before_data(session, t, values, origin) -> None:
-    """ICH E6(R3): no trial data for a subject before informed consent is recorded."""
+CONSENT_FORM = ("SE.SUBJECT", "F.IC")
+
+
+def consent_before_data(session, t, origin) -> None:
+    """ICH E6(R3): no trial data for a subject before informed consent is recorded (a gate: checked when the
+    form is opened and at every save)."""
     if t.form.oid == "F.IC":
         return
     tz = t.subject.site.zone
 
     if not rules.allows_data_entry(subject_consents(session, t.subject), clock.today_at(tz)):
         raise Refused("No data can be entered for this subject before informed consent is recorded: "
-                      "enter the signed consent (participant, or parent/guardian) on the Informed consent form first.")
+                      "enter the signed consent (participant, or parent/guardian) on the Informed consent form first.",
+                      first=CONSENT_FORM)
     withdrawal = session.scalar(select(ConsentWithdrawal).where(ConsentWithdrawal.subject_id == t.subject.id)
                                 .order_by(ConsentWithdrawal.withdrawn_on.desc()))
     if withdrawal and withdrawal.scope == "ALL" and t.form.oid not in _AFTER_FULL_WITHDRAWAL:
         raise Refused(f"Consent was withdrawn on {withdrawal.withdrawn_on}: no further data may be entered "
-                      "except the end-of-study and death forms.")
+                      "except the end-of-study and death forms.", first=CONSENT_FORM)
     if withdrawal and withdrawal.scope == "TREATMENT" and t.form.oid in _TREATMENT_FORMS:
-        raise Refused(f"Consent to further trial treatment was withdrawn on {withdrawal.withdrawn_on}.")
+        raise Refused(f"Consent to further trial treatment was withdrawn on {withdrawal.withdrawn_on}.",
+                      first=CONSENT_FORM)
 
 
 def registered_icf_version(session, t, values, origin) -> None:
@@ -50,12 +56,13 @@ def registered_icf_version(session, t, values, origin) -> None:
     if match is None:
         listed = ", ".join(v.version for v in known) or "none registered yet"
         raise Refused(f"ICF version {version} is not in the register for {population.lower()} consent "
-                      f"(approved versions: {listed}). An investigator or data manager registers new versions.")
+                      f"(approved versions: {listed}). An investigator or data manager registers new versions.",
+                      item="I.IC.VERSION")
     if values.get("I.IC.DTC"):
         signed = codec.local_date(values["I.IC.DTC"], t.subject.site.zone)
         if signed < match.approved_on:
             raise Refused(f"The consent was signed on {signed}, before ICF version {version} was approved "
-                          f"({match.approved_on}).")
+                          f"({match.approved_on}).", item="I.IC.DTC")
 
 
 def consent_precedes_procedures(session, t, values, origin) -> None:
@@ -70,7 +77,7 @@ def consent_precedes_procedures(session, t, values, origin) -> None:
     earliest = earliest_procedure_date(session, t.subject, tz)
     if earliest and signed > earliest[0]:
         raise Refused(f"The consent date {signed} is after a procedure already recorded on {earliest[0]} "
-                      f"({earliest[1]}). Consent must come first: check both dates.")
+                      f"({earliest[1]}). Consent must come first: check both dates.", item="I.IC.DTC")
 
 
 def earliest_procedure_date(session, subject, tz):

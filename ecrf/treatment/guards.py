@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ecrf.capture import services as capture
 from ecrf.capture.facts import event_values, form_entries, latest_values
-from ecrf.errors import Refused
+from ecrf.errors import Refusals, Refused
 from ecrf.study import calculators, codec, protocol
 from ecrf.study.codec import local_date
 from ecrf.study.validation import Context
@@ -32,55 +32,78 @@ def _day(values: dict, oid: str, tz) -> date | None:
 
 def _needs_enrolment(t, step: str) -> None:
     if t.subject.status not in lifecycle.ENROLLED:
-        raise Refused(f"{step} can only be recorded for an enrolled subject (this subject is {t.subject.status}).")
+        raise Refused(f"{step} can only be recorded for an enrolled subject (this subject is {t.subject.status}).",
+                      first="enrolment")
 
 
-def _pregnancy_check(session, t, step: str, step_date: date, test_event: str, window_days: int) -> None:
+def _pregnancy_check(session, t, step: str, step_date: date, test_event: str, window_days: int,
+                     item: str | None = None) -> None:
     dm = latest_values(session, t.subject.id, ("I.DM.SEX", "I.DM.MENARCHE", "I.DM.STERIL", "I.DM.STERILTYP",
                                                "I.DM.POSTMENO"))
     wocbp = pregnancy.is_wocbp(dm)
     if wocbp is None:
-        raise Refused(f"Sex and menarche status must be recorded on Demographics before {step}.")
+        raise Refused(f"Sex and menarche status must be recorded on Demographics before {step}.",
+                      first=("SE.SUBJECT", "F.DM"))
     if wocbp:
         tz = t.subject.site.zone
         test = event_values(session, t.subject.id, [test_event]).get(test_event, {})
         problem = pregnancy.clearance_problem(test, step, step_date, _day(test, "I.PREG.DTC", tz), window_days)
         if problem:
-            raise Refused(problem)
+            raise Refused(problem, item=item, first=(test_event, "F.PREG"))
 
 
-def lymphodepletion_order(session, t, values, origin) -> None:
+def _collection_day(session, t) -> date | None:
+    known = event_values(session, t.subject.id, ["SE.LEUKAPHERESIS"]).get("SE.LEUKAPHERESIS", {})
+    return _day(known, "I.LEUK.STDTC", t.subject.site.zone)
+
+
+def lymphodepletion_prerequisites(session, t, origin) -> None:
+    """A gate: lymphodepletion is for an enrolled subject whose cells were collected."""
     if t.form.oid not in ("F.LD", "F.LDDOSE"):
         return
     _needs_enrolment(t, "Lymphodepletion")
+    if t.form.oid == "F.LDDOSE" and _collection_day(session, t) is None:
+        raise Refused("Record the cell collection (leukapheresis) before lymphodepletion.",
+                      first=("SE.LEUKAPHERESIS", "F.LEUK"))
+
+
+def lymphodepletion_order(session, t, values, origin) -> None:
+    """Every problem of a lymphodepletion dose form at once, each at its item."""
     if t.form.oid != "F.LDDOSE" or not values.get("I.LDDOSE.DAT"):
         return
     tz = t.subject.site.zone
     day = codec.decode_date(values["I.LDDOSE.DAT"])
-    known = event_values(session, t.subject.id, ["SE.LEUKAPHERESIS", *LD_EVENTS])
-    collected = _day(known.get("SE.LEUKAPHERESIS", {}), "I.LEUK.STDTC", tz)
-    if collected is None:
-        raise Refused("Record the cell collection (leukapheresis) before lymphodepletion.")
-    if day <= collected:
-        raise Refused(f"Lymphodepletion on {day} must come after the cell collection on {collected}.")
+    known = event_values(session, t.subject.id, list(LD_EVENTS))
+    collected = _collection_day(session, t)
+    problems: list[Refused] = []
+    if collected is not None and day <= collected:
+        problems.append(Refused(f"Lymphodepletion on {day} must come after the cell collection on {collected}.",
+                                item="I.LDDOSE.DAT"))
     ld_tolerance = protocol.active().lymphodepletion_dose_tolerance
     for drug in ("FLU", "CY"):
         expected, given = values.get(f"I.LDDOSE.{drug}EXP"), values.get(f"I.LDDOSE.{drug}MG")
         if expected and given and float(expected) > 0 and values.get("I.LDDOSE.MOD") != "true" \
                 and abs(float(given) - float(expected)) > ld_tolerance * float(expected):
             name = "Fludarabine" if drug == "FLU" else "Cyclophosphamide"
-            raise Refused(f"{name}: {given} mg given is more than {ld_tolerance * 100:g} % away from the expected "
-                          f"{expected} mg "
-                          "(dose per m² x BSA); record the dose modification and its reason.")
+            problems.append(Refused(f"{name}: {given} mg given is more than {ld_tolerance * 100:g} % away from the "
+                                    f"expected {expected} mg "
+                                    "(dose per m² x BSA); record the dose modification and its reason.",
+                                    item=f"I.LDDOSE.{drug}MG"))
     index = LD_EVENTS.index(t.event.oid)
     if index > 0:
         before = _day(known.get(LD_EVENTS[index - 1], {}), "I.LDDOSE.DAT", tz)
         if before is None or day <= before:
-            raise Refused(f"Lymphodepletion day {index + 1} ({day}) must follow day {index} "
-                          f"({before or 'not recorded'}).")
+            problems.append(Refused(f"Lymphodepletion day {index + 1} ({day}) must follow day {index} "
+                                    f"({before or 'not recorded'}).", item="I.LDDOSE.DAT",
+                                    first=(LD_EVENTS[index - 1], "F.LDDOSE")))
     else:
         hours = protocol.active().pregnancy_test_before_lymphodepletion_hours
-        _pregnancy_check(session, t, "lymphodepletion", day, "SE.PRELD", hours // 24)
+        try:
+            _pregnancy_check(session, t, "lymphodepletion", day, "SE.PRELD", hours // 24, item="I.LDDOSE.DAT")
+        except Refused as exc:
+            problems.append(exc)
+    if refused := Refusals.of(problems):
+        raise refused
 
 
 def _sentinel_problem(session, t, infusion: date) -> str | None:
@@ -115,40 +138,64 @@ def _dose_within_tolerance(t, values) -> None:
     target = protocol.active().dose_levels_cells_per_kg[int(level) - 1] / 1e5
     raise Refused(f"The infused dose {values['I.INF.DOSEKG']} x10^5 cells/kg is more than {dose.tolerance_pct:g}% "
                   f"away from the prescribed {target:g} x10^5 cells/kg of dose level {level} "
-                  f"({dose.deviation_pct:+.2f} % of the target {dose.prescribed_cells / 1e6:g} x10^6 cells).")
+                  f"({dose.deviation_pct:+.2f} % of the target {dose.prescribed_cells / 1e6:g} x10^6 cells).",
+                  item="I.INF.DOSEKG")
 
 
-def infusion_order(session, t, values, origin) -> None:
+def _last_lymphodepletion(session, t) -> date | None:
+    tz = t.subject.site.zone
+    ld = [_day(v, "I.LDDOSE.DAT", tz) for v in event_values(session, t.subject.id, LD_EVENTS).values()]
+    return max((d for d in ld if d), default=None)
+
+
+def infusion_prerequisites(session, t, origin) -> None:
+    """A gate: the infusion is for an enrolled subject, after lymphodepletion."""
     if t.form.oid != "F.INF":
         return
     _needs_enrolment(t, "The CAR-T infusion")
+    if _last_lymphodepletion(session, t) is None:
+        raise Refused("Record lymphodepletion before the CAR-T infusion.", first=("SE.LD1", "F.LDDOSE"))
+
+
+def infusion_order(session, t, values, origin) -> None:
+    """Every problem of an infusion form at once, each at its item (the form-wide ones without)."""
+    if t.form.oid != "F.INF":
+        return
     tz = t.subject.site.zone
     start, end = _day(values, "I.INF.STDTC", tz), values.get("I.INF.ENDTC")
     if start is None:
         return
+    problems: list[Refused] = []
     if end and values["I.INF.ENDTC"] < values["I.INF.STDTC"]:
-        raise Refused("The infusion end is before its start.")
-    ld = [_day(v, "I.LDDOSE.DAT", tz) for v in event_values(session, t.subject.id, LD_EVENTS).values()]
-    ld = [d for d in ld if d]
-    if not ld:
-        raise Refused("Record lymphodepletion before the CAR-T infusion.")
-    if start <= max(ld):
-        raise Refused(f"The infusion on {start} must come after lymphodepletion (last dose on {max(ld)}).")
+        problems.append(Refused("The infusion end is before its start.", item="I.INF.ENDTC"))
+    last_ld = _last_lymphodepletion(session, t)
+    if last_ld is not None and start <= last_ld:
+        problems.append(Refused(f"The infusion on {start} must come after lymphodepletion (last dose on {last_ld}).",
+                                item="I.INF.STDTC"))
     level = values.get("I.INF.DOSELEVEL")
     if level and t.subject.dose_level and int(level) != t.subject.dose_level:
-        raise Refused(f"The prescribed dose level {level} differs from the subject's assigned dose level "
-                      f"{t.subject.dose_level}.")
-    _dose_within_tolerance(t, values)
+        problems.append(Refused(f"The prescribed dose level {level} differs from the subject's assigned dose level "
+                                f"{t.subject.dose_level}.", item="I.INF.DOSELEVEL"))
+    try:
+        _dose_within_tolerance(t, values)
+    except Refused as exc:
+        problems.append(exc)
     product = event_values(session, t.subject.id, ["SE.LEUKAPHERESIS"]).get("SE.LEUKAPHERESIS", {})
     if product.get("I.PRODUCT.RELRES") not in ("PASS", "EXCEPTION"):
-        raise Refused("The CAR-T product has no release result allowing infusion (pass, or released by exception) "
-                      "on the manufacturing form.")
+        problems.append(Refused("The CAR-T product has no release result allowing infusion (pass, or released by "
+                                "exception) on the manufacturing form.", first=("SE.LEUKAPHERESIS", "F.PRODUCT")))
     if values.get("I.INF.LOT") and product.get("I.PRODUCT.LOT") and values["I.INF.LOT"] != product["I.PRODUCT.LOT"]:
-        raise Refused(f"The infused lot {values['I.INF.LOT']} is not the released lot {product['I.PRODUCT.LOT']}.")
+        problems.append(Refused(f"The infused lot {values['I.INF.LOT']} is not the released lot "
+                                f"{product['I.PRODUCT.LOT']}.", item="I.INF.LOT"))
     if problem := _sentinel_problem(session, t, start):
-        raise Refused(problem)
-    _pregnancy_check(session, t, "the infusion", start, "SE.D0",
-                     protocol.active().pregnancy_test_before_infusion_days)
+        problems.append(Refused(problem, item="I.INF.STDTC"))
+    try:
+        _pregnancy_check(session, t, "the infusion", start, "SE.D0",
+                         protocol.active().pregnancy_test_before_infusion_days, item="I.INF.STDTC")
+    except Refused as exc:
+        problems.append(exc)
+    if refused := Refusals.of(problems):
+        raise refused
 
 
 def writes_pregnancy_report_on_positive_test(session, t, form, origin) -> None:

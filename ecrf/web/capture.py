@@ -1,13 +1,14 @@
 """Data entry: show a CRF with its stored values, and save it through the capture service."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ecrf.auth.permissions import can
-from ecrf.capture import checks, derived, locks, services
+from ecrf.capture import checks, derived, locks, rules, services
 from ecrf.capture.locks import LockState, form_state
-from ecrf.errors import Invalid
+from ecrf.casebook import entry_order
+from ecrf.errors import Invalid, Refused, ServiceError
 from ecrf.forms.builder import form_class, hint, missing_field, reason_field
 from ecrf.infra.args import int_arg
 from ecrf.infra.extensions import db
@@ -54,7 +55,54 @@ def _warnings(t: services.Target, stored, ctx: Context, typed: dict | None = Non
     return out
 
 
-def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str | None = None,
+def form_url(t: services.Target) -> str:
+    return url_for("capture.form", key=t.subject.key, event_oid=t.event.oid, form_oid=t.form.oid,
+                   event_repeat=t.event_repeat, repeat=t.form_repeat)
+
+
+def first_url(t: services.Target, first) -> str | None:
+    """Where to enter what a refusal says comes first: a form of the subject, or the eligibility page."""
+    if first == "enrolment":
+        return url_for("enrolment.eligibility", key=t.subject.key)
+    if isinstance(first, tuple):
+        try:
+            return form_url(services.resolve(t.subject, *first))
+        except ServiceError:
+            return None
+    return None
+
+
+def _problems(t: services.Target, wtform, refusal: ServiceError | str | None) -> list[dict]:
+    """The summary of a refused save: each problem at an item (linked to its field, where the field shows it too),
+    then those of the whole form (with a link to what comes first, if they name it)."""
+    if refusal is None:
+        return []
+    out = []
+    general: list = []
+    if isinstance(refusal, Refused):  # trial rules: those naming an item go to its field
+        for problem in refusal.problems:
+            field = wtform._fields.get(problem.item) if problem.item else None
+            if field is None:
+                general.append(problem)
+            else:
+                field.errors = [*field.errors, str(problem)]
+    elif isinstance(refusal, Invalid):
+        general = list(refusal.general)
+    else:  # a conflict, a lock, another page's message (source-data verification): nothing at the fields
+        general = [refusal]
+    for item in t.form.items:
+        field = wtform._fields.get(item.oid)
+        if field is not None and field.errors:
+            out.append({"oid": item.oid, "label": item.label, "messages": list(field.errors)})
+    if wtform.reason_code.errors:
+        out.append({"oid": "reason", "label": "Reason for change", "messages": list(wtform.reason_code.errors)})
+    for problem in general:
+        first = getattr(problem, "first", None)
+        out.append({"oid": None, "label": None, "messages": [str(problem)], "first": first_url(t, first)})
+    return out
+
+
+def _render(t: services.Target, wtform, stored, status: int = 200, refusal: ServiceError | str | None = None,
             typed: dict | None = None):
     tz = t.subject.site.zone
     ctx = Context.now_at(tz)
@@ -69,13 +117,20 @@ def _render(t: services.Target, wtform, stored, status: int = 200, refusal: str 
     for oid in reduced:  # the full value never reaches the page, not even in a hidden input's value
         wtform[oid].data = ""
     locked = stored is not None and form_state(db.session, stored) is LockState.LOCKED
+    # the save's own gate: a form that cannot be entered yet opens read-only, saying why and what comes first
+    blocked = rules.gate(db.session, t) if lock is None else None
+    can_edit = can(current_user, "enter_data", t.subject) and lock is None and blocked is None
+    following = entry_order.next_form(db.session, t) if can_edit else None
+    problems = _problems(t, wtform, refusal)
     return render_template(
-        "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, refusal=refusal,
+        "capture/form.html", t=t, wtform=wtform, stored=stored, tz=tz, hint=hint, unsaved=typed is not None,
+        problems=problems, blocked=blocked, blocked_first=first_url(t, blocked.first) if blocked else None,
+        following=following, following_url=form_url(following) if following else None,
         uncalculated=uncalculated, formulas=formulas, reduced=reduced, warnings=warnings, missing=missing,
         flags=stored.flags if stored else {}, missing_field=missing_field, reason_field=reason_field,
         missing_codes=MISSING_CODES,
         **_queries(stored), lock=lock, lock_state=locks.state_of(lock).value,
-        can_edit=can(current_user, "enter_data", t.subject) and lock is None,
+        can_edit=can_edit,
         sdv_states=sdv.form_states(db.session, stored), sdv_required=sdv.required_for(db.session, t.subject, t.form),
         can_verify=stored is not None and not locked and can(current_user, "verify_source", t.subject),
     ), status
@@ -94,7 +149,7 @@ def _queries(stored) -> dict:
     }
 
 
-def page(t: services.Target, refusal: str | None = None, status: int = 200):
+def page(t: services.Target, refusal: ServiceError | str | None = None, status: int = 200):
     """The form page with its stored values (and a refusal to show, answered with its status)."""
     stored = services.find_form(db.session, t)
     tz = t.subject.site.zone
@@ -126,12 +181,14 @@ def save(key: str, event_oid: str, form_oid: str):
     ), lambda saved: f"{t.form.label} saved ({'complete' if saved.status == 'complete' else 'incomplete'}).",
         form=wtform)
     if not done:
-        refusal = done.refusal
-        message = ("Nothing was saved: correct the fields marked below." if isinstance(refusal, Invalid)
-                   else str(refusal))
-        return _render(t, wtform, services.find_form(db.session, t), refusal.status, message, typed=raw)
-    return redirect(url_for("capture.form", key=key, event_oid=event_oid, form_oid=form_oid,
-                            event_repeat=t.event_repeat, repeat=t.form_repeat))
+        return _render(t, wtform, services.find_form(db.session, t), done.refusal.status, done.refusal, typed=raw)
+    if request.form.get("then") == "next":  # "Save and next form": the visit's next form, in the schedule's order
+        following = entry_order.next_form(db.session, t)
+        if following is not None:
+            return redirect(form_url(following))
+        flash(f"That was the last form of {t.event.label} to enter.", "info")
+        return redirect(url_for("subjects.casebook", key=key))
+    return redirect(form_url(t))
 
 
 @bp.post("/calculate")
