@@ -43,7 +43,8 @@ def without_treatment_order():
     from ecrf.capture import rules
 
     before = rules.installed()
-    rules.install(replace(before, checks=tuple(c for c in before.checks if c.__module__ != "ecrf.treatment.guards")))
+    rules.install(replace(before, **{kind: tuple(c for c in getattr(before, kind) if c.__module__ != "ecrf.treatment.guards")
+                                     for kind in ("gates", "checks")}))
     try:
         yield
     finally:

@@ -26,6 +26,9 @@ def _flash(browser, response) -> str:
 
 def _save_all(session, subject, values: dict) -> None:
     """Every value of ``values`` on its form (F.DM at the subject level, the rest at screening)."""
+    from ecrf.labs.demo_ranges import seed_demo_ranges
+
+    seed_demo_ranges(session, subject.site)  # IN7's ULNs are the upper limits of the laboratory's ranges
     study = load()
     by_form: dict[str, dict] = {}
     for oid, value in values.items():
