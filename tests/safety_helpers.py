@@ -43,8 +43,9 @@ def without_treatment_order():
     from ecrf.capture import rules
 
     before = rules.installed()
-    rules.install(replace(before, **{kind: tuple(c for c in getattr(before, kind) if c.__module__ != "ecrf.treatment.guards")
-                                     for kind in ("gates", "checks")}))
+    kept = {kind: tuple(c for c in getattr(before, kind) if c.__module__ != "ecrf.treatment.guards")
+            for kind in ("gates", "checks")}
+    rules.install(replace(before, **kept))
     try:
         yield
     finally:
