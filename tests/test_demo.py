@@ -409,6 +409,9 @@ def test_the_site_staff_see_who_waits_for_eligibility_and_who_waits_to_be_enroll
         row = re.search(r'data-testid="screening-01-S001">(.*?)</tr>', html, re.S).group(1)
         assert "Eligibility to confirm" in row, role
         assert "Eligible: enrol" in re.search(r'data-testid="screening-01-S008">(.*?)</tr>', html, re.S).group(1)
+        # just registered: the screening forms come before the investigator's step
+        row = re.search(r'data-testid="screening-01-S007">(.*?)</tr>', html, re.S).group(1)
+        assert re.search(r"Screening: \d+ forms to enter", row) and "Eligibility to confirm" not in row, role
         assert 'data-testid="screening-01-S003"' not in html  # a screen failure waits for nothing
         assert int(re.search(r'data-testid="overdue-count">(\d+)<', html).group(1)) >= 1, role
         assert int(re.search(r'data-testid="missing-count">(\d+)<', html).group(1)) >= 1, role

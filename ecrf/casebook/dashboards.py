@@ -180,10 +180,12 @@ class Screening:
 
     subject: Subject
     confirmed: bool
+    to_enter: int = 0  # required screening forms not entered yet: the coordinator's step before the investigator's
 
 
 def in_screening(session: Session, site_ids: set[int]) -> list[Screening]:
-    """Subjects in screening at the sites with their eligibility step (the latest review decides): two statements."""
+    """Subjects in screening at the sites with their step: screening forms still to enter, the eligibility to confirm,
+    or (the latest review decides) eligible and waiting to be enrolled; three statements."""
     subjects = list(session.scalars(select(Subject).where(Subject.site_id.in_(site_ids),
                                                           Subject.status == "screening").order_by(Subject.key)))
     latest: dict[int, bool] = {}
@@ -191,7 +193,12 @@ def in_screening(session: Session, site_ids: set[int]) -> list[Screening]:
             select(EligibilityReview.subject_id, EligibilityReview.eligible)
             .where(EligibilityReview.subject_id.in_([s.id for s in subjects])).order_by(EligibilityReview.id)):
         latest[subject_id] = eligible
-    return [Screening(s, latest.get(s.id, False)) for s in subjects]
+    required = {r.form_oid for r in load_study().event("SE.SCREENING").forms if r.required}
+    entered: Counter = Counter(subject_id for subject_id, _ in session.execute(
+        select(StudyEventData.subject_id, FormData.form_oid).join(FormData.event).distinct()
+        .where(StudyEventData.subject_id.in_([s.id for s in subjects]), StudyEventData.event_oid == "SE.SCREENING",
+               FormData.form_oid.in_(required))))
+    return [Screening(s, latest.get(s.id, False), len(required) - entered[s.id]) for s in subjects]
 
 
 # -- each role's board ---------------------------------------------------------------------------------------------
